@@ -1,0 +1,11 @@
+/**
+ * The list of subcommands. Each entry registers one command (or one command group) on the
+ * program; add a line here when you add a file under `cli/commands/`.
+ */
+import type { Command } from 'commander';
+
+/** Registers one subcommand on the program. */
+export type RegisterCommand = (program: Command) => void;
+
+/** Every subcommand of `meles`, in help order. */
+export const commands: RegisterCommand[] = [];

@@ -1,0 +1,33 @@
+/**
+ * The `meles` command line. Each subcommand lives in `cli/commands/<name>.ts` and exports
+ * `register(program)`; this file only wires them up and maps errors to exit codes:
+ * 0 success, 2 bad input or bad usage (message on stderr), 1 anything else.
+ */
+import { Command, CommanderError } from 'commander';
+import { isBadInputError } from '../errors.js';
+import { commands } from './commands/index.js';
+
+const program = new Command('meles')
+  .description('MeLES / CoLES: self-supervised embeddings of event sequences')
+  .option('--verbose', 'print stack traces on errors')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeFor(error, program.opts<{ verbose?: boolean }>().verbose === true);
+}
+
+function exitCodeFor(error: unknown, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // Help and version exit through here with code 0; usage errors were already printed.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`meles: ${message}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return isBadInputError(error) ? 2 : 1;
+}
