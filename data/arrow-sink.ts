@@ -1,0 +1,92 @@
+/**
+ * Writes Arrow IPC files atomically: bytes go to `path + '.tmp-<pid>-<rand>'`, which is renamed
+ * over `path` only after the last byte is flushed, so readers never see a partial file and a
+ * failed write leaves nothing behind. The opposite of {@link openRecordBatches}.
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  RecordBatchFileWriter,
+  RecordBatchStreamWriter,
+  Table,
+  Utf8,
+  makeVector,
+  vectorFromArray,
+  type RecordBatch,
+  type Vector,
+} from 'apache-arrow';
+import type { ArrowIpcFormat } from './arrow-source.js';
+import './arrow-codecs.js';
+
+/** A column for {@link tableFromColumns}: typed arrays map to Int32/Float32/Float64/Int64, strings to Utf8. */
+export type ColumnValues = Int32Array | Float32Array | Float64Array | BigInt64Array | readonly string[];
+
+/** A temp path beside `path` (same directory, so the final rename is atomic on one filesystem). */
+export function tempPathFor(path: string): string {
+  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Runs `write(tmp)` and renames `tmp` to `path` when it succeeds; removes `tmp` when it fails.
+ * Use for every output file so that no partial output is ever visible under its final name.
+ */
+export async function writeAtomically(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = tempPathFor(path);
+  try {
+    await write(tmp);
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Streams record batches into an Arrow IPC file (or stream) with backpressure, atomically.
+ * All batches must share one schema; with the file format they must also share dictionaries.
+ * @param format - `'file'` (random access, `.arrow`) or `'stream'` (`.arrows`). @defaultValue `'file'`
+ */
+export async function writeArrowFile(
+  path: string,
+  batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>,
+  format: ArrowIpcFormat = 'file',
+): Promise<void> {
+  await writeAtomically(path, async (tmp) => {
+    const writer = format === 'file' ? RecordBatchFileWriter.throughNode() : RecordBatchStreamWriter.throughNode();
+    await pipeline(Readable.from(batches, { objectMode: true }), writer, createWriteStream(tmp));
+  });
+}
+
+/** Writes a whole table as an Arrow IPC file, atomically. */
+export async function writeArrowTable(path: string, table: Table, format: ArrowIpcFormat = 'file'): Promise<void> {
+  // An empty table has no batches but still has a schema worth writing.
+  const batches = table.batches.length > 0 ? table.batches : new Table(table.schema).batches;
+  if (batches.length === 0) {
+    await writeAtomically(path, async (tmp) => {
+      const writer = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
+      writer.reset(undefined, table.schema);
+      const bytes = await writer.finish().toUint8Array();
+      const out = createWriteStream(tmp);
+      await pipeline(Readable.from([bytes]), out);
+    });
+    return;
+  }
+  await writeArrowFile(path, batches, format);
+}
+
+/**
+ * Builds a table from plain columns (all of equal length): Int32Array → Int32, Float32Array →
+ * Float32, Float64Array → Float64, BigInt64Array → Int64, string arrays → Utf8.
+ */
+export function tableFromColumns(columns: Record<string, ColumnValues>): Table {
+  const vectors: Record<string, Vector> = {};
+  for (const [name, values] of Object.entries(columns)) {
+    vectors[name] = Array.isArray(values)
+      ? vectorFromArray(values as string[], new Utf8())
+      : makeVector(values as Int32Array | Float32Array | Float64Array | BigInt64Array);
+  }
+  return new Table(vectors);
+}
