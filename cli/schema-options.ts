@@ -1,0 +1,68 @@
+/**
+ * The schema-mapping flags shared by every data command: `--schema FILE`, or `--id`, `--time`,
+ * `--cat` (repeatable), `--num` (repeatable), `--target` (repeatable), `--transform col=log`.
+ */
+import type { Command } from 'commander';
+import { ConfigError } from '../errors.js';
+import { readSchemaMapping, validateSchemaMapping } from '../data/schema-mapping-io.js';
+import type { SchemaMapping } from '../data/schema-mapping.js';
+
+/** The parsed schema flags, as commander hands them to an action. */
+export interface SchemaFlags {
+  /** Path of a schema mapping JSON file. */
+  readonly schema?: string;
+  /** Client id column. */
+  readonly id?: string;
+  /** Event time column. */
+  readonly time?: string;
+  /** Categorical columns. @defaultValue `[]` */
+  readonly cat?: string[];
+  /** Numeric columns. @defaultValue `[]` */
+  readonly num?: string[];
+  /** Target columns. @defaultValue `[]` */
+  readonly target?: string[];
+  /** Numeric transforms as `column=identity|log|year`. @defaultValue `[]` */
+  readonly transform?: string[];
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Adds the schema-mapping flags to `cmd` and returns it for chaining. */
+export function addSchemaOptions(cmd: Command): Command {
+  return cmd
+    .option('--schema <file>', 'schema mapping JSON: {"id", "time", "categorical": [], "numeric": [], "targets": []}')
+    .option('--id <column>', 'client id column (instead of --schema)')
+    .option('--time <column>', 'event time column (instead of --schema)')
+    .option('--cat <column>', 'categorical column (repeatable)', collect)
+    .option('--num <column>', 'numeric column (repeatable)', collect)
+    .option('--target <column>', 'target column (repeatable)', collect)
+    .option('--transform <column=kind>', 'numeric transform identity|log|year (repeatable)', collect);
+}
+
+/**
+ * Turns the flags into a validated mapping: `--schema` alone, or `--id` and `--time` (plus the
+ * column flags). Mixing the two is refused so that a flag is never silently ignored.
+ * @throws ConfigError for missing, conflicting or invalid flags.
+ */
+export async function schemaFromOptions(opts: SchemaFlags): Promise<SchemaMapping> {
+  const flagged = [opts.id, opts.time, opts.cat, opts.num, opts.target, opts.transform].some((v) => v !== undefined);
+  if (opts.schema !== undefined) {
+    if (flagged) throw new ConfigError('Use either `--schema FILE` or the column flags `--id/--time/--cat/--num/--target/--transform`, not both');
+    return readSchemaMapping(opts.schema);
+  }
+  if (opts.id === undefined || opts.time === undefined) {
+    throw new ConfigError('A schema mapping is required: pass `--schema FILE`, or `--id COLUMN --time COLUMN` (with `--cat`/`--num` as needed)');
+  }
+  const transforms: Record<string, string> = {};
+  for (const spec of opts.transform ?? []) {
+    const [column, kind, extra] = spec.split('=');
+    if (!column || !kind || extra !== undefined) {
+      throw new ConfigError(`Expected \`--transform\` as column=identity|log|year, got \`${spec}\``);
+    }
+    transforms[column] = kind;
+  }
+  return validateSchemaMapping(
+    { id: opts.id, time: opts.time, categorical: opts.cat ?? [], numeric: opts.num ?? [], targets: opts.target ?? [], transforms },
+    'command-line flags',
+  );
+}
