@@ -1,0 +1,68 @@
+/**
+ * Random sorted subsets (pytorch-lifestream `SampleRandom`): each view keeps `l` events chosen
+ * without replacement, in time order, not contiguous. As in the reference, `l` is uniform on
+ * [cntMin, min(cntMax, length)) with the upper end exclusive.
+ */
+import type { Rng } from '../data/random.js';
+import { ConfigError } from '../errors.js';
+import { expectInteger, expectKnownKeys } from '../options.js';
+import { fullCopies, type Splitter } from './splitter.js';
+
+/** Options of {@link SampleRandom}. */
+export interface SampleRandomOptions {
+  /** Views per client. Minimum: `1`. @defaultValue `5` */
+  readonly splitCount: number;
+  /** Smallest view, in events; sequences with `length <= cntMin` give full copies. Minimum: `1`. @defaultValue `25` */
+  readonly cntMin: number;
+  /** Exclusive upper bound of the view length (capped at the sequence length). Must be >= `cntMin`. @defaultValue `200` */
+  readonly cntMax: number;
+}
+
+/** Defaults of {@link SampleRandom}. */
+export const SAMPLE_RANDOM_DEFAULTS: SampleRandomOptions = { splitCount: 5, cntMin: 25, cntMax: 200 };
+
+/** Spreads the defaults over `partial` and validates the result. */
+export function resolveSampleRandomOptions(partial: Partial<SampleRandomOptions> = {}): SampleRandomOptions {
+  expectKnownKeys('SampleRandom options', partial, Object.keys(SAMPLE_RANDOM_DEFAULTS));
+  const o = { ...SAMPLE_RANDOM_DEFAULTS, ...partial };
+  expectInteger('splitCount', o.splitCount, 1);
+  expectInteger('cntMin', o.cntMin, 1);
+  expectInteger('cntMax', o.cntMax, 1);
+  if (o.cntMax < o.cntMin) throw new ConfigError(`\`cntMax\` must be >= \`cntMin\` (got ${o.cntMax} < ${o.cntMin})`);
+  return o;
+}
+
+/** Sorted random subsets of each sequence. */
+export class SampleRandom implements Splitter {
+  /** The validated options. */
+  readonly options: SampleRandomOptions;
+
+  /** @param options - partial options; missing fields take {@link SAMPLE_RANDOM_DEFAULTS}. */
+  constructor(options: Partial<SampleRandomOptions> = {}) {
+    this.options = resolveSampleRandomOptions(options);
+  }
+
+  /** See {@link Splitter.split}. */
+  split(length: number, rng: Rng): Int32Array[] {
+    const { splitCount, cntMin, cntMax } = this.options;
+    if (length <= cntMin) return fullCopies(length, splitCount);
+    // numpy randint(cntMin, hi) needs hi > cntMin; when cntMax == cntMin the only length is cntMin.
+    const high = Math.max(cntMin, Math.min(cntMax, length) - 1);
+    const views: Int32Array[] = [];
+    for (let k = 0; k < splitCount; k++) views.push(sortedSample(length, rng.int(cntMin, high), rng));
+    return views;
+  }
+}
+
+/**
+ * `count` distinct indices of 0..length-1, ascending, every subset equally likely
+ * (selection sampling, Knuth's Algorithm S: one pass, already sorted, no shuffle buffer).
+ */
+export function sortedSample(length: number, count: number, rng: Rng): Int32Array {
+  const out = new Int32Array(count);
+  let chosen = 0;
+  for (let i = 0; i < length && chosen < count; i++) {
+    if ((length - i) * rng.next() < count - chosen) out[chosen++] = i;
+  }
+  return out;
+}
