@@ -1,0 +1,109 @@
+/**
+ * 2-D projections of embeddings for the report's pictures: PCA (linear, global structure), UMAP
+ * and t-SNE (non-linear, local neighbourhoods). All three are seeded from {@link Rng} so the same
+ * run directory always gives the same pictures. t-SNE is O(N²), so callers project a sample.
+ */
+import { PCA } from 'ml-pca';
+import { UMAP } from 'umap-js';
+import { TSNE } from '@keckelt/tsne';
+import { Rng } from '../../data/random.js';
+import { ShapeError } from '../../errors.js';
+import { expectInteger } from '../../options.js';
+
+/** Points projected to the plane; `x[i], y[i]` is row `i` of the input. */
+export interface Projection2D {
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+  /** Wall-clock time of the projection in seconds (shown in the report's timings). */
+  readonly seconds: number;
+}
+
+/** Options of {@link projectUmap} and {@link projectTsne}. */
+export interface ProjectionOptions {
+  /** Seed of the random initialisation. @defaultValue `42` */
+  readonly seed?: number;
+  /** UMAP: size of the local neighbourhood. @defaultValue `15` */
+  readonly neighbours?: number;
+  /** t-SNE: number of gradient steps. @defaultValue `300` */
+  readonly tsneSteps?: number;
+  /** t-SNE: perplexity (effective number of neighbours). @defaultValue `30` */
+  readonly perplexity?: number;
+}
+
+/** Projects rows onto their first two principal components (centred, not scaled). */
+export function projectPca(rows: readonly number[][]): Projection2D {
+  checkRows(rows, 3);
+  const start = performance.now();
+  const projected = new PCA(rows as number[][], { center: true }).predict(rows as number[][], { nComponents: 2 });
+  const x = Float64Array.from(projected.getColumn(0));
+  const y = Float64Array.from(projected.getColumn(1));
+  return { x, y, seconds: elapsed(start) };
+}
+
+/** Projects rows with UMAP (umap-js), seeded. */
+export function projectUmap(rows: readonly number[][], options: ProjectionOptions = {}): Projection2D {
+  checkRows(rows, 4);
+  const rng = new Rng(options.seed ?? 42);
+  // UMAP needs at least two neighbours and fewer neighbours than points.
+  const neighbours = Math.min(expectInteger('neighbours', options.neighbours ?? 15, 2), rows.length - 1);
+  const start = performance.now();
+  const umap = new UMAP({ nComponents: 2, nNeighbors: neighbours, minDist: 0.1, random: () => rng.next() });
+  const out = umap.fit(rows as number[][]);
+  return { ...columns(out), seconds: elapsed(start) };
+}
+
+/** Projects rows with t-SNE (@keckelt/tsne), seeded. Cost grows with the square of the row count. */
+export function projectTsne(rows: readonly number[][], options: ProjectionOptions = {}): Projection2D {
+  checkRows(rows, 4);
+  const steps = expectInteger('tsneSteps', options.tsneSteps ?? 300, 1);
+  // Perplexity must stay below the number of neighbours each point has.
+  const perplexity = Math.min(options.perplexity ?? 30, Math.max(2, Math.floor((rows.length - 1) / 3)));
+  const tsne = new SeededTsne(new Rng(options.seed ?? 42), perplexity);
+  const start = performance.now();
+  tsne.initDataRaw(rows as number[][]);
+  for (let i = 0; i < steps; i++) tsne.step();
+  return { ...columns(tsne.getSolution() as number[][]), seconds: elapsed(start) };
+}
+
+/**
+ * Picks at most `max` distinct row indices uniformly at random (seeded), in ascending order so
+ * the sample keeps file order.
+ */
+export function sampleIndices(count: number, max: number, seed: number): Int32Array {
+  expectInteger('max', max, 1);
+  const all = Int32Array.from({ length: count }, (_, i) => i);
+  if (count <= max) return all;
+  new Rng(seed).shuffle(all);
+  return all.subarray(0, max).sort();
+}
+
+/** t-SNE whose random initialisation comes from a seeded {@link Rng} instead of `Math.random`. */
+class SeededTsne extends TSNE {
+  constructor(
+    private readonly rng: Rng,
+    perplexity: number,
+  ) {
+    super({ perplexity, dim: 2, epsilon: 10 });
+  }
+
+  override gaussRandom(): number {
+    return this.rng.normal();
+  }
+}
+
+function columns(points: readonly number[][]): { x: Float64Array; y: Float64Array } {
+  return { x: Float64Array.from(points, (p) => p[0]!), y: Float64Array.from(points, (p) => p[1]!) };
+}
+
+function checkRows(rows: readonly number[][], minRows: number): void {
+  if (rows.length < minRows) throw new ShapeError(`Projection needs at least ${minRows} rows, got ${rows.length}`);
+  const width = rows[0]!.length;
+  if (width < 2) throw new ShapeError(`Projection needs at least 2 columns, got ${width}`);
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i]!.length !== width) throw new ShapeError(`Row ${i} has ${rows[i]!.length} columns, expected ${width}`);
+  }
+}
+
+function elapsed(start: number): number {
+  return (performance.now() - start) / 1000;
+}
