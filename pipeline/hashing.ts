@@ -1,0 +1,69 @@
+/**
+ * Content hashes for stage manifests. Files are hashed by streaming their bytes; a directory is
+ * hashed over its sorted relative paths and file hashes, so renaming or editing any part changes it.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { DataFormatError } from '../errors.js';
+
+/** SHA-256 (hex) of a file's bytes, or of a directory's files (see the module comment). */
+export async function hashPath(path: string): Promise<string> {
+  const info = await stat(path).catch((error: unknown) => {
+    throw new DataFormatError(`Input ${path} does not exist or cannot be read`, { cause: error });
+  });
+  if (info.isDirectory()) return hashDirectory(path);
+  return hashFile(path);
+}
+
+/** SHA-256 (hex) of a file's bytes. */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function hashDirectory(root: string): Promise<string> {
+  const files = await listFiles(root);
+  const hash = createHash('sha256');
+  for (const file of files) {
+    // Normalised separators keep the hash identical across platforms.
+    hash.update(`${relative(root, file).split(sep).join('/')}\0${await hashFile(file)}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/** Every regular file under `root`, recursively, sorted; hidden temp entries (`.tmp-*`) are left out. */
+export async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await readdir(root, { withFileTypes: true });
+  for (const entry of entries) {
+    if (entry.name.startsWith('.tmp-')) continue;
+    const path = join(root, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(path)));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out.sort();
+}
+
+/** SHA-256 (hex) of a JSON value with object keys sorted, so key order never changes the hash. */
+export function hashJson(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+/** JSON with object keys sorted recursively (a stable form for hashing). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
+  }
+  return value;
+}
