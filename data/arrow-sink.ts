@@ -4,8 +4,6 @@
  * failed write leaves nothing behind. The opposite of {@link openRecordBatches}.
  */
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -19,30 +17,13 @@ import {
   type Vector,
 } from 'apache-arrow';
 import type { ArrowIpcFormat } from './arrow-source.js';
+import { writeAtomically } from './atomic-write.js';
 import './arrow-codecs.js';
+
+export { tempPathFor, writeAtomically } from './atomic-write.js';
 
 /** A column for {@link tableFromColumns}: typed arrays map to Int32/Float32/Float64/Int64, strings to Utf8. */
 export type ColumnValues = Int32Array | Float32Array | Float64Array | BigInt64Array | readonly string[];
-
-/** A temp path beside `path` (same directory, so the final rename is atomic on one filesystem). */
-export function tempPathFor(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-}
-
-/**
- * Runs `write(tmp)` and renames `tmp` to `path` when it succeeds; removes `tmp` when it fails.
- * Use for every output file so that no partial output is ever visible under its final name.
- */
-export async function writeAtomically(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = tempPathFor(path);
-  try {
-    await write(tmp);
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-}
 
 /**
  * Streams record batches into an Arrow IPC file (or stream) with backpressure, atomically.

@@ -1,0 +1,142 @@
+/**
+ * Frequency-ranked vocabularies for categorical columns, as in ptls' Spark converter:
+ * index 0 is padding, index 1 stands for unseen or missing values, and indices 2.. are the
+ * tokens by descending count. Ties are broken by first appearance in the data the vocabulary
+ * was built from (so a given file always gives the same vocabulary). Saved as JSON and re-used
+ * at inference, where tokens that were not seen in training map to 1.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { ConfigError, DataFormatError } from '../errors.js';
+import { expectInteger } from '../options.js';
+import { writeAtomically } from './atomic-write.js';
+
+/** Index of padding positions. */
+export const PAD_INDEX = 0;
+/** Index of tokens that are unseen (not in the vocabulary) or missing (null). */
+export const UNKNOWN_INDEX = 1;
+/** Number of reserved indices before the first real token. */
+export const RESERVED = 2;
+
+/** How a vocabulary is cut down. */
+export interface VocabularyOptions {
+  /** Largest allowed {@link Vocabulary.size}, reserved indices included; rarer tokens map to 1. Minimum: `3`. @defaultValue `Infinity` */
+  readonly maxSize?: number;
+  /** Tokens seen fewer times than this map to 1. Minimum: `1`. @defaultValue `1` */
+  readonly minCount?: number;
+}
+
+/** The JSON form of a vocabulary (`toJSON`/`fromJSON`). */
+export interface VocabularyJSON {
+  /** Real tokens, most frequent first (index 2 onward). */
+  readonly tokens: readonly string[];
+  /** Count of each token in the data the vocabulary was built from. */
+  readonly counts: readonly number[];
+}
+
+/** A frequency-ranked token → index map for one categorical column. */
+export class Vocabulary {
+  /** Token of index i: `tokens[0] = '<pad>'`, `tokens[1] = '<unk>'`, `tokens[i]` for i >= 2 the real tokens. */
+  readonly tokens: readonly string[];
+  /** Count of `tokens[i]` when built (0 for the two reserved entries). */
+  readonly counts: readonly number[];
+  private readonly index: Map<string, number>;
+
+  private constructor(real: readonly string[], counts: readonly number[]) {
+    this.tokens = ['<pad>', '<unk>', ...real];
+    this.counts = [0, 0, ...counts];
+    this.index = new Map(real.map((t, i) => [t, i + RESERVED]));
+  }
+
+  /** Number of indices, reserved ones included (the embedding table size). */
+  get size(): number {
+    return this.tokens.length;
+  }
+
+  /** Index of `token`, or {@link UNKNOWN_INDEX} when it is not in the vocabulary. */
+  indexOf(token: string): number {
+    return this.index.get(token) ?? UNKNOWN_INDEX;
+  }
+
+  /** Maps a list of tokens to indices at once (used to remap Arrow dictionaries and local codes). */
+  indicesOf(tokens: readonly string[]): Int32Array {
+    const out = new Int32Array(tokens.length);
+    for (let i = 0; i < tokens.length; i++) out[i] = this.index.get(tokens[i]!) ?? UNKNOWN_INDEX;
+    return out;
+  }
+
+  /**
+   * Builds a vocabulary from distinct tokens and their counts.
+   * @param tokens - distinct tokens in order of first appearance (this order breaks count ties).
+   * @param counts - `counts[i]` is how often `tokens[i]` occurred.
+   */
+  static fromCounts(tokens: readonly string[], counts: ArrayLike<number>, options: VocabularyOptions = {}): Vocabulary {
+    const maxSize = options.maxSize ?? Infinity;
+    if (maxSize !== Infinity) expectInteger('maxSize', maxSize, RESERVED + 1);
+    const minCount = expectInteger('minCount', options.minCount ?? 1, 1);
+    const order: number[] = [];
+    for (let i = 0; i < tokens.length; i++) if (counts[i]! >= minCount) order.push(i);
+    // Array.prototype.sort is stable, so equal counts keep first-appearance order.
+    order.sort((a, b) => counts[b]! - counts[a]!);
+    const kept = order.slice(0, Math.max(0, maxSize - RESERVED));
+    return new Vocabulary(kept.map((i) => tokens[i]!), kept.map((i) => counts[i]!));
+  }
+
+  /** The JSON form: real tokens and counts, most frequent first. */
+  toJSON(): VocabularyJSON {
+    return { tokens: this.tokens.slice(RESERVED), counts: this.counts.slice(RESERVED) };
+  }
+
+  /**
+   * Rebuilds a vocabulary saved with {@link Vocabulary.toJSON}.
+   * @param where - named in error messages (file and column).
+   * @throws DataFormatError when `json` is not a vocabulary.
+   */
+  static fromJSON(json: unknown, where: string): Vocabulary {
+    const obj = json as Partial<Record<keyof VocabularyJSON, unknown>> | null;
+    const tokens = obj?.tokens;
+    const counts = obj?.counts;
+    if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) {
+      throw new DataFormatError(`${where}: expected \`tokens\` to be an array of strings, got ${JSON.stringify(tokens)?.slice(0, 80)}`);
+    }
+    if (!Array.isArray(counts) || counts.length !== tokens.length || !counts.every((c) => Number.isInteger(c) && c >= 0)) {
+      throw new DataFormatError(`${where}: expected \`counts\` to be ${tokens.length} non-negative integers, got ${JSON.stringify(counts)?.slice(0, 80)}`);
+    }
+    if (new Set(tokens).size !== tokens.length) throw new DataFormatError(`${where}: expected distinct tokens, found duplicates`);
+    return new Vocabulary(tokens as string[], counts as number[]);
+  }
+}
+
+/** One vocabulary per categorical column, keyed by column name. */
+export type Vocabularies = Record<string, Vocabulary>;
+
+/** Saves vocabularies as one JSON file `{column: {tokens, counts}}`, atomically. */
+export async function saveVocabularies(path: string, vocabularies: Vocabularies): Promise<void> {
+  const json: Record<string, VocabularyJSON> = {};
+  for (const [column, v] of Object.entries(vocabularies)) json[column] = v.toJSON();
+  await writeAtomically(path, (tmp) => writeFile(tmp, JSON.stringify(json)));
+}
+
+/**
+ * Loads vocabularies saved by {@link saveVocabularies}.
+ * @throws ConfigError when the file cannot be read; DataFormatError when it is not valid.
+ */
+export async function loadVocabularies(path: string): Promise<Vocabularies> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot read vocabularies (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new DataFormatError(`${path}: expected vocabularies JSON, ${(error as Error).message}`, { cause: error });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new DataFormatError(`${path}: expected an object {column: {tokens, counts}}, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+  }
+  const out: Vocabularies = {};
+  for (const [column, value] of Object.entries(raw)) out[column] = Vocabulary.fromJSON(value, `${path}, column \`${column}\``);
+  return out;
+}
