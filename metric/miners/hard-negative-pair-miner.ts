@@ -1,0 +1,97 @@
+/**
+ * Hard negative pairs (pytorch-lifestream `HardNegativePairSelector`, the MeLES default): every
+ * positive pair i < j, plus for each anchor its `negCount` closest samples of other labels.
+ * Unlike the reference, an anchor with fewer than `negCount` negatives gets only those (the
+ * reference's top-k then lets same-label pairs slip in as "negatives").
+ */
+import { expectInteger, expectKnownKeys } from '../../options.js';
+import type { BaseDistance } from '../distances/base-distance.js';
+import { EuclideanDistance } from '../distances/euclidean-distance.js';
+import type { MinedPairs } from '../mined-indices.js';
+import { BaseMiner, type MiningInput } from './base-miner.js';
+
+/** Options of {@link HardNegativePairMiner}. */
+export interface HardNegativePairMinerOptions {
+  /** Closest negatives kept per anchor. Minimum: `1`. @defaultValue `5` */
+  readonly negCount: number;
+}
+
+/** Defaults of {@link HardNegativePairMiner} (MeLES experiments). */
+export const HARD_NEGATIVE_DEFAULTS: HardNegativePairMinerOptions = { negCount: 5 };
+
+/** All positive pairs plus the closest negatives of each anchor. */
+export class HardNegativePairMiner extends BaseMiner {
+  /** The validated options. */
+  readonly options: HardNegativePairMinerOptions;
+
+  /**
+   * @param options - partial options; missing fields take {@link HARD_NEGATIVE_DEFAULTS}.
+   * @param distance - ranks candidates. @defaultValue `new EuclideanDistance()`
+   */
+  constructor(options: Partial<HardNegativePairMinerOptions> = {}, distance: BaseDistance = new EuclideanDistance()) {
+    super(distance);
+    expectKnownKeys('hard-negative miner options', options, Object.keys(HARD_NEGATIVE_DEFAULTS));
+    const o = { ...HARD_NEGATIVE_DEFAULTS, ...options };
+    expectInteger('negCount', o.negCount, 1);
+    this.options = o;
+  }
+
+  protected compute({ matrix, size, labels }: MiningInput): MinedPairs {
+    const a1: number[] = [];
+    const p: number[] = [];
+    for (let i = 0; i < size; i++) {
+      for (let j = i + 1; j < size; j++) {
+        if (labels[i] === labels[j]) {
+          a1.push(i);
+          p.push(j);
+        }
+      }
+    }
+    const k = this.options.negCount;
+    // Rank r of anchor j goes to slot r * size + j: the reference's order (rank-major).
+    const chosen = new Int32Array(k * size).fill(-1);
+    const best = new Int32Array(k);
+    for (let j = 0; j < size; j++) {
+      const filled = nearestOthers(matrix, size, labels, j, k, best, this.distance.closer.bind(this.distance));
+      for (let r = 0; r < filled; r++) chosen[r * size + j] = best[r]!;
+    }
+    const a2: number[] = [];
+    const n: number[] = [];
+    for (let slot = 0; slot < chosen.length; slot++) {
+      if (chosen[slot]! < 0) continue;
+      a2.push(slot % size);
+      n.push(chosen[slot]!);
+    }
+    return { kind: 'pairs', a1: Int32Array.from(a1), p: Int32Array.from(p), a2: Int32Array.from(a2), n: Int32Array.from(n) };
+  }
+}
+
+/**
+ * Writes into `out` the up-to-`k` rows closest to `anchor` among rows of other labels, closest
+ * first (ties: lower index first), and returns how many were found. Insertion into a k-slot list:
+ * k is small, so this beats sorting each row.
+ */
+export function nearestOthers(
+  matrix: Float32Array,
+  size: number,
+  labels: Int32Array,
+  anchor: number,
+  k: number,
+  out: Int32Array,
+  closer: (a: number, b: number) => boolean,
+): number {
+  let filled = 0;
+  const row = anchor * size;
+  for (let i = 0; i < size; i++) {
+    if (labels[i] === labels[anchor]) continue;
+    const value = matrix[row + i]!;
+    if (filled === k && !closer(value, matrix[row + out[k - 1]!]!)) continue;
+    let at = filled < k ? filled++ : k - 1;
+    while (at > 0 && closer(value, matrix[row + out[at - 1]!]!)) {
+      out[at] = out[at - 1]!;
+      at--;
+    }
+    out[at] = i;
+  }
+  return filled;
+}
