@@ -1,0 +1,136 @@
+/**
+ * Switches the wasm backend's matrix-product kernels to OpenBLAS and back.
+ *
+ * tfjs looks kernels up by (name, backend) on every call, so replacing the registry entries is
+ * enough: every `tf.matMul`, dense layer, recurrent cell and their gradients then run natively.
+ * When OpenBLAS, koffi or the wasm backend is missing this is a no-op that says why.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { expectInteger } from '../../options.js';
+import { nativeBatchMatMul, nativeFusedMatMul, type NativeKernelCounters } from './mat-mul-kernels.js';
+import { loadOpenBlas, type OpenBlas } from './openblas.js';
+import { asWasmHeapBackend } from './wasm-heap.js';
+
+/** Options of {@link enableNativeKernels}. */
+export interface NativeKernelOptions {
+  /**
+   * OpenBLAS worker threads (process-wide). Minimum: `1`. One thread was fastest for the
+   * recurrent-encoder shapes on the 2-core reference machine (see docs/PERFORMANCE.md).
+   * @defaultValue `1`
+   */
+  readonly threads?: number;
+  /**
+   * Path of the OpenBLAS shared library.
+   * @defaultValue `MELES_OPENBLAS`, else the first existing Debian/Ubuntu path
+   */
+  readonly library?: string;
+}
+
+/** What {@link enableNativeKernels} did. */
+export interface NativeKernelStatus {
+  /** True when the native kernels are registered for the wasm backend. */
+  readonly enabled: boolean;
+  /** Why they are not, when `enabled` is false. */
+  readonly reason?: string;
+  /** The OpenBLAS library in use, when enabled. */
+  readonly library?: string;
+  /** OpenBLAS threads, when enabled. */
+  readonly threads?: number;
+  /** Names of the replaced kernels, when enabled. */
+  readonly kernels?: readonly string[];
+}
+
+/** Names of the kernels this module replaces. */
+export const NATIVE_KERNEL_NAMES: readonly string[] = [tf.BatchMatMul, tf._FusedMatMul];
+
+interface Active {
+  readonly status: NativeKernelStatus;
+  readonly stock: readonly KernelConfig[];
+}
+
+let active: Active | null = null;
+const counters: NativeKernelCounters = { native: 0, delegated: 0 };
+
+/**
+ * Replaces the wasm `BatchMatMul` and `_FusedMatMul` kernels with OpenBLAS ones. Call it after
+ * `tf.setBackend('wasm')` has resolved. Idempotent; never throws for a missing library or a
+ * non-wasm backend (it returns `{enabled: false, reason}`), only for invalid options.
+ */
+export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKernelStatus {
+  const threads = expectInteger('threads', options.threads ?? 1, 1, 256);
+  if (active !== null) return active.status;
+  const backendName = tf.getBackend();
+  if (backendName !== 'wasm') return { enabled: false, reason: `the active tfjs backend is '${backendName}', not 'wasm'` };
+  if (asWasmHeapBackend(tf.backend()) === null) {
+    return { enabled: false, reason: 'the wasm backend does not expose its heap (unexpected tfjs-backend-wasm version)' };
+  }
+  const loaded = loadOpenBlas(options.library === undefined ? {} : { library: options.library });
+  if (!loaded.ok) return { enabled: false, reason: loaded.reason };
+  const stock = NATIVE_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
+  if (stock.some((config) => config === undefined)) {
+    return { enabled: false, reason: 'the wasm backend has no stock BatchMatMul/_FusedMatMul kernel to replace' };
+  }
+  const [batchMatMul, fusedMatMul] = stock as KernelConfig[];
+  loaded.blas.setThreads(threads);
+  // Keep the stock setupFunc: if the backend is ever re-created it still prepares the stock
+  // kernel, which the replacements call for inputs they do not handle.
+  install([
+    { ...batchMatMul, kernelFunc: nativeBatchMatMul(loaded.blas, batchMatMul.kernelFunc, counters) },
+    { ...fusedMatMul, kernelFunc: nativeFusedMatMul(loaded.blas, fusedMatMul.kernelFunc, counters) },
+  ]);
+  const problem = selfCheck();
+  if (problem !== null) {
+    install([batchMatMul, fusedMatMul]);
+    return { enabled: false, reason: `OpenBLAS self-check failed (${problem}); kept the stock kernels` };
+  }
+  const status: NativeKernelStatus = {
+    enabled: true,
+    library: loaded.blas.library,
+    threads: loaded.blas.getThreads(),
+    kernels: NATIVE_KERNEL_NAMES,
+  };
+  active = { status, stock: [batchMatMul, fusedMatMul] };
+  return status;
+}
+
+/** Restores the stock wasm kernels. A no-op when native kernels are not enabled. */
+export function disableNativeKernels(): void {
+  if (active === null) return;
+  install(active.stock);
+  active = null;
+}
+
+/** Whether the OpenBLAS kernels are currently registered. */
+export function nativeKernelsEnabled(): boolean {
+  return active !== null;
+}
+
+/** A snapshot of how many kernel calls ran natively and how many were handed to the stock kernels. */
+export function nativeKernelCounters(): Readonly<NativeKernelCounters> {
+  return { ...counters };
+}
+
+/** The loaded OpenBLAS, for benchmarks that call it directly; `null` when unavailable. */
+export function openBlasOrNull(): OpenBlas | null {
+  const loaded = loadOpenBlas();
+  return loaded.ok ? loaded.blas : null;
+}
+
+function install(configs: readonly KernelConfig[]): void {
+  for (const config of configs) {
+    tf.unregisterKernel(config.kernelName, config.backendName);
+    tf.registerKernel(config);
+  }
+}
+
+/** Multiplies a small known pair through the new kernel: catches an ABI or library mismatch. */
+function selfCheck(): string | null {
+  try {
+    const result = tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]), tf.tensor2d([7, 8, 9, 10, 11, 12], [3, 2])).dataSync());
+    const expected = [58, 64, 139, 154];
+    return expected.every((value, i) => result[i] === value) ? null : `expected [${expected}], got [${Array.from(result)}]`;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
