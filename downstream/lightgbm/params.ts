@@ -51,8 +51,10 @@ export interface LightGBMParams {
   /** Histogram bins per feature. @defaultValue `255` */
   readonly maxBin?: number;
   /**
-   * OpenMP threads. Measured on this 2-core machine (scripts/bench-lightgbm.ts): 2 threads are
-   * faster for one big training, but parallel folds share the cores, so 1 is the default.
+   * OpenMP threads. Measured on this shared 2-core machine (`npx tsx scripts/bench-lightgbm.ts`,
+   * 20k × 32, 100 iterations, load average ~8): 1 thread 0.77–0.96 s, 2 threads 16–28 s, because
+   * OpenMP workers spin-wait for a core that other processes hold. On an idle machine 2 threads
+   * were ~1.4× faster (0.28 vs 0.39 s), which does not pay for that risk, so 1 is the default.
    * @defaultValue `1`
    */
   readonly numThreads?: number;
