@@ -1,0 +1,92 @@
+/**
+ * GRU and LSTM cells written as plain tfjs ops with explicit weights. The input projection of all
+ * time steps is one matmul done by the caller ({@link runPackedRecurrence}); a cell step is one fused
+ * matmul of the state plus a handful of elementwise ops, so per-step cost is flat and the autodiff
+ * tape grows linearly with sequence length (tfjs-layers' RNN does not: it has a length cliff on wasm).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../data/random.js';
+import { normalInit, type ParameterStore, uniformInit } from './parameters.js';
+
+/** Recurrent state: `h` always, `c` for LSTM. All tensors have one row per running sequence. */
+export type CellState = readonly tf.Tensor2D[];
+
+/** One recurrent cell (one layer, one direction). */
+export interface RecurrentCell {
+  /** Hidden size. */
+  readonly hidden: number;
+  /** Input-projection weights `[in, gates]` and bias `[gates]`, applied by the caller to all steps at once. */
+  readonly wx: tf.Variable;
+  readonly bx: tf.Variable;
+  /** State at step 0 for `batch` sequences. */
+  initial(batch: number): CellState;
+  /** One step: `x` is the input projection of the running rows `[n, gates]`, `state` has `n` rows. */
+  step(x: tf.Tensor2D, state: CellState): CellState;
+}
+
+/** A GRU cell with PyTorch's equations (gate order r, z, n; `b_hn` inside the reset product). */
+export class GruCell implements RecurrentCell {
+  readonly wx: tf.Variable;
+  readonly bx: tf.Variable;
+  private readonly wh: tf.Variable;
+  private readonly bh: tf.Variable;
+  private readonly start?: tf.Variable;
+
+  constructor(store: ParameterStore, prefix: string, inputSize: number, readonly hidden: number, learnableStart: boolean, rng: Rng) {
+    const g = 3 * hidden;
+    const bound = 1 / Math.sqrt(hidden);
+    this.wx = store.add(`${prefix}/wx`, [inputSize, g], uniformInit(rng, inputSize * g, bound));
+    this.bx = store.add(`${prefix}/bx`, [g], uniformInit(rng, g, bound));
+    this.wh = store.add(`${prefix}/wh`, [hidden, g], uniformInit(rng, hidden * g, bound));
+    this.bh = store.add(`${prefix}/bh`, [g], uniformInit(rng, g, bound));
+    // ptls `trainable_starter='static'`: h0 = tanh(s), s ~ N(0, 1).
+    if (learnableStart) this.start = store.add(`${prefix}/h0`, [1, hidden], normalInit(rng, hidden, 1));
+  }
+
+  initial(batch: number): CellState {
+    if (!this.start) return [tf.zeros([batch, this.hidden])];
+    return [tf.tile(tf.tanh(this.start as tf.Tensor2D), [batch, 1])];
+  }
+
+  step(x: tf.Tensor2D, state: CellState): CellState {
+    const h = state[0]!;
+    const H = this.hidden;
+    const hh = tf.fused.matMul({ a: h, b: this.wh as tf.Tensor2D, bias: this.bh }) as tf.Tensor2D;
+    const [xrz, xn] = tf.split(x, [2 * H, H], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [hrz, hn] = tf.split(hh, [2 * H, H], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [r, z] = tf.split(tf.sigmoid(tf.add(xrz, hrz)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+    // (1 - z) * n + z * h, written with one fewer op.
+    return [tf.add(n, tf.mul(z, tf.sub(h, n)))];
+  }
+}
+
+/** An LSTM cell (internal gate order i, f, o, g so the three sigmoids are one op); state starts at zero. */
+export class LstmCell implements RecurrentCell {
+  readonly wx: tf.Variable;
+  readonly bx: tf.Variable;
+  private readonly wh: tf.Variable;
+
+  constructor(store: ParameterStore, prefix: string, inputSize: number, readonly hidden: number, rng: Rng) {
+    const g = 4 * hidden;
+    const bound = 1 / Math.sqrt(hidden);
+    this.wx = store.add(`${prefix}/wx`, [inputSize, g], uniformInit(rng, inputSize * g, bound));
+    // PyTorch has two biases (b_ih + b_hh); they only ever appear summed, so one is kept.
+    this.bx = store.add(`${prefix}/bx`, [g], uniformInit(rng, g, bound));
+    this.wh = store.add(`${prefix}/wh`, [hidden, g], uniformInit(rng, hidden * g, bound));
+  }
+
+  initial(batch: number): CellState {
+    return [tf.zeros([batch, this.hidden]), tf.zeros([batch, this.hidden])];
+  }
+
+  step(x: tf.Tensor2D, state: CellState): CellState {
+    const [h, c] = state as [tf.Tensor2D, tf.Tensor2D];
+    const H = this.hidden;
+    const gates = tf.add(x, tf.matMul(h, this.wh as tf.Tensor2D));
+    const [ifo, g] = tf.split(gates, [3 * H, H], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [i, f, o] = tf.split(tf.sigmoid(ifo), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const cNew = tf.add<tf.Tensor2D>(tf.mul(f, c), tf.mul(i, tf.tanh(g)));
+    return [tf.mul(o, tf.tanh(cNew)), cNew];
+  }
+}

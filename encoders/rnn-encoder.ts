@@ -1,0 +1,58 @@
+/**
+ * Stacked, optionally bidirectional GRU/LSTM over packed batches. The output is the state after
+ * each sequence's last real event; with `bidirectional`, the reverse direction's state after the
+ * sequence's first event (PyTorch's `h_n`) is appended.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../data/random.js';
+import type { RnnConfig } from './encoder-config.js';
+import type { ForwardMode } from './event-encoder.js';
+import { type PackedBatch, reversedRows } from './packed-batch.js';
+import { runPackedRecurrence } from './packed-recurrence.js';
+import type { ParameterStore } from './parameters.js';
+import { GruCell, LstmCell, type RecurrentCell } from './recurrent-cells.js';
+import type { SequenceEncoder } from './sequence-encoder.js';
+
+/** GRU or LSTM sequence encoder. */
+export class RnnEncoder implements SequenceEncoder {
+  readonly width: number;
+  private readonly layers: { forward: RecurrentCell; backward?: RecurrentCell }[] = [];
+
+  constructor(
+    readonly config: RnnConfig,
+    inputSize: number,
+    store: ParameterStore,
+    rng: Rng,
+  ) {
+    const directions = config.bidirectional ? 2 : 1;
+    for (let l = 0; l < config.layers; l++) {
+      const size = l === 0 ? inputSize : directions * config.hidden;
+      const make = (dir: string): RecurrentCell =>
+        config.kind === 'gru'
+          ? new GruCell(store, `${config.kind}/l${l}/${dir}`, size, config.hidden, config.learnableInitialState, rng)
+          : new LstmCell(store, `${config.kind}/l${l}/${dir}`, size, config.hidden, rng);
+      this.layers.push({ forward: make('fwd'), ...(config.bidirectional ? { backward: make('bwd') } : {}) });
+    }
+    this.width = directions * config.hidden;
+  }
+
+  forward(events: tf.Tensor2D, packed: PackedBatch, _mode: ForwardMode): tf.Tensor2D {
+    const reverse = this.config.bidirectional ? tf.tensor1d(reversedRows(packed), 'int32') : undefined;
+    let input = events;
+    let final: tf.Tensor2D | undefined;
+    this.layers.forEach((layer, l) => {
+      const keep = l < this.layers.length - 1;
+      const fwd = runPackedRecurrence(layer.forward, input, packed, keep);
+      if (layer.backward && reverse) {
+        const bwd = runPackedRecurrence(layer.backward, tf.gather(input, reverse) as tf.Tensor2D, packed, keep);
+        final = tf.concat([fwd.final, bwd.final], 1);
+        if (keep) input = tf.concat([fwd.outputs!, tf.gather(bwd.outputs!, reverse) as tf.Tensor2D], 1);
+      } else {
+        final = fwd.final;
+        if (keep) input = fwd.outputs!;
+      }
+    });
+    // Back from length-sorted order to the batch's order.
+    return tf.gather(final!, tf.tensor1d(packed.rank, 'int32')) as tf.Tensor2D;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Transformer sequence encoder (ptls `TransformerEncoder`): event vectors projected to the model
+ * width plus sinusoidal positions, a learnable CLS token in front, pre-norm layers of multi-head
+ * self-attention (built from matMul/softmax: tfjs exports no attention layer) and a feed-forward
+ * block, a final LayerNorm; the output is the CLS token. Tokens stay packed (CLS rows, then real
+ * events) for every per-token op; only attention gathers them into a padded `[B, heads, S, S]`
+ * layout with padding keys masked out, so the linear layers never compute on padding.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../data/random.js';
+import type { TransformerConfig } from './encoder-config.js';
+import type { ForwardMode } from './event-encoder.js';
+import type { PackedBatch } from './packed-batch.js';
+import { constantInit, normalInit, type ParameterStore, uniformInit } from './parameters.js';
+import type { SequenceEncoder } from './sequence-encoder.js';
+
+interface Linear {
+  readonly w: tf.Variable;
+  readonly b: tf.Variable;
+}
+interface Norm {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+}
+interface Layer {
+  readonly norm1: Norm;
+  readonly qkv: Linear;
+  readonly out: Linear;
+  readonly norm2: Norm;
+  readonly ff1: Linear;
+  readonly ff2: Linear;
+}
+
+/** Transformer encoder; see the file comment. */
+export class TransformerEncoder implements SequenceEncoder {
+  readonly width: number;
+  private readonly input: Linear;
+  private readonly cls: tf.Variable;
+  private readonly layers: Layer[] = [];
+  private readonly finalNorm: Norm;
+
+  constructor(
+    readonly config: TransformerConfig,
+    inputSize: number,
+    private readonly store: ParameterStore,
+    private readonly rng: Rng,
+  ) {
+    const d = config.hidden;
+    this.input = this.linear('transformer/input', inputSize, d);
+    this.cls = store.add('transformer/cls', [1, d], normalInit(rng, d, 1));
+    for (let l = 0; l < config.layers; l++) {
+      const p = `transformer/l${l}`;
+      this.layers.push({
+        norm1: this.norm(`${p}/norm1`, d),
+        qkv: this.linear(`${p}/qkv`, d, 3 * d),
+        out: this.linear(`${p}/out`, d, d),
+        norm2: this.norm(`${p}/norm2`, d),
+        ff1: this.linear(`${p}/ff1`, d, config.feedForward),
+        ff2: this.linear(`${p}/ff2`, config.feedForward, d),
+      });
+    }
+    this.finalNorm = this.norm('transformer/norm', d);
+    this.width = d;
+  }
+
+  forward(events: tf.Tensor2D, packed: PackedBatch, _mode: ForwardMode): tf.Tensor2D {
+    const { size: B } = packed;
+    const d = this.config.hidden;
+    const S = packed.steps + 1;
+    const index = tokenIndex(packed);
+    const padIndex = tf.tensor1d(index.pad, 'int32');
+    const unpadIndex = tf.tensor1d(index.unpad, 'int32');
+    const keyBias = tf.tensor4d(index.keyBias, [B, 1, 1, S]);
+    const projected = tf.add<tf.Tensor2D>(dense(events, this.input), tf.tensor2d(positions(packed, d), [packed.events, d]));
+    let x: tf.Tensor2D = tf.concat([tf.tile(this.cls as tf.Tensor2D, [B, 1]), projected], 0);
+    for (const layer of this.layers) {
+      const attended = this.attention(layerNorm(x, layer.norm1), layer, padIndex, unpadIndex, keyBias, B, S);
+      x = tf.add(x, attended);
+      x = tf.add(x, dense(tf.relu(dense(layerNorm(x, layer.norm2), layer.ff1)), layer.ff2));
+    }
+    // CLS tokens are rows 0..B-1, already in the batch's original order.
+    return layerNorm(tf.slice(x, [0, 0], [B, d]) as tf.Tensor2D, this.finalNorm);
+  }
+
+  private attention(x: tf.Tensor2D, layer: Layer, padIndex: tf.Tensor1D, unpadIndex: tf.Tensor1D, keyBias: tf.Tensor4D, B: number, S: number): tf.Tensor2D {
+    const d = this.config.hidden;
+    const h = this.config.heads;
+    const dk = d / h;
+    const padded = tf.gather(dense(x, layer.qkv), padIndex) as tf.Tensor2D;
+    const [q, k, v] = tf.split(padded, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, S, h, dk]), [0, 2, 1, 3]) as tf.Tensor4D) as [
+      tf.Tensor4D,
+      tf.Tensor4D,
+      tf.Tensor4D,
+    ];
+    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk)), keyBias);
+    const context = tf.matMul(tf.softmax(scores), v);
+    const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [B * S, d]) as tf.Tensor2D;
+    return dense(tf.gather(merged, unpadIndex) as tf.Tensor2D, layer.out);
+  }
+
+  private linear(name: string, inSize: number, outSize: number): Linear {
+    const bound = 1 / Math.sqrt(inSize);
+    return {
+      w: this.store.add(`${name}/w`, [inSize, outSize], uniformInit(this.rng, inSize * outSize, bound)),
+      b: this.store.add(`${name}/b`, [outSize], constantInit(outSize, 0)),
+    };
+  }
+
+  private norm(name: string, size: number): Norm {
+    return { gamma: this.store.add(`${name}/gamma`, [size], constantInit(size, 1)), beta: this.store.add(`${name}/beta`, [size], constantInit(size, 0)) };
+  }
+}
+
+function dense(x: tf.Tensor2D, layer: Linear): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: layer.w as tf.Tensor2D, bias: layer.b }) as tf.Tensor2D;
+}
+
+function layerNorm(x: tf.Tensor2D, norm: Norm): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, 1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), norm.gamma), norm.beta);
+}
+
+/**
+ * Token rows: CLS of sequence b at row b, packed event r at row B + r. `pad` lists, for each padded
+ * position (b, s), the token row (padding points at row 0: its key is masked and its query row is
+ * never read back); `unpad` maps each token row to its padded position.
+ */
+function tokenIndex(packed: PackedBatch): { pad: Int32Array; unpad: Int32Array; keyBias: Float32Array } {
+  const B = packed.size;
+  const S = packed.steps + 1;
+  const pad = new Int32Array(B * S);
+  const unpad = new Int32Array(B + packed.events);
+  const keyBias = new Float32Array(B * S).fill(-1e9);
+  for (let b = 0; b < B; b++) {
+    pad[b * S] = b;
+    unpad[b] = b * S;
+    keyBias[b * S] = 0;
+  }
+  for (let t = 0; t < packed.steps; t++) {
+    const base = packed.offsets[t]!;
+    for (let i = 0; i < packed.batchSizes[t]!; i++) {
+      const b = packed.order[i]!;
+      const position = b * S + t + 1;
+      pad[position] = B + base + i;
+      unpad[B + base + i] = position;
+      keyBias[position] = 0;
+    }
+  }
+  return { pad, unpad, keyBias };
+}
+
+/** Sinusoidal encoding of each packed row's step (Vaswani et al.). */
+function positions(packed: PackedBatch, d: number): Float32Array {
+  const out = new Float32Array(packed.events * d);
+  const row = new Float32Array(d);
+  for (let t = 0; t < packed.steps; t++) {
+    for (let j = 0; j < d; j += 2) {
+      const angle = t / Math.pow(10000, j / d);
+      row[j] = Math.sin(angle);
+      if (j + 1 < d) row[j + 1] = Math.cos(angle);
+    }
+    for (let r = packed.offsets[t]!; r < packed.offsets[t + 1]!; r++) out.set(row, r * d);
+  }
+  return out;
+}
