@@ -1,0 +1,95 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildReport, type BuiltReport } from './build-report.js';
+import { writeTestRunDir } from './test-run-dir.js';
+import { ConfigError, DataFormatError } from '../../errors.js';
+
+describe('buildReport on a run directory', () => {
+  let dir: string;
+  let built: BuiltReport;
+  let html: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meles-report-'));
+    await writeTestRunDir(dir);
+    built = await buildReport(dir, { sample: 60, tsneSteps: 60 });
+    html = await readFile(built.html, 'utf8');
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('shows the A/B numbers from report.json, marking the best per column', () => {
+    assert.match(html, /<td class="best">0\.543 ± 0\.022<\/td>/);
+    assert.match(html, /0\.299 ± 0\.013/);
+    assert.match(html, /gender auroc ± 95%/);
+    assert.match(html, /best <b>MeLES<\/b> 0\.770/);
+  });
+
+  it('inlines the bar chart and training curves as SVG with the run\'s values', () => {
+    assert.match(html, /<figure class="chart" id="ab-chart"><svg/);
+    assert.match(html, /<figure class="chart" id="training-chart"><svg/);
+    assert.match(html, /0\.457/); // recall@4 of epoch 2
+    assert.match(html, /43,210/); // events/s of epoch 2
+  });
+
+  it('writes one PNG per projection and label for each embedding set, also inlined', async () => {
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.png')).sort();
+    assert.equal(files.length, 2 + 2 * 3 * 2);
+    assert.ok(files.includes('embedding-meles-t-sne-age-group.png'));
+    assert.ok(files.includes('embedding-random-encoder-umap-gender.png'));
+    assert.equal(html.match(/src="data:image\/png;base64,iVBOR/g)?.length, 12);
+    assert.ok(!files.some((f) => f.includes('.tmp-')));
+  });
+
+  it('reports run facts, timings (run and report) and the data summary', () => {
+    assert.match(html, /23,456/);
+    assert.match(html, /96\.0 KiB/);
+    assert.match(html, /77\.3 s/); // train timing from run.json, rounded
+    assert.match(html, /report: t-SNE of MeLES \(60 clients\)/);
+    assert.match(html, /lengthQuantiles\.p90<\/td><td>654/);
+    assert.match(html, /random encoder: 1 clients have no labels/);
+  });
+
+  it('says which files are missing instead of failing', async () => {
+    await rm(join(dir, 'train/metrics.jsonl'));
+    const again = await buildReport(dir, { sample: 20, tsneSteps: 20 });
+    const text = await readFile(again.html, 'utf8');
+    assert.match(text, /Not available: .*train\/metrics\.jsonl does not exist/);
+    assert.equal(again.content.training.kind, 'missing');
+  });
+});
+
+describe('buildReport input errors', () => {
+  it('rejects a directory without run.json with a ConfigError', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meles-report-'));
+    try {
+      await assert.rejects(buildReport(dir), (e) => e instanceof ConfigError && /is not a run directory/.test(e.message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the file and line of a broken metrics log and leaves no report behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meles-report-'));
+    try {
+      await writeTestRunDir(dir, 40);
+      await writeFile(join(dir, 'train/metrics.jsonl'), '{"epoch":1,"loss":1}\nnot json\n');
+      await assert.rejects(buildReport(dir, { sample: 20 }), (e) => e instanceof DataFormatError && /metrics\.jsonl line 2/.test(e.message));
+      assert.ok(!(await readdir(dir)).includes('report.html'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects an invalid run.json naming the field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meles-report-'));
+    try {
+      await writeFile(join(dir, 'run.json'), JSON.stringify({ formatVersion: 1, files: { embeddings: [{ name: 'x' }] } }));
+      await assert.rejects(buildReport(dir), (e) => e instanceof DataFormatError && /files\.embeddings\[0\]\.path/.test(e.message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Reads the A/B comparison (`report.json` written by `meles compare`) into the rows of the
+ * report's table and bars of its chart. Only the fields the report shows are read; anything else
+ * in the file (fold scores, p-values, parameters) is ignored.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { DataFormatError } from '../../errors.js';
+
+const cellSchema = z.looseObject({
+  set: z.string().min(1),
+  target: z.string().min(1),
+  metric: z.string().min(1),
+  mean: z.number(),
+  std: z.number(),
+  halfWidth: z.number(),
+});
+
+const reportSchema = z.looseObject({ results: z.array(cellSchema).min(1) });
+
+/** One feature set's score on one target's metric. */
+export interface ComparisonCell {
+  /** Feature set (row of the table), e.g. `meles`. */
+  readonly set: string;
+  /** Target column, e.g. `age_group`. */
+  readonly target: string;
+  /** Metric name, e.g. `accuracy` or `auroc`. */
+  readonly metric: string;
+  /** Mean over cross-validation folds. */
+  readonly mean: number;
+  /** Sample standard deviation over folds. */
+  readonly std: number;
+  /** Student-t 95% half-width. */
+  readonly halfWidth: number;
+}
+
+/** The comparison as the report uses it. */
+export interface Comparison {
+  /** Feature sets in file order (rows of the table). */
+  readonly sets: readonly string[];
+  /** (target, metric) pairs in file order (columns of the table). */
+  readonly columns: readonly { readonly target: string; readonly metric: string }[];
+  /** Every cell of the table. */
+  readonly cells: readonly ComparisonCell[];
+}
+
+/**
+ * Reads a comparison report.
+ * @throws DataFormatError naming the file and the first invalid field.
+ */
+export async function readComparison(path: string): Promise<Comparison> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new DataFormatError(`Cannot read comparison ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = reportSchema.safeParse(raw);
+  if (!parsed.success) throw new DataFormatError(`${path} is not a comparison report:\n${z.prettifyError(parsed.error)}`);
+  const cells = parsed.data.results.map(({ set, target, metric, mean, std, halfWidth }) => ({ set, target, metric, mean, std, halfWidth }));
+  return summarise(cells);
+}
+
+/** Groups cells into the table's rows and columns, keeping first-seen order. */
+export function summarise(cells: readonly ComparisonCell[]): Comparison {
+  const sets = [...new Set(cells.map((c) => c.set))];
+  const columnKeys = new Map<string, { target: string; metric: string }>();
+  for (const c of cells) columnKeys.set(`${c.target}\u0000${c.metric}`, { target: c.target, metric: c.metric });
+  return { sets, columns: [...columnKeys.values()], cells };
+}
+
+/** The cell of a set on a (target, metric) column, if the comparison has it. */
+export function cellAt(comparison: Comparison, set: string, target: string, metric: string): ComparisonCell | undefined {
+  return comparison.cells.find((c) => c.set === set && c.target === target && c.metric === metric);
+}

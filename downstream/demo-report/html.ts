@@ -1,0 +1,141 @@
+/**
+ * Turns {@link ReportContent} into one self-contained HTML page: charts as inline SVG, embedding
+ * pictures as base64 PNG, no scripts, no external resources, so it opens offline anywhere.
+ */
+import type { EpochPoint } from '../charts/training-curves.js';
+import { cellAt, type Comparison } from './comparison.js';
+import type { Picture, ReportContent, Section } from './report-content.js';
+
+/** Renders the whole report page. */
+export function renderReportHtml(content: ReportContent): string {
+  const run = content.run;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(run.title)}</title>
+<style>${STYLE}</style></head>
+<body>
+<h1>${esc(run.title)}</h1>
+<p class="meta">Report built ${esc(content.generatedAt)}${run.createdAt ? ` · run started ${esc(run.createdAt)}` : ''}</p>
+${notes(content.notes)}
+<h2>A/B comparison</h2>
+${section(content.comparison, ({ table, chartSvg }) => `${highlights(table)}${abTable(table)}<figure class="chart" id="ab-chart">${chartSvg}</figure>`)}
+<h2>Training</h2>
+${section(content.training, ({ epochs, chartSvg }) => `<figure class="chart" id="training-chart">${chartSvg}</figure>${epochTable(epochs)}`)}
+<h2>Embeddings in 2-D</h2>
+${section(content.pictures, pictures)}
+<h2>Run</h2>
+${runFacts(content)}
+<h3>Configuration</h3>
+<pre>${esc(JSON.stringify(run.config, null, 2))}</pre>
+<h2>Data summary</h2>
+${section(content.inspect, (value) => keyValueTable(flatten(value)))}
+</body></html>
+`;
+}
+
+const STYLE = `body{font-family:'DejaVu Sans',system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:0.5em 0 1em}th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}.missing{color:#a33}.meta{color:#666}
+figure{margin:0.5em 0}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
+.grid img{width:100%;border:1px solid #eee}pre{background:#f7f7f7;padding:0.8em;overflow:auto;max-height:30em}
+.best{font-weight:bold}`;
+
+function section<T>(s: Section<T>, render: (value: T) => string): string {
+  return s.kind === 'present' ? render(s.value) : `<p class="missing">Not available: ${esc(s.reason)}</p>`;
+}
+
+function notes(items: readonly string[]): string {
+  return items.length === 0 ? '' : `<ul class="notes">${items.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;
+}
+
+/** One sentence per column: which set scored best and by how much over the worst. */
+function highlights(table: Comparison): string {
+  const lines = table.columns.map(({ target, metric }) => {
+    const cells = table.sets.flatMap((set) => cellAt(table, set, target, metric) ?? []);
+    const best = cells.reduce((a, b) => (b.mean > a.mean ? b : a));
+    const worst = cells.reduce((a, b) => (b.mean < a.mean ? b : a));
+    const apart = best.mean - best.halfWidth > worst.mean + worst.halfWidth;
+    return `<li>${esc(target)} ${esc(metric)}: best <b>${esc(best.set)}</b> ${fmt(best.mean)} ± ${fmt(best.halfWidth)}, `
+      + `lowest ${esc(worst.set)} ${fmt(worst.mean)} ± ${fmt(worst.halfWidth)} `
+      + `(difference ${fmt(best.mean - worst.mean)}; 95% intervals ${apart ? 'do not overlap' : 'overlap'})</li>`;
+  });
+  return `<ul class="highlights">${lines.join('')}</ul>`;
+}
+
+function abTable(table: Comparison): string {
+  const head = table.columns.map((c) => `<th>${esc(c.target)} ${esc(c.metric)} ± 95%</th>`).join('');
+  const bestByColumn = table.columns.map(({ target, metric }) =>
+    Math.max(...table.sets.map((s) => cellAt(table, s, target, metric)?.mean ?? -Infinity)),
+  );
+  const rows = table.sets.map((set) => {
+    const cells = table.columns.map(({ target, metric }, k) => {
+      const cell = cellAt(table, set, target, metric);
+      if (!cell) return '<td>–</td>';
+      const cls = cell.mean === bestByColumn[k] ? ' class="best"' : '';
+      return `<td${cls}>${fmt(cell.mean)} ± ${fmt(cell.halfWidth)}</td>`;
+    });
+    return `<tr><td>${esc(set)}</td>${cells.join('')}</tr>`;
+  });
+  return `<table id="ab-table"><thead><tr><th>method</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function epochTable(epochs: readonly EpochPoint[]): string {
+  const rows = epochs.map((e) =>
+    `<tr><td>${e.epoch}</td><td>${fmt(e.loss)}</td><td>${e.recallAt4 === undefined ? '–' : fmt(e.recallAt4)}</td>`
+    + `<td>${e.eventsPerSecond === undefined ? '–' : Math.round(e.eventsPerSecond).toLocaleString('en-US')}</td></tr>`,
+  );
+  return `<table><thead><tr><th>epoch</th><th>loss</th><th>val recall@4</th><th>events/s</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function pictures(items: readonly Picture[]): string {
+  const groups = new Map<string, Picture[]>();
+  for (const p of items) groups.set(p.embedding, [...(groups.get(p.embedding) ?? []), p]);
+  return [...groups].map(([embedding, pics]) => `<h3>${esc(embedding)} (${pics[0]!.points} clients sampled)</h3><div class="grid">`
+    + pics.map((p) => `<figure><img alt="${esc(`${p.method} of ${p.embedding}, coloured by ${p.label}`)}" src="data:image/png;base64,${Buffer.from(p.png).toString('base64')}">`
+      + `<figcaption>${esc(`${p.method}, coloured by ${p.label}`)} · <a href="${esc(p.file)}">${esc(p.file)}</a></figcaption></figure>`).join('')
+    + '</div>').join('\n');
+}
+
+function runFacts(content: ReportContent): string {
+  const run = content.run;
+  const facts: [string, string][] = [];
+  if (run.backend) facts.push(['backend', run.backend]);
+  if (run.model?.encoder) facts.push(['encoder', run.model.encoder]);
+  if (run.model?.embeddingSize !== undefined) facts.push(['embedding size', String(run.model.embeddingSize)]);
+  if (run.model?.parameters !== undefined) facts.push(['trainable parameters', run.model.parameters.toLocaleString('en-US')]);
+  if (run.model?.bytes !== undefined) facts.push(['model size on disk', `${(run.model.bytes / 1024).toFixed(1)} KiB`]);
+  const total = content.timings.reduce((s, t) => s + t.seconds, 0);
+  const timings = content.timings.map((t) => `<tr><td>${esc(t.step)}</td><td>${t.seconds.toFixed(1)} s</td></tr>`).join('');
+  return `${keyValueTable(facts)}<h3>Timings</h3><table id="timings"><tbody>${timings}<tr><th>total</th><th>${total.toFixed(1)} s</th></tr></tbody></table>`;
+}
+
+function keyValueTable(rows: readonly [string, string][]): string {
+  return `<table><tbody>${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+/** Flattens nested JSON into dotted keys; arrays of scalars become one comma-separated value. */
+function flatten(value: unknown, prefix = '', out: [string, string][] = []): [string, string][] {
+  if (value !== null && typeof value === 'object' && !isScalarArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out.push([prefix || 'value', Array.isArray(value) ? value.map(scalar).join(', ') : scalar(value)]);
+  }
+  return out;
+}
+
+function isScalarArray(value: object): boolean {
+  return Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object');
+}
+
+function scalar(v: unknown): string {
+  return typeof v === 'number' && !Number.isInteger(v) ? fmt(v) : String(v);
+}
+
+function fmt(x: number): string {
+  return Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(3);
+}
+
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,47 @@
+/**
+ * The typed content of a run report: everything the HTML page shows, already read from the run
+ * directory and rendered to pictures. Sections whose input file is missing say so instead of
+ * disappearing, so a partial run still gets an honest report.
+ */
+import type { EpochPoint } from '../charts/training-curves.js';
+import type { Comparison } from './comparison.js';
+import type { RunInfo } from './run-layout.js';
+
+/** A report section: present with its value, or missing with the reason shown in its place. */
+export type Section<T> = { readonly kind: 'present'; readonly value: T } | { readonly kind: 'missing'; readonly reason: string };
+
+/** One embedding picture (a projection coloured by one label). */
+export interface Picture {
+  /** Embedding set, e.g. `MeLES`. */
+  readonly embedding: string;
+  /** Projection method shown in the title. */
+  readonly method: 'PCA' | 'UMAP' | 't-SNE';
+  /** Label column the dots are coloured by. */
+  readonly label: string;
+  /** File name of the PNG beside the report. */
+  readonly file: string;
+  /** PNG bytes, inlined as base64. */
+  readonly png: Uint8Array;
+  /** Number of dots. */
+  readonly points: number;
+}
+
+/** Everything the report page shows. */
+export interface ReportContent {
+  /** The run description (config, backend, model, timings, file names). */
+  readonly run: RunInfo;
+  /** When the report was built (ISO 8601). */
+  readonly generatedAt: string;
+  /** The A/B table and its bar chart (inline SVG). */
+  readonly comparison: Section<{ readonly table: Comparison; readonly chartSvg: string }>;
+  /** Training curves (inline SVG) and the per-epoch numbers. */
+  readonly training: Section<{ readonly epochs: readonly EpochPoint[]; readonly chartSvg: string }>;
+  /** Embedding pictures, or why there are none. */
+  readonly pictures: Section<readonly Picture[]>;
+  /** The data summary as `meles inspect --json` printed it. */
+  readonly inspect: Section<unknown>;
+  /** Timings of the run plus those of building the report. */
+  readonly timings: readonly { readonly step: string; readonly seconds: number }[];
+  /** Remarks worth reading (e.g. clients without labels left out of the pictures). */
+  readonly notes: readonly string[];
+}
