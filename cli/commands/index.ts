@@ -3,9 +3,10 @@
  * program; add a line here when you add a file under `cli/commands/`.
  */
 import type { Command } from 'commander';
+import { register as features } from './features.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [features];

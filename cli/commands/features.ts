@@ -1,0 +1,37 @@
+/**
+ * `meles features --data FILE (--schema F | flags) --out FILE.arrow`: the hand-crafted
+ * aggregate baseline (ptls AggFeatureSeqEncoder) as an Arrow file keyed by client id.
+ */
+import { Command } from 'commander';
+import { addSchemaOptions, schemaFromOptions, type SchemaFlags } from '../schema-options.js';
+import { writeAggregateFeatures } from '../../downstream/aggregate-features-io.js';
+import { ConfigError } from '../../errors.js';
+
+interface FeaturesFlags extends SchemaFlags {
+  readonly data: string;
+  readonly out: string;
+  readonly maxValues: string;
+}
+
+/** Registers `meles features`. */
+export function register(program: Command): void {
+  const cmd = new Command('features')
+    .description('hand-crafted aggregate features per client (length; sum/mean/std; per-category count/mean/std; distinct counts)')
+    .requiredOption('--data <file>', 'transactions Arrow file (file or stream format)')
+    .requiredOption('--out <file>', 'output Arrow file: client id + one Float32 column per feature')
+    .option('--max-values <n>', 'category values kept per categorical column; rarer ones pool into <unk>', '250');
+  addSchemaOptions(cmd).action(async (opts: FeaturesFlags) => {
+    const mapping = await schemaFromOptions(opts);
+    const maxValues = Number(opts.maxValues);
+    if (!Number.isInteger(maxValues) || maxValues < 1) {
+      throw new ConfigError(`Expected \`--max-values\` to be an integer >= 1, got \`${opts.maxValues}\``);
+    }
+    const started = performance.now();
+    const summary = await writeAggregateFeatures(opts.data, mapping, opts.out, { maxValuesPerCategorical: maxValues });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stderr.write(
+      `features: ${summary.events} events, ${summary.clients} clients × ${summary.features} features → ${opts.out} (${seconds} s)\n`,
+    );
+  });
+  program.addCommand(cmd);
+}
