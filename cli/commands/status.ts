@@ -1,0 +1,23 @@
+/**
+ * `meles status`: submitted pipeline runs, their stage jobs, states, progress and errors.
+ */
+import { Command } from 'commander';
+import { DEFAULT_PREFIX } from '../../pipeline/queues.js';
+import { parseRedisUrl, redisUrlFrom } from '../../pipeline/redis-url.js';
+import { collectStatus, formatStatus } from '../../pipeline/status.js';
+
+/** Registers `meles status`. */
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description('show submitted pipelines: stage states, progress and errors')
+    .option('--run <id>', 'only this run')
+    .option('--redis <url>', 'Redis URL (redis:// or rediss://); default $REDIS_URL or redis://127.0.0.1:6379')
+    .option('--prefix <prefix>', 'BullMQ key prefix', DEFAULT_PREFIX)
+    .option('--json', 'print JSON')
+    .action(async (opts: { run?: string; redis?: string; prefix: string; json?: boolean }) => {
+      const redis = parseRedisUrl(redisUrlFrom(opts.redis));
+      const runs = await collectStatus(redis, opts.prefix, opts.run);
+      process.stdout.write(opts.json ? `${JSON.stringify(runs, null, 2)}\n` : formatStatus(runs));
+    });
+}

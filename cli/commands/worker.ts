@@ -1,0 +1,62 @@
+/**
+ * `meles worker`: processes pipeline and scheduled jobs until SIGINT/SIGTERM, then lets running
+ * jobs finish and closes workers, queues and connections in order.
+ */
+import { Command } from 'commander';
+import { resolve } from 'node:path';
+import { expectInteger } from '../../options.js';
+import { DEFAULT_PREFIX, DEFAULT_TIMING } from '../../pipeline/queues.js';
+import { parseRedisUrl, redisUrlFrom } from '../../pipeline/redis-url.js';
+import { closeOnSignals } from '../../pipeline/shutdown.js';
+import { startPipelineWorkers } from '../../pipeline/worker-runtime.js';
+
+interface WorkerFlags {
+  readonly redis?: string;
+  readonly prefix: string;
+  readonly concurrency: string;
+  readonly dataRoot: string;
+  readonly outRoot: string;
+  readonly lockDuration: string;
+  readonly stalledInterval: string;
+}
+
+/** Registers `meles worker`. */
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description('process pipeline stages (each in a sandboxed child process) and scheduled embedding jobs')
+    .requiredOption('--data-root <dir>', 'jobs may only read inputs under this directory')
+    .requiredOption('--out-root <dir>', 'jobs may only write under this directory')
+    .option('--concurrency <n>', 'stage jobs at a time (one child process each)', '1')
+    .option('--redis <url>', 'Redis URL (redis:// or rediss://); default $REDIS_URL or redis://127.0.0.1:6379')
+    .option('--prefix <prefix>', 'BullMQ key prefix', DEFAULT_PREFIX)
+    .option('--lock-duration <ms>', 'job lock duration; use the same value on every worker', String(DEFAULT_TIMING.lockDuration))
+    .option('--stalled-interval <ms>', 'stalled-job check interval; use the same value on every worker', String(DEFAULT_TIMING.stalledInterval))
+    .action(async (flags: WorkerFlags) => {
+      const concurrency = expectInteger('concurrency', Number(flags.concurrency), 1, 64);
+      const lockDuration = expectInteger('lockDuration', Number(flags.lockDuration), 1000);
+      const stalledInterval = expectInteger('stalledInterval', Number(flags.stalledInterval), 500);
+      const redis = parseRedisUrl(redisUrlFrom(flags.redis));
+      const workers = startPipelineWorkers({
+        redis,
+        prefix: flags.prefix,
+        concurrency,
+        roots: { dataRoot: resolve(flags.dataRoot), outRoot: resolve(flags.outRoot) },
+        timing: { lockDuration, stalledInterval },
+      });
+      const stopped = new Promise<void>((done) => {
+        closeOnSignals(
+          async () => {
+            process.stderr.write('meles worker: shutting down after running jobs finish (signal again to force)\n');
+            await workers.close();
+            done();
+          },
+          () => process.exit(130),
+        );
+      });
+      await workers.ready;
+      process.stderr.write(`meles worker: ready (${redis.display}, prefix ${flags.prefix}, concurrency ${concurrency})\n`);
+      await stopped;
+      process.stderr.write('meles worker: stopped\n');
+    });
+}

@@ -1,0 +1,43 @@
+/**
+ * Runs one planned step with the stage that implements it. The only place that maps a step kind
+ * to a stage and builds that stage's parameters from the pipeline config.
+ */
+import type { PipelineConfig } from './pipeline-config.js';
+import { runStage, type RunStageOptions, type StageOutcome } from './run-stage.js';
+import type { PipelineStep } from './steps.js';
+import { ingestStage } from './stages/ingest-stage.js';
+
+/** What a finished step reports to its runner (and, as the job's return value, to BullMQ). */
+export interface StepOutcome {
+  /** True when the stage's manifest matched and nothing ran. */
+  readonly skipped: boolean;
+  /** Wall time of the stage body in ms (0 when skipped). */
+  readonly durationMs: number;
+  /** The stage's output directory. */
+  readonly dir: string;
+  /** One line for logs and `meles status`, e.g. `5000 clients, 612345 events`. */
+  readonly summary: string;
+}
+
+/** Options shared by every step: output root, abort signal and progress callback. */
+export type StepRunOptions = Omit<RunStageOptions, 'shard'>;
+
+/** Runs (or skips) one step of `config`. */
+export async function runStep(step: PipelineStep, config: PipelineConfig, options: StepRunOptions): Promise<StepOutcome> {
+  switch (step.kind) {
+    case 'ingest': {
+      const outcome = await runStage(ingestStage, { data: config.data, schema: config.schema }, options);
+      return outcomeOf(outcome, `${outcome.result.clients} clients, ${outcome.result.events} events`);
+    }
+    case 'train':
+    case 'embed-shard':
+    case 'embed':
+    case 'features':
+    case 'compare':
+      throw new Error(`stage \`${step.kind}\` is not wired yet`);
+  }
+}
+
+function outcomeOf<R>(outcome: StageOutcome<R>, summary: string): StepOutcome {
+  return { skipped: outcome.skipped, durationMs: outcome.durationMs, dir: outcome.dir, summary };
+}

@@ -1,0 +1,61 @@
+/**
+ * Ordered, idempotent shutdown. `Closer` runs a list of named close steps in order, each in its
+ * own try/catch so one failure does not skip the rest, and stores its promise so a second
+ * `close()` (a second Ctrl-C, or SIGTERM after SIGINT) waits for the same shutdown.
+ */
+
+/** One step of a shutdown, e.g. closing a worker. */
+export interface CloseStep {
+  /** Shown when the step fails, e.g. `stage worker`. */
+  readonly name: string;
+  /** Closes the resource. */
+  readonly close: () => Promise<void>;
+}
+
+/** Runs close steps once, in order; see the module comment. */
+export class Closer {
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly steps: readonly CloseStep[],
+    private readonly onError: (step: string, error: unknown) => void = () => {},
+  ) {}
+
+  /** Closes everything; safe to call any number of times. */
+  close(): Promise<void> {
+    this.closing ??= this.run();
+    return this.closing;
+  }
+
+  private async run(): Promise<void> {
+    for (const step of this.steps) {
+      try {
+        await step.close();
+      } catch (error) {
+        this.onError(step.name, error);
+      }
+    }
+  }
+}
+
+/**
+ * Calls `close` on the first SIGINT or SIGTERM and resolves after it finishes; a second signal
+ * while closing forces `onForce` (e.g. exit). Returns a function that removes the handlers.
+ */
+export function closeOnSignals(close: () => Promise<void>, onForce: () => void): () => void {
+  let signalled = false;
+  const handler = (): void => {
+    if (signalled) {
+      onForce();
+      return;
+    }
+    signalled = true;
+    void close();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

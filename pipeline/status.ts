@@ -1,0 +1,126 @@
+/**
+ * `meles status`: pipelines (grouped by run id), their stage jobs, states, progress and errors,
+ * read from the stage and control queues. Error texts are redacted before they are shown.
+ */
+import { Queue, type Job, type JobType } from 'bullmq';
+import { z } from 'zod';
+import { CONTROL_QUEUE, STAGE_QUEUE } from './queues.js';
+import { redact, type RedisTarget } from './redis-url.js';
+
+const STATES = ['active', 'waiting', 'waiting-children', 'prioritized', 'delayed', 'completed', 'failed'] as const;
+
+/** A job state as BullMQ reports it. */
+export type JobState = (typeof STATES)[number];
+
+/** One stage job of a run. */
+export interface StageJobStatus {
+  /** BullMQ job id. */
+  readonly jobId: string;
+  /** Step label, e.g. `train` or `embed-shard 2/4`. */
+  readonly step: string;
+  /** Current state. */
+  readonly state: JobState;
+  /** Last reported fraction in [0, 1], when any. */
+  readonly fraction?: number;
+  /** Last progress note, when any. */
+  readonly message?: string;
+  /** Attempts made so far. */
+  readonly attemptsMade: number;
+  /** Why it failed (redacted), when it did. */
+  readonly failedReason?: string;
+  /** The stage's summary line when it completed; `skipped` marks an up-to-date stage. */
+  readonly summary?: string;
+  /** True when the completed stage was skipped because its manifest matched. */
+  readonly skipped?: boolean;
+  /** When the job was created (ms since epoch). */
+  readonly createdAt: number;
+}
+
+/** One submitted pipeline run. */
+export interface RunStatus {
+  /** Run id (`<pipeline>-<time>-<random>`). */
+  readonly runId: string;
+  /** Overall state: failed if any job failed, completed if all did, else running. */
+  readonly state: 'failed' | 'completed' | 'running';
+  /** Its jobs, oldest first. */
+  readonly jobs: readonly StageJobStatus[];
+}
+
+const dataSchema = z.object({
+  runId: z.string(),
+  step: z.union([
+    z.object({ kind: z.literal('embed-shard'), shard: z.object({ index: z.number(), count: z.number() }) }),
+    z.object({ kind: z.string() }),
+  ]),
+});
+const progressSchema = z.object({ fraction: z.number(), message: z.string().optional() });
+const resultSchema = z.object({ skipped: z.boolean(), summary: z.string() });
+
+/** Reads every pipeline job under `prefix` and groups them by run, newest run first. */
+export async function collectStatus(redis: RedisTarget, prefix: string, runId?: string): Promise<RunStatus[]> {
+  const queues = [STAGE_QUEUE, CONTROL_QUEUE].map((name) => new Queue(name, { connection: redis.options, prefix }));
+  const secrets = [redis.options.password];
+  try {
+    const jobs: StageJobStatus[] = [];
+    const runs = new Map<string, StageJobStatus[]>();
+    for (const queue of queues) {
+      queue.on('error', () => {});
+      for (const state of STATES) {
+        for (const job of await queue.getJobs([state as JobType], 0, 999)) {
+          if (!job) continue;
+          const status = describeJob(job, state, secrets);
+          if (!status) continue;
+          const id = dataSchema.parse(job.data).runId;
+          if (runId !== undefined && id !== runId) continue;
+          jobs.push(status);
+          runs.set(id, [...(runs.get(id) ?? []), status]);
+        }
+      }
+    }
+    return [...runs.entries()]
+      .map(([id, list]) => ({ runId: id, state: overall(list), jobs: list.sort((a, b) => a.createdAt - b.createdAt) }))
+      .sort((a, b) => (b.jobs[0]?.createdAt ?? 0) - (a.jobs[0]?.createdAt ?? 0));
+  } finally {
+    for (const queue of queues) await queue.close().catch(() => {});
+  }
+}
+
+function describeJob(job: Job, state: JobState, secrets: readonly (string | undefined)[]): StageJobStatus | undefined {
+  const data = dataSchema.safeParse(job.data);
+  if (!data.success) return undefined;
+  const step = data.data.step;
+  const label = 'shard' in step ? `embed-shard ${step.shard.index + 1}/${step.shard.count}` : step.kind;
+  const progress = progressSchema.safeParse(job.progress);
+  const result = resultSchema.safeParse(job.returnvalue);
+  return {
+    jobId: job.id ?? '?',
+    step: label,
+    state,
+    ...(progress.success ? { fraction: progress.data.fraction, ...(progress.data.message ? { message: progress.data.message } : {}) } : {}),
+    attemptsMade: job.attemptsMade,
+    ...(job.failedReason ? { failedReason: redact(job.failedReason, secrets) } : {}),
+    ...(result.success ? { summary: result.data.summary, skipped: result.data.skipped } : {}),
+    createdAt: job.timestamp,
+  };
+}
+
+function overall(jobs: readonly StageJobStatus[]): RunStatus['state'] {
+  if (jobs.some((j) => j.state === 'failed')) return 'failed';
+  return jobs.every((j) => j.state === 'completed') ? 'completed' : 'running';
+}
+
+/** Plain-text rendering of {@link collectStatus}'s result, one block per run. */
+export function formatStatus(runs: readonly RunStatus[]): string {
+  if (runs.length === 0) return 'no pipeline runs\n';
+  const lines: string[] = [];
+  for (const run of runs) {
+    lines.push(`${run.runId}  ${run.state}`);
+    for (const job of run.jobs) {
+      const pct = job.fraction !== undefined && job.state === 'active' ? ` ${Math.round(job.fraction * 100)}%` : '';
+      const note = job.failedReason ?? (job.skipped ? `up to date (${job.summary})` : job.summary ?? job.message ?? '');
+      const tries = job.attemptsMade > 1 ? ` (attempts ${job.attemptsMade})` : '';
+      lines.push(`  ${job.step.padEnd(18)} ${job.state.padEnd(16)}${pct}${tries} ${note.split('\n').join(' | ')}`.trimEnd());
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

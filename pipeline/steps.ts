@@ -1,0 +1,66 @@
+/**
+ * The pipeline DAG as data: ingest → train → embed (shards, then a merge) → features → compare.
+ * Both runners walk the same plan; only how a step is scheduled differs.
+ */
+import type { PipelineConfig } from './pipeline-config.js';
+import type { StageName } from './stage.js';
+
+/** Which part of the clients an embed shard covers (clients in file order, split into `count` ranges). */
+export interface ShardRef {
+  /** Zero-based shard index, `< count`. */
+  readonly index: number;
+  /** Number of shards. */
+  readonly count: number;
+}
+
+/** One unit of work: a stage, or one shard of the embed stage. */
+export type PipelineStep =
+  | { readonly kind: 'ingest' }
+  | { readonly kind: 'train' }
+  | { readonly kind: 'embed-shard'; readonly shard: ShardRef }
+  | { readonly kind: 'embed' }
+  | { readonly kind: 'features' }
+  | { readonly kind: 'compare' };
+
+/** The stage kinds in dependency order (each depends on the one before). */
+export function stageChain(config: PipelineConfig): StageName[] {
+  const chain: StageName[] = ['ingest', 'train', 'embed', 'features'];
+  if (config.targets) chain.push('compare');
+  return chain;
+}
+
+/** Every step in an order that respects dependencies (embed shards right before their merge). */
+export function planPipeline(config: PipelineConfig): PipelineStep[] {
+  const steps: PipelineStep[] = [];
+  for (const stage of stageChain(config)) {
+    if (stage === 'embed') {
+      for (let index = 0; index < config.embed.shards; index++) {
+        steps.push({ kind: 'embed-shard', shard: { index, count: config.embed.shards } });
+      }
+    }
+    steps.push(stepOf(stage));
+  }
+  return steps;
+}
+
+/** A short label for logs and status, e.g. `embed-shard 2/4`. */
+export function stepLabel(step: PipelineStep): string {
+  return step.kind === 'embed-shard' ? `embed-shard ${step.shard.index + 1}/${step.shard.count}` : step.kind;
+}
+
+function stepOf(stage: StageName): PipelineStep {
+  switch (stage) {
+    case 'ingest':
+      return { kind: 'ingest' };
+    case 'train':
+      return { kind: 'train' };
+    case 'embed':
+      return { kind: 'embed' };
+    case 'features':
+      return { kind: 'features' };
+    case 'compare':
+      return { kind: 'compare' };
+    case 'embed-shard':
+      throw new Error('embed shards are planned by planPipeline');
+  }
+}

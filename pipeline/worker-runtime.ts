@@ -1,0 +1,91 @@
+/**
+ * `meles worker`: one process that serves stage jobs in sandboxed child processes (one per
+ * concurrency slot, so a 2-core machine uses both cores), the embed control jobs in-process,
+ * and scheduled batch-embedding jobs. `close()` lets running jobs finish, then closes workers,
+ * then queues, each step in its own try.
+ */
+import { Queue, Worker } from 'bullmq';
+import { fileURLToPath } from 'node:url';
+import { embedControlProcessor } from './embed-control.js';
+import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE, type WorkerTiming } from './queues.js';
+import { redact, type RedisTarget } from './redis-url.js';
+import type { WorkerRoots } from './roots.js';
+import { Closer } from './shutdown.js';
+
+/** Options of {@link startPipelineWorkers}. */
+export interface PipelineWorkerOptions {
+  /** Redis connection. */
+  readonly redis: RedisTarget;
+  /** BullMQ key prefix. @defaultValue `'meles'` */
+  readonly prefix: string;
+  /** Concurrent stage jobs (each in its own child process). Minimum: `1`. @defaultValue `1` */
+  readonly concurrency: number;
+  /** Directories jobs may read and write. */
+  readonly roots: WorkerRoots;
+  /** Lock and stalled-check timing (must match every other worker). */
+  readonly timing: WorkerTiming;
+  /** Log sink for one-line messages (already redacted). @defaultValue write to stderr */
+  readonly log?: (line: string) => void;
+}
+
+/** Running workers; see {@link startPipelineWorkers}. */
+export interface PipelineWorkers {
+  /** Resolves once every worker is connected and waiting for jobs. */
+  readonly ready: Promise<void>;
+  /** Graceful, idempotent shutdown. */
+  close(): Promise<void>;
+}
+
+/** The sandboxed processor file: a .mjs shim that registers tsx, so it works under `npx meles`. */
+export const STAGE_PROCESSOR_FILE = fileURLToPath(new URL('./stage-processor.mjs', import.meta.url));
+
+/** Starts the stage, control and schedule workers. */
+export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWorkers {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const secrets = [options.redis.options.password];
+  const connection = options.redis.options;
+  const common = {
+    connection,
+    prefix: options.prefix,
+    lockDuration: options.timing.lockDuration,
+    stalledInterval: options.timing.stalledInterval,
+  };
+  const forkEnv = { ...process.env, MELES_DATA_ROOT: options.roots.dataRoot, MELES_OUT_ROOT: options.roots.outRoot };
+  const stages = new Worker(STAGE_QUEUE, STAGE_PROCESSOR_FILE, {
+    ...common,
+    concurrency: options.concurrency,
+    useWorkerThreads: false,
+    workerForkOptions: { env: forkEnv },
+  });
+  const scheduled = new Worker(SCHEDULE_QUEUE, STAGE_PROCESSOR_FILE, {
+    ...common,
+    concurrency: 1,
+    useWorkerThreads: false,
+    workerForkOptions: { env: forkEnv },
+  });
+  const stageQueue = new Queue(STAGE_QUEUE, { connection, prefix: options.prefix });
+  const control = new Worker(CONTROL_QUEUE, embedControlProcessor(stageQueue, options.roots), { ...common, concurrency: 8 });
+
+  const logError = (name: string) => (error: Error) => log(`meles worker: ${name}: ${redact(error.message, secrets)}`);
+  stages.on('error', logError('stage worker'));
+  scheduled.on('error', logError('schedule worker'));
+  control.on('error', logError('control worker'));
+  stageQueue.on('error', logError('stage queue'));
+  for (const worker of [stages, scheduled, control]) {
+    worker.on('failed', (job, error) => log(`meles worker: job ${job?.id ?? '?'} failed: ${redact(error.message, secrets)}`));
+    worker.on('completed', (job) => log(`meles worker: job ${job.id} completed`));
+  }
+
+  const closer = new Closer(
+    [
+      // Workers first (each waits for its running jobs), then the queue the control worker adds to.
+      { name: 'stage worker', close: () => stages.close() },
+      { name: 'schedule worker', close: () => scheduled.close() },
+      { name: 'control worker', close: () => control.close() },
+      { name: 'stage queue', close: () => stageQueue.close() },
+    ],
+    (step, error) => log(`meles worker: closing ${step} failed: ${redact(String(error), secrets)}`),
+  );
+  const ready = Promise.all([stages.waitUntilReady(), scheduled.waitUntilReady(), control.waitUntilReady()]).then(() => {});
+  return { ready, close: () => closer.close() };
+}
