@@ -1,0 +1,54 @@
+/**
+ * `meles report RUN_DIR`: rebuilds `RUN_DIR/report.html` and its PNGs from the files of a run
+ * directory (layout in downstream/demo-report/run-layout.ts).
+ */
+import { Command, Option } from 'commander';
+import { buildReport } from '../../downstream/demo-report/build-report.js';
+import { ConfigError } from '../../errors.js';
+import { stepProgress } from '../../downstream/demo-report/step-progress.js';
+
+interface ReportFlags {
+  readonly sample: string;
+  readonly seed: string;
+  readonly tsneSteps: string;
+  readonly quiet?: boolean;
+  readonly json?: boolean;
+}
+
+/** Registers `meles report`. */
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('rebuild report.html and the PNG charts of a run directory (needs RUN_DIR/run.json)')
+    .argument('<run-dir>', 'run directory, e.g. runs/demo')
+    .addOption(new Option('--sample <n>', 'most clients per embedding picture').default('1000'))
+    .addOption(new Option('--seed <n>', 'seed of the sample, UMAP and t-SNE').default('42'))
+    .addOption(new Option('--tsne-steps <n>', 't-SNE gradient steps').default('300'))
+    .option('--quiet', 'no progress output')
+    .option('--json', 'print what was written as JSON on stdout')
+    .action(async (runDir: string, flags: ReportFlags) => {
+      const progress = stepProgress({ quiet: flags.quiet === true || flags.json === true });
+      try {
+        const built = await buildReport(runDir, {
+          sample: integerFlag('--sample', flags.sample),
+          seed: integerFlag('--seed', flags.seed),
+          tsneSteps: integerFlag('--tsne-steps', flags.tsneSteps),
+          onStep: (name, index, total) => progress.step(name, index, total),
+        });
+        progress.stop();
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ html: built.html, pngs: built.pngs, timings: built.timings }, null, 2)}\n`);
+        } else if (!flags.quiet) {
+          process.stdout.write(`wrote ${built.html} and ${built.pngs.length} PNGs\n`);
+        }
+      } finally {
+        progress.stop();
+      }
+    });
+}
+
+/** Parses an integer flag, rejecting `12abc` and `1.5` (which `parseInt` would accept). */
+export function integerFlag(flag: string, text: string): number {
+  if (!/^-?\d+$/.test(text)) throw new ConfigError(`Expected \`${flag}\` to be an integer, got \`${text}\` (string)`);
+  return Number(text);
+}
