@@ -5,6 +5,7 @@
 import type { PipelineConfig } from './pipeline-config.js';
 import { runStage, type RunStageOptions, type StageOutcome } from './run-stage.js';
 import type { PipelineStep } from './steps.js';
+import { featuresStage } from './stages/features-stage.js';
 import { ingestStage } from './stages/ingest-stage.js';
 
 /** What a finished step reports to its runner (and, as the job's return value, to BullMQ). */
@@ -29,10 +30,13 @@ export async function runStep(step: PipelineStep, config: PipelineConfig, option
       const outcome = await runStage(ingestStage, { data: config.data, schema: config.schema }, options);
       return outcomeOf(outcome, `${outcome.result.clients} clients, ${outcome.result.events} events`);
     }
+    case 'features': {
+      const outcome = await runStage(featuresStage, { data: config.data, schema: config.schema }, options);
+      return outcomeOf(outcome, `${outcome.result.clients} clients × ${outcome.result.features} features`);
+    }
     case 'train':
     case 'embed-shard':
     case 'embed':
-    case 'features':
     case 'compare':
       throw new Error(`stage \`${step.kind}\` is not wired yet`);
   }
