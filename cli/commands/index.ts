@@ -4,9 +4,13 @@
  */
 import type { Command } from 'commander';
 import { register as features } from './features.js';
+import { register as report } from './report.js';
+import { register as pipeline } from './pipeline.js';
+import { register as worker } from './worker.js';
+import { register as status } from './status.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [features];
+export const commands: RegisterCommand[] = [features, report, pipeline, worker, status];
