@@ -49,7 +49,7 @@ describe('buildReport on a run directory', () => {
     assert.match(html, /77\.3 s/); // train timing from run.json, rounded
     assert.match(html, /report: t-SNE of MeLES \(60 clients\)/);
     assert.match(html, /lengthQuantiles\.p90<\/td><td>654/);
-    assert.match(html, /random encoder: 1 clients have no labels/);
+    assert.match(html, /random encoder: 1 client\(s\) have no labels/);
   });
 
   it('says which files are missing instead of failing', async () => {

@@ -131,7 +131,7 @@ async function embeddingPictures(
 ): Promise<Picture[]> {
   const columns = run.labels.map((l) => l.column);
   const data = await readLabelledEmbeddings(runPath(runDir, entry.path), runPath(runDir, run.files.targets), run.idColumn, columns);
-  if (data.unlabelled > 0) notes.push(`${entry.name}: ${data.unlabelled} clients have no labels in ${run.files.targets} and are left out of the pictures.`);
+  if (data.unlabelled > 0) notes.push(`${entry.name}: ${data.unlabelled} client(s) have no labels in ${run.files.targets} and are left out of the pictures.`);
   const picked = sampleIndices(data.rows.length, opts.sample, opts.seed);
   const rows = Array.from(picked, (i) => data.rows[i]!);
   const out: Picture[] = [];
