@@ -1,0 +1,108 @@
+/**
+ * Training checkpoints (`RUN_DIR/checkpoint/`): weights, Adam moments and the trainer's position
+ * (epoch, batch, schedule). Written into a temporary directory that then replaces the previous
+ * checkpoint, so an interrupted write never leaves a mixed checkpoint behind.
+ */
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { EncoderConfig } from '../encoders/encoder-config.js';
+import type { SequenceModel } from '../encoders/sequence-model.js';
+import { ConfigError, DataFormatError } from '../errors.js';
+import type { Adam } from './adam.js';
+import type { ScheduleState } from './lr-schedule.js';
+import { readJson, writeJson } from './model-files.js';
+import { readTensorFile, writeTensorFile } from './tensor-file.js';
+import type { TrainingOptions } from './training-options.js';
+
+const CHECKPOINT_VERSION = 1;
+
+/** Where training stands. */
+export interface TrainerPosition {
+  /** Next epoch to run (0-based). */
+  readonly epoch: number;
+  /** Next batch within that epoch. */
+  readonly batch: number;
+  /** Learning-rate schedule state. */
+  readonly schedule: ScheduleState;
+}
+
+/** The checkpoint directory of a run. */
+export function checkpointDir(runDir: string): string {
+  return join(runDir, 'checkpoint');
+}
+
+/** True when `runDir` has a checkpoint to resume from. */
+export async function hasCheckpoint(runDir: string): Promise<boolean> {
+  try {
+    await stat(join(checkpointDir(runDir), 'state.json'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Saves a checkpoint, replacing the previous one. */
+export async function saveCheckpoint(runDir: string, model: SequenceModel, adam: Adam, options: TrainingOptions, position: TrainerPosition): Promise<void> {
+  const final = checkpointDir(runDir);
+  const tmp = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await mkdir(tmp, { recursive: true });
+  try {
+    const weights = await writeTensorFile(
+      join(tmp, 'weights.bin'),
+      model.parameters().map((p) => ({ name: p.name, shape: p.variable.shape, data: p.variable.dataSync() as Float32Array })),
+    );
+    const optimizerState = adam.state();
+    const optimizer = await writeTensorFile(join(tmp, 'optimizer.bin'), optimizerState.arrays);
+    await writeJson(join(tmp, 'state.json'), {
+      formatVersion: CHECKPOINT_VERSION,
+      position,
+      adamStep: optimizerState.step,
+      learningRate: adam.learningRate,
+      encoder: model.config,
+      options,
+      weights,
+      optimizer,
+    });
+    const old = `${final}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await rename(final, old).catch(() => undefined);
+    await rename(tmp, final);
+    await rm(old, { recursive: true, force: true });
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Restores weights and optimizer state into `model` and `adam` and returns the position.
+ * Refuses a checkpoint whose architecture or training options differ from this run's (resuming
+ * with different settings would silently train a different model).
+ */
+export async function loadCheckpoint(runDir: string, model: SequenceModel, adam: Adam, options: TrainingOptions): Promise<TrainerPosition> {
+  const dir = checkpointDir(runDir);
+  const state = (await readJson(join(dir, 'state.json'), 'checkpoint state')) as {
+    formatVersion?: unknown;
+    position?: TrainerPosition;
+    adamStep?: number;
+    learningRate?: number;
+    encoder?: EncoderConfig;
+    options?: TrainingOptions;
+    weights?: unknown;
+    optimizer?: unknown;
+  };
+  if (state.formatVersion !== CHECKPOINT_VERSION) throw new DataFormatError(`${dir}/state.json: expected formatVersion ${CHECKPOINT_VERSION}, got ${JSON.stringify(state.formatVersion)}`);
+  if (JSON.stringify(state.encoder) !== JSON.stringify(model.config)) {
+    throw new ConfigError(`${dir}: the checkpoint's architecture differs from this run's; resume with the same data and options, or train into a new directory`);
+  }
+  const { epochs: _savedEpochs, ...savedRest } = state.options ?? ({} as TrainingOptions);
+  const { epochs: _epochs, ...rest } = options;
+  if (JSON.stringify(savedRest) !== JSON.stringify(rest)) {
+    throw new ConfigError(`${dir}: the checkpoint was trained with different options (only \`epochs\` may change on resume)`);
+  }
+  model.setWeights(await readTensorFile(join(dir, 'weights.bin'), state.weights));
+  adam.restore(state.adamStep ?? 0, await readTensorFile(join(dir, 'optimizer.bin'), state.optimizer));
+  adam.learningRate = state.learningRate ?? options.learningRate;
+  if (state.position === undefined) throw new DataFormatError(`${dir}/state.json: no \`position\``);
+  return state.position;
+}

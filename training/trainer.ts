@@ -1,0 +1,203 @@
+/**
+ * The MeLES trainer: batches of N clients × k views from the splitter, L2 head, metric loss with
+ * its miner, Adam, a learning-rate schedule per epoch, validation recall@4 on held-out clients,
+ * metrics as JSON lines, a model directory and a checkpoint after every epoch, and a clean stop
+ * (checkpoint, then return) when the abort signal fires between batches.
+ *
+ * Reproducibility: every random draw comes from an {@link Rng} seeded by (seed, epoch, batch), so
+ * the same seed and backend give the same model, and a resumed run continues exactly where the
+ * interrupted one stopped.
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../data/random.js';
+import type { SchemaMapping } from '../data/schema-mapping.js';
+import { clientCount, type SequenceSet } from '../data/sequence-set.js';
+import type { Vocabularies } from '../data/vocabulary.js';
+import { type BackendName, initBackend } from '../encoders/backend.js';
+import { buildEncoderConfig } from '../encoders/encoder-config.js';
+import { l2Normalize } from '../encoders/l2-normalize.js';
+import { SequenceModel } from '../encoders/sequence-model.js';
+import { ConfigError } from '../errors.js';
+import { createLoss } from '../metric/create-loss.js';
+import { collateViews } from '../sampling/collate.js';
+import { createSplitter } from '../sampling/create-splitter.js';
+import { Adam } from './adam.js';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.js';
+import { initialScheduleState, nextLearningRate } from './lr-schedule.js';
+import { saveModelDirectory } from './model-files.js';
+import { ProgressBar } from './progress-bar.js';
+import type { TrainingOptions } from './training-options.js';
+import { validationRecall } from './validation.js';
+import { mixSeed } from './seeds.js';
+
+/** Inputs of {@link trainModel}. */
+export interface TrainModelOptions {
+  /** Training sequences (all clients; a share is held out for validation). */
+  readonly data: SequenceSet;
+  /** Vocabularies of the categorical columns (saved with the model). */
+  readonly vocabularies: Vocabularies;
+  /** Schema mapping the data was read with (saved with the model). */
+  readonly schema: SchemaMapping;
+  /** Run directory: the model files, `metrics.jsonl` and `checkpoint/` go here. */
+  readonly outDir: string;
+  /** Resolved options (see {@link resolveTrainingOptions}). */
+  readonly options: TrainingOptions;
+  /** tfjs backend. @defaultValue `'auto'` */
+  readonly backend?: BackendName | 'auto';
+  /** Continue from `outDir/checkpoint`. @defaultValue `false` */
+  readonly resume?: boolean;
+  /** Checked between batches: when aborted, a checkpoint is saved and training returns. */
+  readonly signal?: AbortSignal;
+  /** Show a progress bar on stderr. @defaultValue `false` */
+  readonly progress?: boolean;
+  /** Called after every batch. */
+  readonly onProgress?: (progress: BatchProgress) => void;
+  /** Called after every epoch with its metrics (also written to `metrics.jsonl`). */
+  readonly onEpoch?: (metrics: EpochMetrics) => void;
+}
+
+/** Progress after one batch. */
+export interface BatchProgress {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly batches: number;
+  readonly loss: number;
+  readonly eventsPerSecond: number;
+}
+
+/** One line of `metrics.jsonl`. */
+export interface EpochMetrics {
+  readonly epoch: number;
+  /** Mean training loss over the epoch's batches. */
+  readonly loss: number;
+  /** Validation recall@4 (null without validation clients). */
+  readonly recallAt4: number | null;
+  /** Learning rate used during the epoch. */
+  readonly learningRate: number;
+  readonly batches: number;
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+}
+
+/** What {@link trainModel} returns. */
+export interface TrainResult {
+  /** The run directory, now a model directory (`meles embed --model`). */
+  readonly modelDir: string;
+  readonly epochs: readonly EpochMetrics[];
+  /** True when the signal stopped training early (a checkpoint was saved). */
+  readonly aborted: boolean;
+  readonly backend: BackendName;
+  /** Embedding width. */
+  readonly embeddingWidth: number;
+}
+
+/** Trains a MeLES encoder; see the module comment. */
+export async function trainModel(input: TrainModelOptions): Promise<TrainResult> {
+  const { data, options, outDir } = input;
+  const backend = await initBackend(input.backend ?? 'auto');
+  const { train, validation } = holdOut(clientCount(data), options.validationShare, options.seed);
+  if (train.length < 2) throw new ConfigError(`Training needs at least 2 clients, the data has ${clientCount(data)} (${validation.length} held out for validation)`);
+  const config = buildEncoderConfig(options.encoder, {
+    categorical: input.schema.categorical.map((name) => ({ name, vocabularySize: input.vocabularies[name]?.size ?? 2 })),
+    numeric: input.schema.numeric,
+  });
+  await mkdir(outDir, { recursive: true });
+  const model = new SequenceModel(config, options.seed);
+  const params = model.parameters().filter((p) => p.variable.trainable);
+  const adam = new Adam(params, options.learningRate);
+  const loss = createLoss(options.loss, options.miner ?? undefined);
+  const splitter = createSplitter(options.splitter);
+  const bar = new ProgressBar(input.progress === true, 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} | {eps} events/s');
+  try {
+    let position: TrainerPosition = { epoch: 0, batch: 0, schedule: initialScheduleState(options.learningRate) };
+    if (input.resume === true) {
+      if (!(await hasCheckpoint(outDir))) throw new ConfigError(`--resume: ${outDir} has no checkpoint to resume from`);
+      position = await loadCheckpoint(outDir, model, adam, options);
+    }
+    const variables = params.map((p) => p.variable);
+    const history: EpochMetrics[] = [];
+    const perEpoch = batchCount(train.length, options);
+    for (let epoch = position.epoch; epoch < options.epochs; epoch++) {
+      const clients = epochOrder(train, options.seed, epoch);
+      const started = performance.now();
+      let events = 0;
+      let lossSum = 0;
+      let done = 0;
+      bar.start(perEpoch, position.batch, { epoch: epoch + 1, loss: '-', eps: '-' });
+      for (let b = epoch === position.epoch ? position.batch : 0; b < perEpoch; b++) {
+        if (input.signal?.aborted === true) {
+          bar.stop();
+          await saveCheckpoint(outDir, model, adam, options, { epoch, batch: b, schedule: position.schedule });
+          return { modelDir: outDir, epochs: history, aborted: true, backend, embeddingWidth: model.width };
+        }
+        const rng = new Rng(mixSeed(options.seed, epoch, b));
+        const batch = collateViews(data, clients.subarray(b * options.batchSize, (b + 1) * options.batchSize), splitter, rng);
+        const packed = model.pack(batch);
+        const { value, grads } = tf.variableGrads(() => loss.call(l2Normalize(model.forward(packed, { training: true, rng })), batch.labels), variables);
+        adam.apply(grads);
+        const lossValue = (await value.data())[0]!;
+        tf.dispose([value, grads]);
+        events += packed.events;
+        lossSum += lossValue;
+        done++;
+        const eventsPerSecond = Math.round(events / ((performance.now() - started) / 1000));
+        bar.update(b + 1, { epoch: epoch + 1, loss: lossValue.toFixed(4), eps: eventsPerSecond });
+        input.onProgress?.({ epoch, batch: b, batches: perEpoch, loss: lossValue, eventsPerSecond });
+        // Let signal handlers run between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      bar.stop();
+      const seconds = (performance.now() - started) / 1000;
+      const recall = validation.length >= 2 ? validationRecall(model, data, validation, options) : null;
+      const metrics: EpochMetrics = {
+        epoch,
+        loss: done > 0 ? lossSum / done : NaN,
+        recallAt4: recall,
+        learningRate: adam.learningRate,
+        batches: done,
+        events,
+        seconds: Math.round(seconds * 1000) / 1000,
+        eventsPerSecond: Math.round(events / Math.max(seconds, 1e-9)),
+      };
+      const schedule = nextLearningRate(options.schedule, options.learningRate, options.epochs, epoch, position.schedule, recall ?? NaN);
+      adam.learningRate = schedule.learningRate;
+      position = { epoch: epoch + 1, batch: 0, schedule };
+      await appendFile(join(outDir, 'metrics.jsonl'), `${JSON.stringify(metrics)}\n`);
+      await saveModelDirectory(outDir, { model, vocabularies: input.vocabularies, schema: input.schema, training: options, backend });
+      await saveCheckpoint(outDir, model, adam, options, position);
+      history.push(metrics);
+      input.onEpoch?.(metrics);
+    }
+    if (history.length === 0) {
+      // Resumed a finished run: still leave a complete model directory.
+      await saveModelDirectory(outDir, { model, vocabularies: input.vocabularies, schema: input.schema, training: options, backend });
+    }
+    return { modelDir: outDir, epochs: history, aborted: false, backend, embeddingWidth: model.width };
+  } finally {
+    bar.stop();
+    loss.dispose();
+    adam.dispose();
+    model.dispose();
+  }
+}
+
+/** Batches per epoch: full batches, plus the remainder when it has at least 2 clients (negatives exist). */
+function batchCount(clients: number, options: TrainingOptions): number {
+  const full = Math.floor(clients / options.batchSize);
+  const count = full + (clients % options.batchSize >= 2 ? 1 : 0);
+  return options.maxBatchesPerEpoch > 0 ? Math.min(count, options.maxBatchesPerEpoch) : count;
+}
+
+/** Seeded split of client indices into training and held-out validation clients. */
+export function holdOut(clients: number, share: number, seed: number): { train: Int32Array; validation: Int32Array } {
+  const order = new Rng(mixSeed(seed, -1, 0)).shuffle(Int32Array.from({ length: clients }, (_, i) => i));
+  const held = share > 0 ? Math.min(Math.floor(clients / 2), Math.max(2, Math.round(clients * share))) : 0;
+  return { validation: order.slice(0, held).sort(), train: order.slice(held).sort() };
+}
+
+function epochOrder(train: Int32Array, seed: number, epoch: number): Int32Array {
+  return new Rng(mixSeed(seed, epoch, -1)).shuffle(train.slice());
+}
