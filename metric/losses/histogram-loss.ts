@@ -60,7 +60,8 @@ export class HistogramLoss extends BaseLoss {
     if (masks.posCount === 0 || masks.negCount === 0) return tf.add(link, 0);
     const posHistogram = tf.div(tf.matMul(kernel, tf.tensor2d(masks.pos, [size * size, 1])), masks.posCount);
     const negHistogram = tf.div(tf.matMul(kernel, tf.tensor2d(masks.neg, [size * size, 1])), masks.negCount);
-    const posCdf = tf.cumsum(posHistogram, 0);
-    return tf.add(tf.sum(tf.mul(negHistogram, posCdf)), link);
+    // 1-D: tfjs's cumsum gradient gets the shape wrong on axis 0 of a column.
+    const posCdf = tf.cumsum(tf.reshape(posHistogram, [steps]));
+    return tf.add(tf.sum(tf.mul(tf.reshape(negHistogram, [steps]), posCdf)), link);
   }
 }

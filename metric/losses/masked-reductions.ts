@@ -16,8 +16,16 @@ export function logOnePlusSumExp(x: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D
   return tf.tidy(() => {
     const kept = tf.where(tf.greater(mask, 0), x, tf.fill(x.shape, VERY_NEGATIVE));
     // Shift by max(0, row max): the "+1" is exp(0), so 0 joins the maximum.
-    const shift = tf.maximum(tf.max(kept, 1, true), 0);
+    const shift = detach(tf.maximum(tf.max(kept, 1, true), 0));
     const sum = tf.add(tf.exp(tf.neg(shift)), tf.sum(tf.mul(mask, tf.exp(tf.sub(kept, shift))), 1, true));
     return tf.add(shift, tf.log(sum)) as tf.Tensor2D;
   });
+}
+
+/**
+ * A constant copy of `x`: cuts the gradient (tfjs has no stop-gradient op). Used for shifts that
+ * cancel mathematically, where a gradient path would only add rounding and broadcasting issues.
+ */
+export function detach<T extends tf.Tensor>(x: T): T {
+  return tf.tensor(x.dataSync(), x.shape, x.dtype) as T;
 }

@@ -10,6 +10,7 @@ import { CosineSimilarity } from '../distances/cosine-similarity.js';
 import { allPairs, asPairs, type MinedIndices } from '../mined-indices.js';
 import type { BaseMiner } from '../miners/base-miner.js';
 import { BaseLoss } from './base-loss.js';
+import { detach } from './masked-reductions.js';
 import { pairMasks, weightedSum } from './pair-masks.js';
 
 /** Options of {@link NTXentLoss}. */
@@ -48,11 +49,18 @@ export class NTXentLoss extends BaseLoss {
     const mat = this.distance.pairwise(embeddings);
     const logits = tf.div(this.distance.isInverted ? mat : tf.neg(mat), this.options.temperature);
     if (masks.posCount === 0 || masks.negCount === 0) return tf.mul(tf.sum(logits), 0);
-    // Shifting a row by its maximum changes no ratio and keeps every exp <= 1.
-    const shifted = tf.sub(logits, tf.max(logits, 1, true));
-    const expShifted = tf.exp(shifted);
-    const negSum = tf.sum(tf.mul(tf.tensor2d(masks.neg, [size, size]), expShifted), 1, true);
-    const perPair = tf.sub(tf.log(tf.add(tf.add(expShifted, negSum), TINY)), shifted);
+    // Shift each pair by max(its positive logit, its anchor's largest negative logit): no ratio
+    // changes, every exp is <= 1 and one of them is exactly 1, so tiny temperatures cannot
+    // underflow the whole denominator.
+    const negMask = tf.tensor2d(masks.neg, [size, size]);
+    // Non-negatives are pushed to a huge negative logit first: exp of their real value could be
+    // Inf, and 0·Inf is NaN in the backward pass.
+    const negLogits = tf.where(tf.greater(negMask, 0), logits, tf.fill([size, size], -1e30));
+    const negMax = detach(tf.max(negLogits, 1, true));
+    const shift = detach(tf.maximum(logits, negMax));
+    const negSum = tf.sum(tf.mul(negMask, tf.exp(tf.sub(negLogits, negMax))), 1, true);
+    const denominator = tf.add(tf.exp(tf.sub(logits, shift)), tf.mul(tf.exp(tf.sub(negMax, shift)), negSum));
+    const perPair = tf.sub(tf.log(tf.add(denominator, TINY)), tf.sub(logits, shift));
     return tf.div(weightedSum(tf.tensor2d(masks.pos, [size, size]), perPair), masks.posCount);
   }
 }
