@@ -24,6 +24,8 @@ describe('buildReport on a run directory', () => {
     assert.match(html, /<td class="best">0\.543 ± 0\.022<\/td>/);
     assert.match(html, /0\.299 ± 0\.013/);
     assert.match(html, /gender auroc ± 95%/);
+    assert.match(html, /out-of-fold, 5-fold cross-validation/);
+    assert.doesNotMatch(html, /0\.999/); // only the primary metric is shown
     assert.match(html, /best <b>MeLES<\/b> 0\.770/);
   });
 

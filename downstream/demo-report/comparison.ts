@@ -7,16 +7,25 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DataFormatError } from '../../errors.js';
 
-const cellSchema = z.looseObject({
+const summarySchema = z.looseObject({ mean: z.number(), std: z.number().nullable(), halfWidth: z.number().nullable() });
+
+const resultSchema = z.looseObject({
   set: z.string().min(1),
   target: z.string().min(1),
-  metric: z.string().min(1),
-  mean: z.number(),
-  std: z.number(),
-  halfWidth: z.number(),
+  metrics: z.array(z.looseObject({ metric: z.string().min(1), valid: summarySchema, test: summarySchema })).min(1),
 });
 
-const reportSchema = z.looseObject({ results: z.array(cellSchema).min(1) });
+/** The part of `EvaluationResult` (downstream/evaluate-types.ts) the report reads. */
+const reportSchema = z.looseObject({
+  protocol: z.looseObject({ folds: z.number().int() }).optional(),
+  results: z.array(resultSchema).min(1),
+});
+
+/**
+ * Which scores a cell summarises: `valid` are the out-of-fold scores of the cross-validation,
+ * `test` the scores of each fold's model on the isolated test part.
+ */
+export type ScorePart = 'valid' | 'test';
 
 /** One feature set's score on one target's metric. */
 export interface ComparisonCell {
@@ -32,6 +41,8 @@ export interface ComparisonCell {
   readonly std: number;
   /** Student-t 95% half-width. */
   readonly halfWidth: number;
+  /** Which scores were summarised. */
+  readonly part: ScorePart;
 }
 
 /** The comparison as the report uses it. */
@@ -42,13 +53,17 @@ export interface Comparison {
   readonly columns: readonly { readonly target: string; readonly metric: string }[];
   /** Every cell of the table. */
   readonly cells: readonly ComparisonCell[];
+  /** Cross-validation folds of the protocol, when the file says. */
+  readonly folds?: number;
 }
 
 /**
- * Reads a comparison report.
+ * Reads a comparison report (the JSON form of `EvaluationResult`), keeping each set and
+ * target's primary metric (the first listed: accuracy for multiclass, AUROC for binary).
+ * @param part - which scores to show. @defaultValue `'valid'` (5-fold out-of-fold scores)
  * @throws DataFormatError naming the file and the first invalid field.
  */
-export async function readComparison(path: string): Promise<Comparison> {
+export async function readComparison(path: string, part: ScorePart = 'valid'): Promise<Comparison> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
@@ -57,8 +72,14 @@ export async function readComparison(path: string): Promise<Comparison> {
   }
   const parsed = reportSchema.safeParse(raw);
   if (!parsed.success) throw new DataFormatError(`${path} is not a comparison report:\n${z.prettifyError(parsed.error)}`);
-  const cells = parsed.data.results.map(({ set, target, metric, mean, std, halfWidth }) => ({ set, target, metric, mean, std, halfWidth }));
-  return summarise(cells);
+  const cells = parsed.data.results.map(({ set, target, metrics }) => {
+    const primary = metrics[0]!;
+    const summary = primary[part];
+    // With fewer than two folds std and half-width are undefined; NaN shows as such in the table.
+    return { set, target, metric: primary.metric, mean: summary.mean, std: summary.std ?? NaN, halfWidth: summary.halfWidth ?? NaN, part };
+  });
+  const folds = parsed.data.protocol?.folds;
+  return { ...summarise(cells), ...(folds === undefined ? {} : { folds }) };
 }
 
 /** Groups cells into the table's rows and columns, keeping first-seen order. */

@@ -77,7 +77,9 @@ function abTable(table: Comparison): string {
     });
     return `<tr><td>${esc(set)}</td>${cells.join('')}</tr>`;
   });
-  return `<table id="ab-table"><thead><tr><th>method</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const folds = table.folds === undefined ? 'k' : String(table.folds);
+  const part = table.cells[0]?.part === 'test' ? `on the isolated test part, one model per fold (${folds} folds)` : `out-of-fold, ${folds}-fold cross-validation`;
+  return `<p>Mean ± Student-t 95% half-width of the scores ${part}; best per column in bold.</p><table id="ab-table"><thead><tr><th>method</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function epochTable(epochs: readonly EpochPoint[]): string {

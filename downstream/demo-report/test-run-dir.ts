@@ -36,10 +36,24 @@ export async function writeTestRunDir(dir: string, clients = 120): Promise<RunIn
     { epoch: 2, loss: 0.6789, valRecallAt4: 0.4567, eventsPerSecond: 43210 },
   ];
   await writeFile(join(dir, 'train/metrics.jsonl'), metrics.map((m) => JSON.stringify(m)).join('\n') + '\n');
+  // The shape of `EvaluationResult` (downstream/evaluate-types.ts); test scores are deliberately
+  // different from the fold scores so the tests can tell which part the report shows.
   const cell = (set: string, target: string, metric: string, mean: number, halfWidth: number) => ({
-    set, target, metric, mean, std: halfWidth / 1.24, halfWidth, foldScores: [mean, mean, mean, mean, mean],
+    set, target, kind: metric === 'accuracy' ? 'multiclass' : 'binary', features: 8, seconds: 1,
+    metrics: [
+      {
+        metric,
+        foldScores: [mean, mean, mean, mean, mean],
+        testScores: [0.1, 0.1, 0.1, 0.1, 0.1],
+        valid: { mean, std: halfWidth / 1.24, halfWidth },
+        test: { mean: 0.1, std: 0, halfWidth: 0 },
+      },
+      { metric: 'extra', foldScores: [], testScores: [], valid: { mean: 0.999, std: null, halfWidth: null }, test: { mean: 0.999, std: null, halfWidth: null } },
+    ],
   });
   await writeFile(join(dir, 'compare/report.json'), JSON.stringify({
+    protocol: { folds: 5, testFraction: 0.1, seed: 42, numIterations: { multiclass: 50, binary: 50 } },
+    splits: [],
     results: [
       cell('hand-crafted', 'age_group', 'accuracy', 0.4321, 0.0111),
       cell('MeLES', 'age_group', 'accuracy', 0.5432, 0.0222),
@@ -48,6 +62,8 @@ export async function writeTestRunDir(dir: string, clients = 120): Promise<RunIn
       cell('MeLES', 'gender', 'auroc', 0.7702, 0.0099),
       cell('random encoder', 'gender', 'auroc', 0.5103, 0.0205),
     ],
+    comparisons: [],
+    warnings: [],
   }));
   await writeFile(join(dir, 'inspect.json'), JSON.stringify({ rows: 98765, clients, lengthQuantiles: { p50: 321, p90: 654 } }));
   const run: RunInfoInput = {
