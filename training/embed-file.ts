@@ -1,0 +1,138 @@
+/**
+ * Batch embedding: reads a transactions file with a model's schema mapping and vocabularies
+ * (unseen categories map to the reserved index 1), embeds each client from its last `maxEvents`
+ * events in batches and streams the rows to the output file. Only one batch of embeddings exists
+ * at a time; the file appears under its final name only when complete.
+ */
+import { readSequences } from '../data/read-sequences.js';
+import { clientCount, type ClientIds, type SequenceSet } from '../data/sequence-set.js';
+import { type BackendName, initBackend } from '../encoders/backend.js';
+import { ConfigError } from '../errors.js';
+import { expectInteger } from '../options.js';
+import { collateTails } from '../sampling/collate.js';
+import { type EmbeddingChunk, type EmbeddingFormat, writeEmbeddings } from './embedding-writer.js';
+import { loadModelDirectory } from './model-files.js';
+import { ProgressBar } from './progress-bar.js';
+
+/** Which part of the clients one embedding job handles (the pipeline shards large files). */
+export interface Shard {
+  /** This shard, 0-based, < `count`. */
+  readonly index: number;
+  /** Number of shards. */
+  readonly count: number;
+  /** `'range'`: contiguous blocks in file order; `'hash'`: by a hash of the client id (stable across files). @defaultValue `'range'` */
+  readonly by?: 'range' | 'hash';
+}
+
+/** Inputs of {@link embedFile}. */
+export interface EmbedFileOptions {
+  /** Model directory written by training. */
+  readonly model: string;
+  /** Transactions file (Arrow IPC) with the model's schema mapping. */
+  readonly data: string;
+  /** Output file. */
+  readonly out: string;
+  /** @defaultValue `'arrow'` */
+  readonly format?: EmbeddingFormat;
+  /** Embed each client from its last N events. @defaultValue `2000` (ptls keeps 1600–2000) */
+  readonly maxEvents?: number;
+  /** L2-normalise rows (exported embeddings are raw by default, as ptls). @defaultValue `false` */
+  readonly l2?: boolean;
+  /** Clients per batch. @defaultValue `256` */
+  readonly batchSize?: number;
+  /** Embed only this shard of the clients. @defaultValue all clients */
+  readonly shard?: Shard;
+  /** @defaultValue `'auto'` */
+  readonly backend?: BackendName | 'auto';
+  /** Progress bar on stderr. @defaultValue `false` */
+  readonly progress?: boolean;
+}
+
+/** What {@link embedFile} wrote. */
+export interface EmbedResult {
+  readonly out: string;
+  readonly format: EmbeddingFormat;
+  /** Rows written (clients in this shard). */
+  readonly clients: number;
+  /** Embedding width. */
+  readonly width: number;
+  readonly seconds: number;
+  readonly backend: BackendName;
+}
+
+/** Embeds every client (of the shard) of `options.data`; see the module comment. */
+export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult> {
+  const format = options.format ?? 'arrow';
+  const maxEvents = expectInteger('maxEvents', options.maxEvents ?? 2000, 1);
+  const batchSize = expectInteger('batchSize', options.batchSize ?? 256, 1);
+  const shard = options.shard;
+  if (shard) {
+    expectInteger('shard.count', shard.count, 1);
+    expectInteger('shard.index', shard.index, 0, shard.count - 1);
+  }
+  const started = performance.now();
+  const backend = await initBackend(options.backend ?? 'auto');
+  const loaded = await loadModelDirectory(options.model);
+  const { model } = loaded;
+  try {
+    const { sequences } = await readSequences(options.data, loaded.schema, { vocabularies: loaded.vocabularies });
+    const clients = selectClients(sequences, shard);
+    const bar = new ProgressBar(options.progress === true, 'embed [{bar}] {value}/{total} clients');
+    bar.start(clients.length, 0, {});
+    async function* chunks(): AsyncGenerator<EmbeddingChunk> {
+      for (let start = 0; start < clients.length; start += batchSize) {
+        const part = clients.subarray(start, start + batchSize);
+        const batch = collateTails(sequences, part, maxEvents);
+        const embeddings = model.embed(batch, options.l2 === true);
+        const values = (await embeddings.data()) as Float32Array;
+        embeddings.dispose();
+        bar.update(start + part.length, {});
+        yield { ids: pickIds(sequences.ids, part), values };
+      }
+    }
+    const rows = await writeEmbeddings(options.out, format, model.width, sequences.ids.kind, chunks());
+    bar.stop();
+    return { out: options.out, format, clients: rows, width: model.width, seconds: (performance.now() - started) / 1000, backend };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Client indices of a shard, in file order. */
+export function selectClients(set: SequenceSet, shard: Shard | undefined): Int32Array {
+  const n = clientCount(set);
+  if (!shard || shard.count === 1) return Int32Array.from({ length: n }, (_, i) => i);
+  if ((shard.by ?? 'range') === 'range') {
+    const from = Math.floor((n * shard.index) / shard.count);
+    const to = Math.floor((n * (shard.index + 1)) / shard.count);
+    return Int32Array.from({ length: to - from }, (_, i) => from + i);
+  }
+  const out: number[] = [];
+  for (let c = 0; c < n; c++) if (fnv1a(idString(set.ids, c)) % shard.count === shard.index) out.push(c);
+  return Int32Array.from(out);
+}
+
+function idString(ids: ClientIds, c: number): string {
+  return String(ids.values[c]);
+}
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+function pickIds(ids: ClientIds, clients: Int32Array): ClientIds {
+  switch (ids.kind) {
+    case 'int32':
+      return { kind: ids.kind, values: Int32Array.from(clients, (c) => ids.values[c]!) };
+    case 'int64':
+      return { kind: ids.kind, values: BigInt64Array.from(clients, (c) => ids.values[c]!) };
+    case 'float64':
+      return { kind: ids.kind, values: Float64Array.from(clients, (c) => ids.values[c]!) };
+    case 'utf8':
+      return { kind: ids.kind, values: Array.from(clients, (c) => ids.values[c]!) };
+    default:
+      throw new ConfigError('Unknown client id kind');
+  }
+}
