@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { readSchemaMapping, validateSchemaMapping } from '../data/schema-mapping-io.js';
 import type { SchemaMapping } from '../data/schema-mapping.js';
+import { resolveTrainingOptions } from '../training/training-options.js';
 
 /** Pipeline names become BullMQ job-id parts, so they avoid `:` and cannot be plain integers. */
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -121,6 +122,8 @@ export function pipelineToJson(config: PipelineConfig): z.input<typeof pipelineF
 }
 
 function resolvePipeline(file: z.infer<typeof pipelineFileSchema>, schema: SchemaMapping, baseDir: string): PipelineConfig {
+  // Fail at submit time, not after ingest: the trainer's resolver names the bad field.
+  resolveTrainingOptions(`pipeline \`${file.name}\` train`, file.train);
   return {
     name: file.name,
     data: resolveFrom(baseDir, file.data),

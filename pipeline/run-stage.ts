@@ -55,6 +55,7 @@ export async function runStage<Params, Result>(
     const result = await stage.run(params, {
       workDir,
       outRoot: options.outRoot,
+      key,
       signal: options.signal ?? new AbortController().signal,
       progress: options.onProgress ?? (() => {}),
     });

@@ -6,7 +6,9 @@ import type { PipelineConfig } from './pipeline-config.js';
 import { runStage, type RunStageOptions, type StageOutcome } from './run-stage.js';
 import type { PipelineStep } from './steps.js';
 import { featuresStage } from './stages/features-stage.js';
+import { embedMergeStage, embedShardStage } from './stages/embed-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
+import { trainStage } from './stages/train-stage.js';
 
 /** What a finished step reports to its runner (and, as the job's return value, to BullMQ). */
 export interface StepOutcome {
@@ -34,9 +36,20 @@ export async function runStep(step: PipelineStep, config: PipelineConfig, option
       const outcome = await runStage(featuresStage, { data: config.data, schema: config.schema }, options);
       return outcomeOf(outcome, `${outcome.result.clients} clients × ${outcome.result.features} features`);
     }
-    case 'train':
-    case 'embed-shard':
-    case 'embed':
+    case 'train': {
+      const outcome = await runStage(trainStage, { data: config.data, schema: config.schema, train: config.train }, options);
+      const r = outcome.result;
+      return outcomeOf(outcome, `${r.epochs} epochs, loss ${r.finalLoss?.toFixed(4) ?? '-'}, recall@4 ${r.recallAt4?.toFixed(3) ?? '-'} (${r.backend})`);
+    }
+    case 'embed-shard': {
+      const params = { data: config.data, shard: step.shard, ...(config.embed.maxEvents ? { maxEvents: config.embed.maxEvents } : {}) };
+      const outcome = await runStage(embedShardStage, params, { ...options, shard: step.shard });
+      return outcomeOf(outcome, `${outcome.result.clients} clients × ${outcome.result.width} in ${outcome.result.seconds.toFixed(1)} s`);
+    }
+    case 'embed': {
+      const outcome = await runStage(embedMergeStage, { shards: config.embed.shards }, options);
+      return outcomeOf(outcome, `${outcome.result.clients} clients × ${outcome.result.width} in ${outcome.result.parts.length} parts`);
+    }
     case 'compare':
       throw new Error(`stage \`${step.kind}\` is not wired yet`);
   }

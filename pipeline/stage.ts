@@ -22,6 +22,8 @@ export interface StageContext {
   readonly workDir: string;
   /** The pipeline's output root; upstream stage outputs live in `<outRoot>/<stage>`. */
   readonly outRoot: string;
+  /** The manifest key of this run (hash of stage, parameters and input hashes): names resumable scratch state. */
+  readonly key: string;
   /** Aborted on shutdown; long stages check it between batches. */
   readonly signal: AbortSignal;
   /** Reports progress; cheap to call often (callers throttle). */

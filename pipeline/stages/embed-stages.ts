@@ -1,0 +1,105 @@
+/**
+ * Embedding in shards: each `embed-shard` job embeds one range of clients (in file order) with the
+ * trained model into one Arrow file; the `embed` stage then gathers the parts into one directory
+ * (`part-00000.arrow`, … plus `manifest.json`), which any Arrow reader opens as a dataset.
+ * Shards are independent jobs, so several workers embed one big file in parallel.
+ */
+import { link, copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { embedFile } from '../../training/embed-file.js';
+import { MANIFEST_FILE, readManifest } from '../manifest.js';
+import { stageDir, type StageDefinition } from '../stage.js';
+import type { ShardRef } from '../steps.js';
+import { MODEL_SUBDIR } from './train-stage.js';
+
+/** What one shard depends on. */
+export interface EmbedShardParams {
+  /** Transactions file. */
+  readonly data: string;
+  /** Events per client fed to the encoder (the latest ones). @defaultValue the embedder's default */
+  readonly maxEvents?: number;
+  /** Which clients. */
+  readonly shard: ShardRef;
+}
+
+const shardResultSchema = z.object({ clients: z.number(), width: z.number(), seconds: z.number() });
+
+/** One shard's result. */
+export type EmbedShardResult = z.infer<typeof shardResultSchema>;
+
+/** The Arrow file inside a shard directory. */
+export const SHARD_FILE = 'part.arrow';
+
+/** The embed-shard stage. */
+export const embedShardStage: StageDefinition<EmbedShardParams, EmbedShardResult> = {
+  name: 'embed-shard',
+  resultSchema: shardResultSchema,
+  inputs: (params, outRoot) => ({ data: params.data, model: join(stageDir(outRoot, 'train'), MANIFEST_FILE) }),
+  async run(params, ctx) {
+    ctx.progress({ fraction: 0, message: `shard ${params.shard.index + 1}/${params.shard.count}` });
+    const result = await embedFile({
+      model: join(stageDir(ctx.outRoot, 'train'), MODEL_SUBDIR),
+      data: params.data,
+      out: join(ctx.workDir, SHARD_FILE),
+      format: 'arrow',
+      shard: { index: params.shard.index, count: params.shard.count, by: 'range' },
+      ...(params.maxEvents !== undefined ? { maxEvents: params.maxEvents } : {}),
+    });
+    ctx.progress({ fraction: 1, message: `${result.clients} clients` });
+    return { clients: result.clients, width: result.width, seconds: result.seconds };
+  },
+};
+
+/** What the merge depends on: the number of shards (their manifests are its inputs). */
+export interface EmbedMergeParams {
+  /** Number of shards. */
+  readonly shards: number;
+}
+
+const mergeResultSchema = z.object({ clients: z.number(), width: z.number(), parts: z.array(z.string()) });
+
+/** The merged embedding directory's result. */
+export type EmbedMergeResult = z.infer<typeof mergeResultSchema>;
+
+/** Part file name of shard `index` in the embed directory. */
+export function partFileName(index: number): string {
+  return `part-${String(index).padStart(5, '0')}.arrow`;
+}
+
+/** The embed (merge) stage. */
+export const embedMergeStage: StageDefinition<EmbedMergeParams, EmbedMergeResult> = {
+  name: 'embed',
+  resultSchema: mergeResultSchema,
+  inputs: (params, outRoot) =>
+    Object.fromEntries(
+      Array.from({ length: params.shards }, (_, index) => [
+        `shard-${index}`,
+        join(stageDir(outRoot, 'embed-shard', { index, count: params.shards }), MANIFEST_FILE),
+      ]),
+    ),
+  async run(params, ctx) {
+    let clients = 0;
+    let width = 0;
+    const parts: string[] = [];
+    for (let index = 0; index < params.shards; index++) {
+      const shardDir = stageDir(ctx.outRoot, 'embed-shard', { index, count: params.shards });
+      const name = partFileName(index);
+      // A hard link shares the bytes with the shard output; copy where links are not allowed.
+      await link(join(shardDir, SHARD_FILE), join(ctx.workDir, name)).catch(() => copyFile(join(shardDir, SHARD_FILE), join(ctx.workDir, name)));
+      const manifest = await readShardResult(shardDir);
+      clients += manifest.clients;
+      width = manifest.width;
+      parts.push(name);
+      ctx.progress({ fraction: (index + 1) / params.shards });
+    }
+    return { clients, width, parts };
+  },
+};
+
+async function readShardResult(dir: string): Promise<EmbedShardResult> {
+  const manifest = await readManifest(dir);
+  const parsed = shardResultSchema.safeParse(manifest?.result);
+  if (!parsed.success) throw new Error(`embed shard ${dir} has no valid manifest`);
+  return parsed.data;
+}
