@@ -1,0 +1,84 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { runPipelineLocally } from '../../pipeline/local-runner.js';
+import { readManifest } from '../../pipeline/manifest.js';
+import { readPipelineFile } from '../../pipeline/pipeline-config.js';
+import { collectStatus, type RunStatus } from '../../pipeline/status.js';
+import { submitPipeline } from '../../pipeline/submit.js';
+import { SCHEMA, obliterateAll, redis, startWorkerProcess, uniquePrefix, waitFor, writePipelineFile, writeTransactions, type WorkerProcess } from './helpers.js';
+
+const TRAIN = {
+  epochs: 1,
+  batchSize: 32,
+  encoder: { hidden: 16 },
+  splitter: { kind: 'slices', splitCount: 3, cntMin: 5, cntMax: 20 },
+  validationShare: 0,
+};
+
+async function waitForRun(prefix: string, runId: string, timeoutMs = 120_000): Promise<RunStatus> {
+  return waitFor(`run ${runId} to finish`, async () => {
+    const [run] = await collectStatus(redis, prefix, runId);
+    if (run?.state === 'failed') throw new Error(`run failed:\n${JSON.stringify(run.jobs, null, 2)}`);
+    return run?.state === 'completed' && run.jobs.length >= 6 ? run : undefined;
+  }, timeoutMs);
+}
+
+describe('pipeline as a BullMQ flow with two worker processes', () => {
+  let root: string;
+  const prefix = uniquePrefix();
+  const workers: WorkerProcess[] = [];
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'meles-flow-'));
+    await writeTransactions(join(root, 'data', 'tx.arrow'), 120, 30, 5);
+  });
+  after(async () => {
+    for (const w of workers) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+    await obliterateAll(prefix);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('matches the in-process run byte for byte, and a second submit reruns nothing', async () => {
+    const base = { schema: SCHEMA, data: 'tx.arrow', train: TRAIN, embed: { shards: 3 } };
+    const local = await readPipelineFile(await writePipelineFile(join(root, 'data', 'local.json'), { ...base, name: 'local', out: '../out/local' }));
+    await runPipelineLocally(local);
+    // Same model for both: the queued run starts from a copy of the in-process ingest and train
+    // outputs (manifests match, so those stages are skipped) and embeds in parallel shard jobs.
+    await cp(join(root, 'out/local/ingest'), join(root, 'out/queued/ingest'), { recursive: true });
+    await cp(join(root, 'out/local/train'), join(root, 'out/queued/train'), { recursive: true });
+    const queued = await readPipelineFile(await writePipelineFile(join(root, 'data', 'queued.json'), { ...base, name: 'queued', out: '../out/queued' }));
+
+    const args = ['--data-root', join(root, 'data'), '--out-root', join(root, 'out'), '--prefix', prefix, '--lock-duration', '5000', '--stalled-interval', '2000'];
+    workers.push(await startWorkerProcess(args), await startWorkerProcess(args));
+    const first = await submitPipeline(queued, { redis, prefix, runId: 'queued-1' });
+    const run = await waitForRun(prefix, first.runId);
+    const shards = run.jobs.filter((j) => j.step.startsWith('embed-shard'));
+    assert.equal(shards.length, 3);
+    assert.ok(shards.every((j) => j.skipped === false));
+    assert.equal(run.jobs.find((j) => j.step === 'train')?.skipped, true);
+
+    for (const part of ['part-00000.arrow', 'part-00001.arrow', 'part-00002.arrow']) {
+      const a = await readFile(join(root, 'out/local/embed', part));
+      const b = await readFile(join(root, 'out/queued/embed', part));
+      assert.ok(a.equals(b), `${part} differs between in-process and queued runs`);
+    }
+    // The parts are plain Arrow files: together they hold every client exactly once.
+    const ids: number[] = [];
+    for (const part of ['part-00000.arrow', 'part-00001.arrow', 'part-00002.arrow']) {
+      const table = tableFromIPC(await readFile(join(root, 'out/queued/embed', part)));
+      ids.push(...Array.from(table.getChild('client_id')!.toArray() as Int32Array));
+    }
+    assert.deepEqual(ids.sort((x, y) => x - y), Array.from({ length: 120 }, (_, i) => 1000 + i));
+
+    const before = await readManifest(join(root, 'out/queued/features'));
+    const second = await submitPipeline(queued, { redis, prefix, runId: 'queued-2' });
+    const again = await waitForRun(prefix, second.runId);
+    assert.ok(again.jobs.every((j) => j.skipped === true), `every stage skipped: ${JSON.stringify(again.jobs.map((j) => [j.step, j.skipped]))}`);
+    assert.equal((await readManifest(join(root, 'out/queued/features')))?.finishedAt, before?.finishedAt);
+  });
+});
