@@ -13,8 +13,8 @@ export type ScheduleConfig =
 
 /** What a schedule remembers between epochs (only plateau needs anything). */
 export interface ScheduleState {
-  /** Best monitored value so far. */
-  readonly best: number;
+  /** Best monitored value so far (null before the first; JSON has no -Infinity). */
+  readonly best: number | null;
   /** Epochs since `best` improved. */
   readonly badEpochs: number;
   /** Current learning rate (plateau changes it stepwise). */
@@ -23,7 +23,7 @@ export interface ScheduleState {
 
 /** Initial state for a base learning rate. */
 export function initialScheduleState(base: number): ScheduleState {
-  return { best: -Infinity, badEpochs: 0, learningRate: base };
+  return { best: null, badEpochs: 0, learningRate: base };
 }
 
 /**
@@ -49,7 +49,8 @@ export function nextLearningRate(
       return { ...state, learningRate: config.minLearningRate + 0.5 * (base - config.minLearningRate) * (1 + Math.cos(Math.PI * progress)) };
     }
     case 'plateau': {
-      if (!Number.isFinite(metric) || metric > state.best) return { best: Number.isFinite(metric) ? metric : state.best, badEpochs: 0, learningRate: state.learningRate };
+      if (!Number.isFinite(metric)) return state;
+      if (state.best === null || metric > state.best) return { best: metric, badEpochs: 0, learningRate: state.learningRate };
       const badEpochs = state.badEpochs + 1;
       if (badEpochs <= config.patience) return { ...state, badEpochs };
       return { best: state.best, badEpochs: 0, learningRate: Math.max(config.minLearningRate, state.learningRate * config.factor) };

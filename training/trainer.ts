@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../data/random.js';
 import type { SchemaMapping } from '../data/schema-mapping.js';
 import { clientCount, type SequenceSet } from '../data/sequence-set.js';
-import type { Vocabularies } from '../data/vocabulary.js';
+import { saveVocabularies, type Vocabularies } from '../data/vocabulary.js';
 import { type BackendName, initBackend } from '../encoders/backend.js';
 import { buildEncoderConfig } from '../encoders/encoder-config.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
@@ -26,7 +26,7 @@ import { createSplitter } from '../sampling/create-splitter.js';
 import { Adam } from './adam.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.js';
 import { initialScheduleState, nextLearningRate } from './lr-schedule.js';
-import { saveModelDirectory } from './model-files.js';
+import { saveModelDirectory, writeJson } from './model-files.js';
 import { ProgressBar } from './progress-bar.js';
 import type { TrainingOptions } from './training-options.js';
 import { validationRecall } from './validation.js';
@@ -105,6 +105,9 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
     numeric: input.schema.numeric,
   });
   await mkdir(outDir, { recursive: true });
+  // Written up front so that an interrupted first epoch can be resumed without repeating the schema flags.
+  await writeJson(join(outDir, 'schema.json'), input.schema);
+  await saveVocabularies(join(outDir, 'vocabularies.json'), input.vocabularies);
   const model = new SequenceModel(config, options.seed);
   const params = model.parameters().filter((p) => p.variable.trainable);
   const adam = new Adam(params, options.learningRate);
