@@ -4,6 +4,8 @@
  */
 import type { Command } from 'commander';
 import { register as features } from './features.js';
+import { register as evaluate } from './evaluate.js';
+import { register as compare } from './compare.js';
 import { register as train } from './train.js';
 import { register as embed } from './embed.js';
 import { register as report } from './report.js';
@@ -15,4 +17,4 @@ import { register as status } from './status.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [features, train, embed, report, pipeline, worker, status];
+export const commands: RegisterCommand[] = [features, evaluate, compare, train, embed, report, pipeline, worker, status];
