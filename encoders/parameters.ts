@@ -28,7 +28,8 @@ export class ParameterStore {
     if (this.params.has(name)) throw new ShapeError(`Parameter \`${name}\` defined twice`);
     const size = shape.reduce((a, b) => a * b, 1);
     if (init.length !== size) throw new ShapeError(`Parameter \`${name}\`: expected ${size} values for shape [${shape.join(', ')}], got ${init.length}`);
-    const variable = tf.variable(tf.tensor(init, [...shape], 'float32'), trainable, `${this.prefix}/${name}`);
+    // Inside tidy: tf.variable copies its initial value, which must not outlive this call.
+    const variable = tf.tidy(() => tf.variable(tf.tensor(init, [...shape], 'float32'), trainable, `${this.prefix}/${name}`));
     this.params.set(name, { name, variable });
     return variable;
   }
