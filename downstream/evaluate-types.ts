@@ -39,6 +39,8 @@ export interface EvaluateOptions {
   readonly params?: Partial<Record<TargetKind, LightGBMOverrides>>;
   /** Progress messages (one per trained model). @defaultValue `undefined` */
   readonly onProgress?: (message: string) => void;
+  /** Checked before every training; when aborted the evaluation rejects with the signal's reason. @defaultValue `undefined` */
+  readonly signal?: AbortSignal;
 }
 
 /** Scores of one metric over the folds. */

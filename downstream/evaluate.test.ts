@@ -88,6 +88,24 @@ describe('evaluateFeatureSets', () => {
     }
   });
 
+  it('stops when its AbortSignal is aborted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meles-eval-'));
+    try {
+      await fixture(dir);
+      const controller = new AbortController();
+      await assert.rejects(
+        evaluateFeatureSets({
+          targetsPath: join(dir, 'labels.csv'), idColumn: 'client_id', targets: [{ column: 'gender', kind: 'binary' }],
+          featureSets: [{ name: 'good', paths: [join(dir, 'good.arrow')] }], numIterations: 5, signal: controller.signal,
+          onProgress: (m) => { if (m.endsWith('fold 2 of 5')) controller.abort(new Error('stop requested')); },
+        }),
+        /stop requested/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an unknown baseline and duplicate set names', async () => {
     const base = { targetsPath: 'x.csv', idColumn: 'id', targets: [{ column: 'y', kind: 'binary' as const }] };
     await assert.rejects(evaluateFeatureSets({ ...base, featureSets: [{ name: 'a', paths: ['a.arrow'] }], baseline: 'b' }), {

@@ -61,6 +61,7 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
         numIterations: numIterations[target.kind],
         overrides: options.params?.[target.kind],
         seed,
+        signal: options.signal,
         progress: (f) => options.onProgress?.(`${set.name} / ${target.column}: fold ${f + 1} of ${folds}`),
       });
       results.push({
@@ -82,6 +83,7 @@ interface FoldSettings {
   readonly numIterations: number;
   readonly overrides: LightGBMOverrides | undefined;
   readonly seed: number;
+  readonly signal: AbortSignal | undefined;
   readonly progress: (fold: number) => void;
 }
 
@@ -104,6 +106,7 @@ async function crossValidate(
     settings.progress(f);
     // Training blocks the thread; give timers, signals and progress output a turn between folds.
     await yieldToEventLoop();
+    settings.signal?.throwIfAborted();
     const train = foldRows.flatMap((rows, g) => (g === f ? [] : rows));
     const { booster } = trainBooster(gather(table, tableRows, train), train.length, table.cols, Int32Array.from(train, (r) => labels[r]!), params, {
       numIterations: settings.numIterations,
