@@ -1,9 +1,11 @@
 /**
- * Switches the wasm backend's matrix-product kernels to OpenBLAS and back.
+ * Switches the wasm backend's matrix-product kernels to OpenBLAS (and its slicing kernels to
+ * heap-view copies) and back.
  *
  * tfjs looks kernels up by (name, backend) on every call, so replacing the registry entries is
  * enough: every `tf.matMul`, dense layer, recurrent cell and their gradients then run natively.
- * When OpenBLAS, koffi or the wasm backend is missing this is a no-op that says why.
+ * When OpenBLAS or koffi is missing, only the pure-JavaScript slicing fix is installed; on another
+ * backend nothing is. Either way the result says why.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
@@ -11,6 +13,7 @@ import { expectInteger } from '../../options.js';
 import { nativeBatchMatMul, nativeFusedMatMul, type NativeKernelCounters } from './mat-mul-kernels.js';
 import { loadOpenBlas, type OpenBlas } from './openblas.js';
 import { asWasmHeapBackend } from './wasm-heap.js';
+import { heapSliceKernel, heapSplitVKernel, heapUnpackKernel } from './wasm-slice.js';
 
 /** Options of {@link enableNativeKernels}. */
 export interface NativeKernelOptions {
@@ -37,12 +40,17 @@ export interface NativeKernelStatus {
   readonly library?: string;
   /** OpenBLAS threads, when enabled. */
   readonly threads?: number;
-  /** Names of the replaced kernels, when enabled. */
+  /**
+   * Names of all replaced wasm kernels: the OpenBLAS ones when enabled, plus the heap-view slicing
+   * kernels, which need no library and are installed whenever the backend is wasm.
+   */
   readonly kernels?: readonly string[];
 }
 
-/** Names of the kernels this module replaces. */
+/** Names of the kernels computed by OpenBLAS. */
 export const NATIVE_KERNEL_NAMES: readonly string[] = [tf.BatchMatMul, tf._FusedMatMul];
+/** Names of the slicing kernels replaced by heap-view versions (see wasm-slice.ts). */
+export const SLICE_KERNEL_NAMES: readonly string[] = [tf.Slice, tf.SplitV, tf.Unpack];
 
 interface Active {
   readonly status: NativeKernelStatus;
@@ -50,6 +58,7 @@ interface Active {
 }
 
 let active: Active | null = null;
+let sliceStock: readonly KernelConfig[] | null = null;
 const counters: NativeKernelCounters = { native: 0, delegated: 0 };
 
 /**
@@ -65,11 +74,12 @@ export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKe
   if (asWasmHeapBackend(tf.backend()) === null) {
     return { enabled: false, reason: 'the wasm backend does not expose its heap (unexpected tfjs-backend-wasm version)' };
   }
+  const slicing = installSliceKernels();
   const loaded = loadOpenBlas(options.library === undefined ? {} : { library: options.library });
-  if (!loaded.ok) return { enabled: false, reason: loaded.reason };
+  if (!loaded.ok) return { enabled: false, reason: loaded.reason, kernels: slicing };
   const stock = NATIVE_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
   if (stock.some((config) => config === undefined)) {
-    return { enabled: false, reason: 'the wasm backend has no stock BatchMatMul/_FusedMatMul kernel to replace' };
+    return { enabled: false, reason: 'the wasm backend has no stock BatchMatMul/_FusedMatMul kernel to replace', kernels: slicing };
   }
   const [batchMatMul, fusedMatMul] = stock as KernelConfig[];
   loaded.blas.setThreads(threads);
@@ -82,23 +92,39 @@ export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKe
   const problem = selfCheck();
   if (problem !== null) {
     install([batchMatMul, fusedMatMul]);
-    return { enabled: false, reason: `OpenBLAS self-check failed (${problem}); kept the stock kernels` };
+    return { enabled: false, reason: `OpenBLAS self-check failed (${problem}); kept the stock matMul kernels`, kernels: slicing };
   }
   const status: NativeKernelStatus = {
     enabled: true,
     library: loaded.blas.library,
     threads: loaded.blas.getThreads(),
-    kernels: NATIVE_KERNEL_NAMES,
+    kernels: [...NATIVE_KERNEL_NAMES, ...slicing],
   };
   active = { status, stock: [batchMatMul, fusedMatMul] };
   return status;
 }
 
-/** Restores the stock wasm kernels. A no-op when native kernels are not enabled. */
+/** Restores every stock wasm kernel this module replaced. A no-op when none is replaced. */
 export function disableNativeKernels(): void {
-  if (active === null) return;
-  install(active.stock);
+  if (active !== null) install(active.stock);
   active = null;
+  if (sliceStock !== null) install(sliceStock);
+  sliceStock = null;
+}
+
+/** Installs the heap-view slicing kernels once; returns their names ([] if a stock one is missing). */
+function installSliceKernels(): readonly string[] {
+  if (sliceStock !== null) return SLICE_KERNEL_NAMES;
+  const stock = SLICE_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
+  if (stock.some((config) => config === undefined)) return [];
+  const [slice, splitV, unpack] = stock as KernelConfig[];
+  install([
+    { ...slice, kernelFunc: heapSliceKernel(slice.kernelFunc) },
+    { ...splitV, kernelFunc: heapSplitVKernel(splitV.kernelFunc) },
+    { ...unpack, kernelFunc: heapUnpackKernel(unpack.kernelFunc) },
+  ]);
+  sliceStock = [slice, splitV, unpack];
+  return SLICE_KERNEL_NAMES;
 }
 
 /** Whether the OpenBLAS kernels are currently registered. */

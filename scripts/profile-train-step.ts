@@ -1,0 +1,205 @@
+/**
+ * Where the time of one MeLES train step goes: per tfjs kernel, split into forward, backward and
+ * the Adam update, with the wall time beside the kernel time (the difference is per-op overhead in
+ * JavaScript: dispatch, tape bookkeeping, allocation).
+ *
+ *   npx tsx scripts/profile-train-step.ts [--encoder gru|lstm|transformer] [--hidden 256]
+ *       [--clients 64] [--splits 5] [--min-len 25] [--max-len 200] [--native on|off] [--top 15]
+ *
+ * Shapes default to the reference of ../shared/bench/torch_meles_step.py. Runs on wasm; `--native
+ * on` (default) swaps in the OpenBLAS matMul kernels when the library is present.
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../data/random.js';
+import { initBackend } from '../encoders/backend.js';
+import { buildEncoderConfig, ENCODER_KINDS, resolveEncoderOptions } from '../encoders/encoder-config.js';
+import { enableNativeKernels } from '../encoders/kernels/native-kernels.js';
+import { l2Normalize } from '../encoders/l2-normalize.js';
+import type { EventBatch } from '../encoders/packed-batch.js';
+import { SequenceModel } from '../encoders/sequence-model.js';
+import { createLoss, DEFAULT_LOSS, DEFAULT_MINER } from '../metric/create-loss.js';
+import { expectInteger, expectOneOf } from '../options.js';
+
+const VOCABULARY = 250;
+
+/** Per-kernel totals of one phase. */
+type KernelTable = Map<string, { calls: number; ms: number }>;
+
+interface PhaseProfile {
+  readonly kernels: KernelTable;
+  readonly kernelMs: number;
+  readonly wallMs: number;
+  readonly peakBytes: number;
+}
+
+function randomBatch(size: number, minLength: number, maxLength: number, seed: number): EventBatch {
+  const rng = new Rng(seed);
+  const lengths = Int32Array.from({ length: size }, () => rng.int(minLength, maxLength));
+  const stride = Math.max(...lengths);
+  const mcc = new Int32Array(size * stride);
+  const amount = new Float32Array(size * stride);
+  lengths.forEach((length, b) => {
+    for (let t = 0; t < length; t++) {
+      mcc[b * stride + t] = rng.int(1, VOCABULARY - 1);
+      const value = Math.exp(rng.normal()) * 100;
+      amount[b * stride + t] = Math.sign(value) * Math.log1p(Math.abs(value));
+    }
+  });
+  return { size, maxLength: stride, lengths, categorical: { mcc }, numeric: { amount } };
+}
+
+/** One profiled kernel call: what the report needs from tfjs's profile records. */
+interface KernelRecord {
+  readonly name: string;
+  readonly ms: number;
+}
+
+/** A profiled phase, copied out of tfjs's profile object (which tfjs reuses for the next profile). */
+interface ProfiledRun {
+  readonly kernels: readonly KernelRecord[];
+  readonly peakBytes: number;
+  readonly wallMs: number;
+}
+
+function tabulate(run: ProfiledRun, from: number, to: number): { table: KernelTable; ms: number } {
+  const table: KernelTable = new Map();
+  let ms = 0;
+  for (const kernel of run.kernels.slice(from, to)) {
+    // `<op>__op` records wrap a tf.customGrad op; their time already includes the kernels inside.
+    if (kernel.name.endsWith('__op')) continue;
+    const time = kernel.ms;
+    const entry = table.get(kernel.name) ?? { calls: 0, ms: 0 };
+    entry.calls++;
+    entry.ms += time;
+    table.set(kernel.name, entry);
+    ms += time;
+  }
+  return { table, ms };
+}
+
+async function profilePhase(run: () => void): Promise<ProfiledRun> {
+  let wallMs = 0;
+  const info = await tf.profile(() => {
+    const start = performance.now();
+    run();
+    wallMs = performance.now() - start;
+  });
+  // tf.profile resolves kernelTimeMs before returning; wasm times kernels synchronously.
+  const kernels = info.kernels.map((k) => ({ name: k.name, ms: typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0 }));
+  return { kernels, peakBytes: info.peakBytes, wallMs };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      encoder: { type: 'string', default: 'gru' },
+      hidden: { type: 'string', default: '256' },
+      clients: { type: 'string', default: '64' },
+      splits: { type: 'string', default: '5' },
+      'min-len': { type: 'string', default: '25' },
+      'max-len': { type: 'string', default: '200' },
+      native: { type: 'string', default: 'on' },
+      top: { type: 'string', default: '15' },
+    },
+  });
+  const encoder = expectOneOf('encoder', values.encoder, ENCODER_KINDS);
+  const hidden = expectInteger('hidden', Number(values.hidden), 1);
+  const clients = expectInteger('clients', Number(values.clients), 2);
+  const splits = expectInteger('splits', Number(values.splits), 2);
+  const minLength = expectInteger('min-len', Number(values['min-len']), 1);
+  const maxLength = expectInteger('max-len', Number(values['max-len']), minLength);
+  const native = expectOneOf('native', values.native, ['on', 'off'] as const);
+  const top = expectInteger('top', Number(values.top), 1);
+
+  await initBackend('wasm', { quiet: true });
+  const status = native === 'on' ? enableNativeKernels() : { enabled: false, reason: '--native off' };
+  const features = { categorical: [{ name: 'mcc', vocabularySize: VOCABULARY }], numeric: ['amount'] };
+  const model = new SequenceModel(buildEncoderConfig(resolveEncoderOptions({ encoder, hidden }), features), 1);
+  const batch = randomBatch(clients * splits, minLength, maxLength, 7);
+  const packed = model.pack(batch);
+  const labels = Int32Array.from({ length: clients * splits }, (_, i) => Math.floor(i / splits));
+  const loss = createLoss(DEFAULT_LOSS, DEFAULT_MINER);
+  const optimizer = tf.train.adam(0.002);
+  const rng = new Rng(3);
+  const lossFn = (): tf.Scalar => loss.call(l2Normalize(model.forward(packed, { training: true, rng })), labels);
+
+  const step = (): void => {
+    optimizer.minimize(lossFn, false, model.trainableVariables());
+  };
+  step(); // warm-up: compiles nothing, but creates Adam's slots and grows the wasm heap once
+  const stepTimes: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    step();
+    stepTimes.push(performance.now() - start);
+  }
+  stepTimes.sort((a, b) => a - b);
+
+  const forward = await profilePhase(() => tf.tidy(lossFn).dispose());
+  let grads: Record<string, tf.Tensor> = {};
+  // Where the backward pass starts: the kernel count when the loss value is ready. (A separate
+  // forward profile does not line up: in gradient mode tfjs adds Identity and customGrad records.)
+  let boundary = 0;
+  let boundaryAt = 0;
+  let startAt = 0;
+  const forwardBackward = await profilePhase(() => {
+    startAt = performance.now();
+    const result = tf.variableGrads(() => {
+      const value = lossFn();
+      boundary = tf.engine().state.activeProfile.kernels.length;
+      boundaryAt = performance.now();
+      return value;
+    }, model.trainableVariables());
+    result.value.dispose();
+    grads = result.grads;
+  });
+  const named = Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
+  const update = await profilePhase(() => optimizer.applyGradients(named));
+  tf.dispose(grads);
+
+  const phases: Record<'forward' | 'backward' | 'adam', PhaseProfile> = {
+    forward: phase(tabulate(forwardBackward, 0, boundary), boundaryAt - startAt, forward.peakBytes),
+    backward: phase(
+      tabulate(forwardBackward, boundary, forwardBackward.kernels.length),
+      forwardBackward.wallMs - (boundaryAt - startAt),
+      forwardBackward.peakBytes,
+    ),
+    adam: phase(tabulate(update, 0, update.kernels.length), update.wallMs, update.peakBytes),
+  };
+
+  console.log(
+    `${encoder} hidden ${hidden}, ${clients}×${splits} sequences, lengths ${minLength}–${maxLength}, ` +
+      `${packed.events} events, ${packed.steps} steps; native kernels: ${status.enabled ? 'on' : `off (${status.reason})`}`,
+  );
+  console.log(`train step (unprofiled, median of 3): ${stepTimes[1].toFixed(0)} ms\n`);
+  console.log('| phase | kernels | kernel ms | wall ms (profiled) | peak MB |');
+  console.log('|---|---|---|---|---|');
+  for (const [name, p] of Object.entries(phases)) {
+    const calls = [...p.kernels.values()].reduce((s, e) => s + e.calls, 0);
+    console.log(`| ${name} | ${calls} | ${p.kernelMs.toFixed(0)} | ${p.wallMs.toFixed(0)} | ${(p.peakBytes / 2 ** 20).toFixed(0)} |`);
+  }
+  const names = new Set([...phases.forward.kernels.keys(), ...phases.backward.kernels.keys(), ...phases.adam.kernels.keys()]);
+  const rows = [...names].map((name) => {
+    const cell = (p: PhaseProfile): { calls: number; ms: number } => p.kernels.get(name) ?? { calls: 0, ms: 0 };
+    const [f, b, a] = [cell(phases.forward), cell(phases.backward), cell(phases.adam)];
+    return { name, f, b, a, total: f.ms + b.ms + a.ms };
+  });
+  rows.sort((x, y) => y.total - x.total);
+  const allMs = rows.reduce((s, r) => s + r.total, 0);
+  console.log(`\n| kernel | forward ms (calls) | backward ms (calls) | adam ms (calls) | share |`);
+  console.log('|---|---|---|---|---|');
+  for (const r of rows.slice(0, top)) {
+    const c = (e: { calls: number; ms: number }): string => (e.calls === 0 ? '–' : `${e.ms.toFixed(1)} (${e.calls})`);
+    console.log(`| ${r.name} | ${c(r.f)} | ${c(r.b)} | ${c(r.a)} | ${((100 * r.total) / allMs).toFixed(1)}% |`);
+  }
+  loss.dispose();
+  optimizer.dispose();
+  model.dispose();
+}
+
+function phase(t: { table: KernelTable; ms: number }, wallMs: number, peakBytes: number): PhaseProfile {
+  return { kernels: t.table, kernelMs: t.ms, wallMs, peakBytes };
+}
+
+await main();
