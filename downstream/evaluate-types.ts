@@ -69,8 +69,10 @@ export interface SetTargetResult {
   readonly features: number;
   /** Metrics, the primary one first (accuracy for multiclass, AUROC for binary). */
   readonly metrics: readonly MetricScores[];
-  /** Wall time of the 5 trainings, seconds. */
+  /** Wall time of the fold trainings, seconds. */
   readonly seconds: number;
+  /** The features with the largest total split gain over the fold models (at most 10), largest first. */
+  readonly topFeatures: readonly { readonly name: string; readonly gainShare: number }[];
 }
 
 /** A paired t-test of one set against the baseline, per target, metric and part. */

@@ -78,6 +78,11 @@ describe('evaluateFeatureSets', () => {
       assert.ok(get('good', 'gender').metrics[0]!.test.mean > 0.8);
       assert.ok(Math.abs(get('noise', 'gender').metrics[0]!.valid.mean - 0.5) < 0.1);
       assert.equal(get('both', 'gender').features, 3);
+      // Gender depends on column b only, so b must carry most of the split gain.
+      const top = get('both', 'gender').topFeatures;
+      assert.equal(top[0]!.name, 'b');
+      assert.ok(top[0]!.gainShare > 0.5);
+      assert.ok(Math.abs(top.reduce((a, t) => a + t.gainShare, 0) - 1) < 1e-9);
 
       const vsNoise = result.comparisons.find((c) => c.set === 'good' && c.target === 'age_group' && c.part === 'valid')!;
       assert.ok(vsNoise.test.meanDiff > 0.2);

@@ -57,7 +57,7 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
       const table = tables.get(set.name)!;
       const tableRows = used.map((i) => rowsOf[s]!.get(target.keys[i]!)!);
       const started = performance.now();
-      const metrics = await crossValidate(table, tableRows, labels, target, foldRows, test, {
+      const { metrics, gain } = await crossValidate(table, tableRows, labels, target, foldRows, test, {
         numIterations: numIterations[target.kind],
         overrides: options.params?.[target.kind],
         seed,
@@ -67,6 +67,7 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
       results.push({
         set: set.name, target: target.column, kind: target.kind, features: table.cols, metrics,
         seconds: (performance.now() - started) / 1000,
+        topFeatures: topFeatures(table.names, gain),
       });
     }
   }
@@ -95,13 +96,14 @@ async function crossValidate(
   foldRows: readonly number[][],
   test: readonly number[],
   settings: FoldSettings,
-): Promise<MetricScores[]> {
+): Promise<{ metrics: MetricScores[]; gain: Float64Array }> {
   const names: MetricName[] = target.kind === 'binary' ? ['auroc', 'accuracy'] : ['accuracy'];
   const foldScores: number[][] = names.map(() => []);
   const testScores: number[][] = names.map(() => []);
   const params = paramsFor(target.kind, target.classes.length, settings.overrides, settings.seed);
   const testX = gather(table, tableRows, test);
   const testY = Int32Array.from(test, (r) => labels[r]!);
+  const gain = new Float64Array(table.cols);
   for (let f = 0; f < foldRows.length; f++) {
     settings.progress(f);
     // Training blocks the thread; give timers, signals and progress output a turn between folds.
@@ -112,6 +114,7 @@ async function crossValidate(
       numIterations: settings.numIterations,
     });
     try {
+      booster.featureImportance('gain').forEach((g, j) => (gain[j]! += g));
       const held = foldRows[f]!;
       const heldPred = booster.predict(gather(table, tableRows, held), held.length, table.cols);
       const heldY = Int32Array.from(held, (r) => labels[r]!);
@@ -124,13 +127,24 @@ async function crossValidate(
       booster.free();
     }
   }
-  return names.map((metric, k) => ({
+  const metrics = names.map((metric, k) => ({
     metric,
     foldScores: foldScores[k]!,
     testScores: testScores[k]!,
     valid: summarize(foldScores[k]!),
     test: summarize(testScores[k]!),
   }));
+  return { metrics, gain };
+}
+
+function topFeatures(names: readonly string[], gain: Float64Array): { name: string; gainShare: number }[] {
+  const total = gain.reduce((a, b) => a + b, 0);
+  if (total <= 0) return [];
+  return Array.from(gain.keys())
+    .sort((a, b) => gain[b]! - gain[a]!)
+    .slice(0, 10)
+    .filter((j) => gain[j]! > 0)
+    .map((j) => ({ name: names[j]!, gainShare: gain[j]! / total }));
 }
 
 function score(metric: MetricName, predictions: Float64Array, labels: Int32Array, classes: number): number {

@@ -40,6 +40,11 @@ export function reportMarkdown(result: CompareResult): string {
     const features = result.results.find((r) => r.set === set.name)?.features ?? 0;
     lines.push(`- set \`${set.name}\`: ${features} features from ${set.paths.map((x) => `\`${x}\``).join(' + ')}`);
   }
+  lines.push('', '## Most important features (share of split gain over the fold models)', '');
+  for (const r of result.results) {
+    const top = r.topFeatures.slice(0, 5).map((t) => `\`${t.name}\` ${(100 * t.gainShare).toFixed(1)}%`);
+    lines.push(`- ${r.set} / ${r.target}: ${top.join(', ') || '–'}`);
+  }
   if (result.warnings.length > 0) lines.push('', '## Warnings', '', ...result.warnings.map((w) => `- ${w}`));
   return `${lines.join('\n')}\n`;
 }
