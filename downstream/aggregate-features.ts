@@ -11,6 +11,7 @@
  *   values cut off by the vocabulary size, so the column layout only depends on the vocabulary.
  */
 import type { Vocabularies } from '../data/vocabulary.js';
+import { ConfigError } from '../errors.js';
 import { clientCount, type ClientIds, type SequenceSet } from '../data/sequence-set.js';
 
 /** A client × feature table: one Float32 column per feature, rows in client order. */
@@ -67,7 +68,7 @@ export function computeAggregateFeatures(sequences: SequenceSet, vocabularies: V
 
   for (const [column, codes] of Object.entries(sequences.categorical)) {
     const vocabulary = vocabularies[column];
-    if (vocabulary === undefined) throw new Error(`No vocabulary for categorical column \`${column}\``);
+    if (vocabulary === undefined) throw new ConfigError(`No vocabulary for categorical column \`${column}\` (have: ${Object.keys(vocabularies).join(', ')})`);
     addCategorical(column, codes, vocabulary.tokens, numericNames, numeric, offsets, add);
   }
   return { ids: sequences.ids, names, columns };

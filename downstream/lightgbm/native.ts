@@ -33,8 +33,17 @@ function addonPath(): string {
 function loadApi() {
   // The addon was linked against OpenMP without recording libgomp as a dependency (ldd does
   // not list it), so its GOMP_* symbols only resolve if libgomp is already loaded globally.
-  koffi.load('libgomp.so.1', { global: true });
-  const lib = koffi.load(addonPath());
+  let lib: ReturnType<typeof koffi.load>;
+  try {
+    koffi.load('libgomp.so.1', { global: true });
+    lib = koffi.load(addonPath());
+  } catch (error) {
+    throw new LightGBMError(
+      `Cannot load LightGBM (${(error as Error).message}). It needs the npm package \`lightgbm\` built at install ` +
+        '(build/Release/lightgbm_bindings.node) and the OpenMP runtime libgomp.so.1 (Debian: libgomp1)',
+      { cause: error },
+    );
+  }
   const Handle = koffi.pointer('LGBMHandle', koffi.opaque());
   return {
     GetLastError: lib.func('const char* LGBM_GetLastError()'),
