@@ -15,13 +15,15 @@ export class LightGBMError extends MelesError {}
 /** An opaque native handle (Dataset or Booster). */
 export type NativeHandle = unknown;
 
-/** C_API_DTYPE_* constants from `c_api.h`. */
+/** C_API_DTYPE_FLOAT32 from `c_api.h`. */
 export const DTYPE_FLOAT32 = 0;
+/** C_API_DTYPE_FLOAT64 from `c_api.h`. */
 export const DTYPE_FLOAT64 = 1;
 /** C_API_PREDICT_NORMAL: predictions after the objective's transform (probabilities). */
 export const PREDICT_NORMAL = 0;
-/** C_API_FEATURE_IMPORTANCE_SPLIT / _GAIN. */
+/** C_API_FEATURE_IMPORTANCE_SPLIT: count of splits using a feature. */
 export const IMPORTANCE_SPLIT = 0;
+/** C_API_FEATURE_IMPORTANCE_GAIN: total gain of splits using a feature. */
 export const IMPORTANCE_GAIN = 1;
 
 function addonPath(): string {
