@@ -3,6 +3,7 @@
  * program; add a line here when you add a file under `cli/commands/`.
  */
 import type { Command } from 'commander';
+import { register as generate } from './generate.js';
 import { register as features } from './features.js';
 import { register as evaluate } from './evaluate.js';
 import { register as compare } from './compare.js';
@@ -17,4 +18,4 @@ import { register as status } from './status.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [features, evaluate, compare, train, embed, report, pipeline, worker, status];
+export const commands: RegisterCommand[] = [generate, features, evaluate, compare, train, embed, report, pipeline, worker, status];
