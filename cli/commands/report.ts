@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { buildReport } from '../../downstream/demo-report/build-report.js';
+import type { ScorePart } from '../../downstream/demo-report/comparison.js';
 import { ConfigError } from '../../errors.js';
 import { stepProgress } from '../../downstream/demo-report/step-progress.js';
 
@@ -11,6 +12,7 @@ interface ReportFlags {
   readonly sample: string;
   readonly seed: string;
   readonly tsneSteps: string;
+  readonly part: ScorePart;
   readonly quiet?: boolean;
   readonly json?: boolean;
 }
@@ -24,6 +26,7 @@ export function register(program: Command): void {
     .addOption(new Option('--sample <n>', 'most clients per embedding picture').default('1000'))
     .addOption(new Option('--seed <n>', 'seed of the sample, UMAP and t-SNE').default('42'))
     .addOption(new Option('--tsne-steps <n>', 't-SNE gradient steps').default('300'))
+    .addOption(new Option('--part <part>', 'scores in the A/B table: isolated test part or out-of-fold').choices(['test', 'valid']).default('test'))
     .option('--quiet', 'no progress output')
     .option('--json', 'print what was written as JSON on stdout')
     .action(async (runDir: string, flags: ReportFlags) => {
@@ -33,6 +36,7 @@ export function register(program: Command): void {
           sample: integerFlag('--sample', flags.sample),
           seed: integerFlag('--seed', flags.seed),
           tsneSteps: integerFlag('--tsne-steps', flags.tsneSteps),
+          part: flags.part,
           onStep: (name, index, total) => progress.step(name, index, total),
         });
         progress.stop();

@@ -6,7 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 
 /** What one finished epoch reported. Missing measurements are left out of their panel. */
 export interface EpochPoint {
-  /** Epoch number, starting at 1. */
+  /** Epoch number as the trainer logs it (`meles train` counts from 0). */
   readonly epoch: number;
   /** Mean training loss over the epoch. */
   readonly loss: number;

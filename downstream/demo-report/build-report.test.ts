@@ -15,7 +15,7 @@ describe('buildReport on a run directory', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'meles-report-'));
     await writeTestRunDir(dir);
-    built = await buildReport(dir, { sample: 60, tsneSteps: 60 });
+    built = await buildReport(dir, { sample: 60, tsneSteps: 60, part: 'valid' });
     html = await readFile(built.html, 'utf8');
   });
   after(async () => rm(dir, { recursive: true, force: true }));
@@ -27,6 +27,15 @@ describe('buildReport on a run directory', () => {
     assert.match(html, /out-of-fold, 5-fold cross-validation/);
     assert.doesNotMatch(html, /0\.999/); // only the primary metric is shown
     assert.match(html, /best <b>MeLES<\/b> 0\.770/);
+  });
+
+  it('shows the test-part scores by default', async () => {
+    const again = await buildReport(dir, { sample: 20, tsneSteps: 20 });
+    const text = await readFile(again.html, 'utf8');
+    assert.match(text, /on the isolated test part, one model per fold \(5 folds\)/);
+    assert.match(text, /<td class="best">0\.100 ± 0\.000<\/td>/);
+    // Later tests count the files of the first build; rebuild it the same way.
+    await buildReport(dir, { sample: 60, tsneSteps: 60, part: 'valid' });
   });
 
   it('inlines the bar chart and training curves as SVG with the run\'s values', () => {

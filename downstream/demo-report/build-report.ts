@@ -12,7 +12,7 @@ import { metricBarChart } from '../charts/bar-chart.js';
 import { renderVegaLite } from '../charts/render.js';
 import { embeddingScatterChart } from '../charts/scatter.js';
 import { trainingCurvesChart } from '../charts/training-curves.js';
-import { readComparison } from './comparison.js';
+import { readComparison, type ScorePart } from './comparison.js';
 import { readLabelledEmbeddings } from './embedding-table.js';
 import { renderReportHtml } from './html.js';
 import { readMetricsLog } from './metrics-log.js';
@@ -28,6 +28,8 @@ export interface BuildReportOptions {
   readonly seed?: number;
   /** t-SNE gradient steps. @defaultValue `300` */
   readonly tsneSteps?: number;
+  /** Scores in the A/B table: the isolated test part or the out-of-fold scores. @defaultValue `'test'` */
+  readonly part?: ScorePart;
   /** Called when a step of the build starts, for progress bars. */
   readonly onStep?: (step: string, index: number, total: number) => void;
 }
@@ -69,7 +71,7 @@ export async function buildReport(runDir: string, options: BuildReportOptions = 
 
   step('comparison');
   const comparison = await optional(runPath(runDir, run.files.comparison), async (path) => {
-    const table = await readComparison(path);
+    const table = await readComparison(path, options.part ?? 'test');
     const chart = await renderVegaLite(metricBarChart(table.cells.map((c) => ({
       method: c.set, metric: `${c.target} ${c.metric}`, mean: c.mean, halfWidth: c.halfWidth,
     }))));

@@ -60,10 +60,10 @@ export interface Comparison {
 /**
  * Reads a comparison report (the JSON form of `EvaluationResult`), keeping each set and
  * target's primary metric (the first listed: accuracy for multiclass, AUROC for binary).
- * @param part - which scores to show. @defaultValue `'valid'` (5-fold out-of-fold scores)
+ * @param part - which scores to show. @defaultValue `'test'` (as `meles compare`'s report.md and ptls)
  * @throws DataFormatError naming the file and the first invalid field.
  */
-export async function readComparison(path: string, part: ScorePart = 'valid'): Promise<Comparison> {
+export async function readComparison(path: string, part: ScorePart = 'test'): Promise<Comparison> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
