@@ -4,12 +4,14 @@
  */
 import type { Command } from 'commander';
 import { register as generate } from './generate.js';
+import { register as inspect } from './inspect.js';
 import { register as features } from './features.js';
 import { register as evaluate } from './evaluate.js';
 import { register as compare } from './compare.js';
 import { register as train } from './train.js';
 import { register as embed } from './embed.js';
 import { register as report } from './report.js';
+import { register as demo } from './demo.js';
 import { register as pipeline } from './pipeline.js';
 import { register as worker } from './worker.js';
 import { register as status } from './status.js';
@@ -18,4 +20,4 @@ import { register as status } from './status.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [generate, features, evaluate, compare, train, embed, report, pipeline, worker, status];
+export const commands: RegisterCommand[] = [demo, generate, inspect, features, evaluate, compare, train, embed, report, pipeline, worker, status];
