@@ -1,0 +1,121 @@
+/**
+ * `inspectFile`: a summary of a transactions file under a schema mapping — rows, clients,
+ * sequence-length quantiles, cardinality per categorical, time range, numeric ranges and nulls
+ * per column. Backs `meles inspect`.
+ */
+import { openRecordBatches, detectArrowFormat, type ArrowIpcFormat } from './arrow-source.js';
+import { typeName } from './arrow-columns.js';
+import { readSequences, type ReplacedValues } from './read-sequences.js';
+import type { SchemaMapping } from './schema-mapping.js';
+import { RESERVED } from './vocabulary.js';
+
+/** Quantiles of a distribution. */
+export interface Quantiles {
+  readonly min: number;
+  readonly p05: number;
+  readonly p25: number;
+  readonly median: number;
+  readonly p75: number;
+  readonly p95: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** Per-column facts from the file itself. */
+export interface ColumnSummary {
+  readonly name: string;
+  /** Arrow type, e.g. `Int32`, `Utf8View`, `Dictionary<Int8, Utf8>`. */
+  readonly type: string;
+  readonly nulls: number;
+}
+
+/** What `meles inspect` prints. */
+export interface FileSummary {
+  readonly path: string;
+  readonly format: ArrowIpcFormat;
+  readonly rows: number;
+  readonly batches: number;
+  readonly clients: number;
+  /** Every column of the file (mapped or not) with its type and null count. */
+  readonly columns: readonly ColumnSummary[];
+  readonly sequenceLength: Quantiles;
+  /** Distinct values and the five most frequent, per categorical column. */
+  readonly categorical: Readonly<Record<string, { readonly cardinality: number; readonly top: readonly [string, number][] }>>;
+  /** Range of each numeric column after its transform. */
+  readonly numeric: Readonly<Record<string, { readonly min: number; readonly max: number; readonly mean: number }>>;
+  /** Time range; ISO strings too when the column is a Date/Timestamp. */
+  readonly time: { readonly min: number; readonly max: number; readonly unit: 'number' | 'ms'; readonly minIso?: string; readonly maxIso?: string };
+  /** Values replaced on read (nulls in categoricals, non-finite numerics). */
+  readonly replaced: ReplacedValues;
+}
+
+/**
+ * Summarises `path` under `mapping`.
+ * @throws DataFormatError (from the reader) for any bad input, naming file and column.
+ */
+export async function inspectFile(path: string, mapping: SchemaMapping): Promise<FileSummary> {
+  const format = await detectArrowFormat(path);
+  const columns = new Map<string, { type: string; nulls: number }>();
+  let batches = 0;
+  for await (const batch of openRecordBatches(path)) {
+    batches++;
+    batch.schema.fields.forEach((field, i) => {
+      const entry = columns.get(field.name) ?? { type: typeName(field.type), nulls: 0 };
+      entry.nulls += batch.data.children[i]!.nullCount;
+      columns.set(field.name, entry);
+    });
+  }
+  const { sequences, vocabularies, rows, replaced } = await readSequences(path, mapping);
+  const clients = sequences.offsets.length - 1;
+  const lengths = new Float64Array(clients);
+  for (let c = 0; c < clients; c++) lengths[c] = sequences.offsets[c + 1]! - sequences.offsets[c]!;
+
+  const categorical: Record<string, { cardinality: number; top: [string, number][] }> = {};
+  for (const [name, vocabulary] of Object.entries(vocabularies)) {
+    const top: [string, number][] = [];
+    for (let i = RESERVED; i < Math.min(vocabulary.size, RESERVED + 5); i++) top.push([vocabulary.tokens[i]!, vocabulary.counts[i]!]);
+    categorical[name] = { cardinality: vocabulary.size - RESERVED, top };
+  }
+  const numeric: Record<string, { min: number; max: number; mean: number }> = {};
+  for (const [name, values] of Object.entries(sequences.numeric)) numeric[name] = range(values);
+  const t = range(sequences.times);
+  const time =
+    sequences.timeUnit === 'ms'
+      ? { min: t.min, max: t.max, unit: sequences.timeUnit, minIso: new Date(t.min).toISOString(), maxIso: new Date(t.max).toISOString() }
+      : { min: t.min, max: t.max, unit: sequences.timeUnit };
+  return {
+    path,
+    format,
+    rows,
+    batches,
+    clients,
+    columns: [...columns].map(([name, c]) => ({ name, type: c.type, nulls: c.nulls })),
+    sequenceLength: quantiles(lengths),
+    categorical,
+    numeric,
+    time,
+    replaced,
+  };
+}
+
+/** Quantiles by the nearest-rank method (values are sorted in a copy). */
+export function quantiles(values: Float64Array): Quantiles {
+  const sorted = values.slice().sort();
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return { min: sorted[0]!, p05: at(0.05), p25: at(0.25), median: at(0.5), p75: at(0.75), p95: at(0.95), max: sorted[sorted.length - 1]!, mean: sum / sorted.length };
+}
+
+function range(values: Float32Array | Float64Array): { min: number; max: number; mean: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  return { min, max, mean: sum / values.length };
+}
