@@ -6,7 +6,7 @@ import { metricBarChart, type MetricBar } from './charts/bar-chart.js';
 import { renderVegaLite } from './charts/render.js';
 import type { CompareResult } from './compare.js';
 import { reportMarkdown } from './report-markdown.js';
-import { cellSummary, formatCell, formatP, METRIC_LABEL, tableColumns } from './report-table.js';
+import { cellSummary, formatCell, formatP, formatT, METRIC_LABEL, tableColumns } from './report-table.js';
 
 /** Renders the comparison as a self-contained HTML page. */
 export async function reportHtml(result: CompareResult): Promise<string> {
@@ -29,7 +29,7 @@ export async function reportHtml(result: CompareResult): Promise<string> {
       .join('')}</table>`;
   const tests = result.comparisons.length === 0 ? '' :
     `<h2>Paired t-tests against ${escape(result.baseline ?? '')}</h2><table>${row(['set', 'target', 'metric', 'part', 'mean diff', 't', 'p'], 'th')}${result.comparisons
-      .map((c) => row([c.set, c.target, METRIC_LABEL[c.metric], c.part, c.test.meanDiff.toFixed(4), c.test.t.toFixed(2), formatP(c.test.pValue)].map(escape)))
+      .map((c) => row([c.set, c.target, METRIC_LABEL[c.metric], c.part, c.test.meanDiff.toFixed(4), formatT(c.test.t), formatP(c.test.pValue)].map(escape)))
       .join('')}</table>`;
   // The protocol and warnings sections are the Markdown ones, shown verbatim.
   const markdown = reportMarkdown(result);

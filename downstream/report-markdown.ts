@@ -1,6 +1,6 @@
 /** `report.md`: the A/B table in the seed's layout (method | metric ± 95%), t-tests, protocol. */
 import type { CompareResult } from './compare.js';
-import { cellSummary, formatCell, formatP, METRIC_LABEL, tableColumns } from './report-table.js';
+import { cellSummary, formatCell, formatP, formatT, METRIC_LABEL, tableColumns } from './report-table.js';
 
 /** Renders the comparison as Markdown. */
 export function reportMarkdown(result: CompareResult): string {
@@ -27,7 +27,7 @@ export function reportMarkdown(result: CompareResult): string {
   if (result.comparisons.length > 0) {
     lines.push(`## Paired t-tests against \`${result.baseline}\``, '', '| set | target | metric | part | mean diff | t | p |', '|---|---|---|---|---|---|---|');
     for (const c of result.comparisons) {
-      lines.push(`| ${c.set} | ${c.target} | ${METRIC_LABEL[c.metric]} | ${c.part} | ${c.test.meanDiff >= 0 ? '+' : ''}${c.test.meanDiff.toFixed(4)} | ${c.test.t.toFixed(2)} | ${formatP(c.test.pValue)} |`);
+      lines.push(`| ${c.set} | ${c.target} | ${METRIC_LABEL[c.metric]} | ${c.part} | ${c.test.meanDiff >= 0 ? '+' : ''}${c.test.meanDiff.toFixed(4)} | ${formatT(c.test.t)} | ${formatP(c.test.pValue)} |`);
     }
     lines.push('');
   }

@@ -39,6 +39,13 @@ export function formatCell(s: ScoreSummary | undefined): string {
   return `${s.mean.toFixed(3)} ± ${Number.isFinite(s.halfWidth) ? s.halfWidth.toFixed(3) : 'n/a'}`;
 }
 
+/** Formats a t statistic: NaN (all differences 0) as `–`, ±Infinity (constant non-zero difference) as `±∞`. */
+export function formatT(t: number): string {
+  if (Number.isNaN(t)) return '–';
+  if (!Number.isFinite(t)) return t > 0 ? '+∞' : '−∞';
+  return t.toFixed(2);
+}
+
 /** Formats a p-value for humans. */
 export function formatP(p: number): string {
   return p < 0.001 ? '< 0.001' : p.toFixed(3);
