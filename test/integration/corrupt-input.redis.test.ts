@@ -22,7 +22,7 @@ describe('corrupt input on a submitted pipeline', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('ingest fails once with the data layer message; dependants never run; nothing is written', async () => {
+  it('ingest fails once with the data layer message; dependants never run; nothing is written', { timeout: 60000 }, async () => {
     const dataRoot = join(root, 'data');
     const outRoot = join(root, 'out');
     await writePipelineFile(join(dataRoot, 'pipeline.json'), {

@@ -43,7 +43,7 @@ describe('pipeline as a BullMQ flow with two worker processes', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('matches the in-process run byte for byte, and a second submit reruns nothing', async () => {
+  it('matches the in-process run byte for byte, and a second submit reruns nothing', { timeout: 180000 }, async () => {
     const base = { schema: SCHEMA, data: 'tx.arrow', train: TRAIN, embed: { shards: 3 } };
     const local = await readPipelineFile(await writePipelineFile(join(root, 'data', 'local.json'), { ...base, name: 'local', out: '../out/local' }));
     await runPipelineLocally(local);

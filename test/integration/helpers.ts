@@ -126,3 +126,48 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A private `redis-server` on a free port (never the shared one), persisted with AOF so it can restart. */
+export interface PrivateRedis {
+  /** Its port. */
+  readonly port: number;
+  /** Starts (or restarts) the server and waits until it answers. */
+  start(): Promise<void>;
+  /** Shuts it down (AOF flushed) and waits for the process to exit. */
+  stop(): Promise<void>;
+}
+
+/** Creates (but does not start) a private Redis with `password`, storing its files in `dir`. */
+export async function privateRedis(dir: string, password: string): Promise<PrivateRedis> {
+  const { createServer, connect } = await import('node:net');
+  const port = await new Promise<number>((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+  let proc: ChildProcess | undefined;
+  const answers = () => new Promise<boolean>((done) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); done(true); });
+    socket.once('error', () => done(false));
+  });
+  return {
+    port,
+    async start() {
+      await mkdir(dir, { recursive: true });
+      proc = spawn('redis-server', [
+        '--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--dir', dir,
+        '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction',
+      ], { stdio: 'ignore' });
+      await waitFor('private redis to answer', async () => ((await answers()) ? true : undefined), 10_000);
+    },
+    async stop() {
+      if (!proc || proc.exitCode !== null) return;
+      const exited = new Promise((done) => proc!.once('exit', done));
+      proc.kill('SIGTERM'); // redis-server shuts down cleanly on SIGTERM (fsyncs the AOF)
+      await exited;
+    },
+  };
+}

@@ -41,7 +41,7 @@ describe('worker security', () => {
     }, 30_000);
   }
 
-  it('refuses a forged job whose paths escape the roots, once, and writes nothing', async () => {
+  it('refuses a forged job whose paths escape the roots, once, and writes nothing', { timeout: 60000 }, async () => {
     prefix = uniquePrefix();
     queue = new Queue(STAGE_QUEUE, { connection: redis.options, prefix });
     workers = startPipelineWorkers({ redis, prefix, concurrency: 1, roots: { dataRoot, outRoot }, timing: TIMING, log: () => {} });
@@ -65,7 +65,7 @@ describe('worker security', () => {
     assert.deepEqual((await readdir(root)).sort(), ['data']);
   });
 
-  it('refuses a malformed payload before running anything, and status shows why', async () => {
+  it('refuses a malformed payload before running anything, and status shows why', { timeout: 60000 }, async () => {
     prefix = uniquePrefix();
     queue = new Queue(STAGE_QUEUE, { connection: redis.options, prefix });
     workers = startPipelineWorkers({ redis, prefix, concurrency: 1, roots: { dataRoot, outRoot }, timing: TIMING, log: () => {} });

@@ -31,7 +31,7 @@ describe('a worker SIGKILLed in the middle of an embed shard', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('another worker picks the shard up and the output holds every client exactly once', async () => {
+  it('another worker picks the shard up and the output holds every client exactly once', { timeout: 180000 }, async () => {
     const config = await readPipelineFile(await writePipelineFile(join(root, 'data', 'p.json'), {
       name: 'kill',
       data: 'tx.arrow',
