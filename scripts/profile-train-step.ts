@@ -4,17 +4,18 @@
  * JavaScript: dispatch, tape bookkeeping, allocation).
  *
  *   npx tsx scripts/profile-train-step.ts [--encoder gru|lstm|transformer] [--hidden 256]
- *       [--clients 64] [--splits 5] [--min-len 25] [--max-len 200] [--native on|off] [--top 15]
+ *       [--clients 64] [--splits 5] [--min-len 25] [--max-len 200] [--kernels stock|slice|native] [--top 15]
  *
- * Shapes default to the reference of ../shared/bench/torch_meles_step.py. Runs on wasm; `--native
- * on` (default) swaps in the OpenBLAS matMul kernels when the library is present.
+ * Shapes default to the reference of ../shared/bench/torch_meles_step.py. Runs on wasm with
+ * `--kernels`: `stock` tfjs kernels, `slice` = heap-view slicing only, `native` (default) = that
+ * plus the OpenBLAS matMul kernels when the library is present.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../data/random.js';
 import { initBackend } from '../encoders/backend.js';
 import { buildEncoderConfig, ENCODER_KINDS, resolveEncoderOptions } from '../encoders/encoder-config.js';
-import { enableNativeKernels } from '../encoders/kernels/native-kernels.js';
+import { enableHeapKernels, enableNativeKernels } from '../encoders/kernels/native-kernels.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
 import type { EventBatch } from '../encoders/packed-batch.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
       splits: { type: 'string', default: '5' },
       'min-len': { type: 'string', default: '25' },
       'max-len': { type: 'string', default: '200' },
-      native: { type: 'string', default: 'on' },
+      kernels: { type: 'string', default: 'native' },
       top: { type: 'string', default: '15' },
     },
   });
@@ -109,11 +110,17 @@ async function main(): Promise<void> {
   const splits = expectInteger('splits', Number(values.splits), 2);
   const minLength = expectInteger('min-len', Number(values['min-len']), 1);
   const maxLength = expectInteger('max-len', Number(values['max-len']), minLength);
-  const native = expectOneOf('native', values.native, ['on', 'off'] as const);
+  const kernels = expectOneOf('kernels', values.kernels, ['stock', 'slice', 'native'] as const);
   const top = expectInteger('top', Number(values.top), 1);
 
   await initBackend('wasm', { quiet: true });
-  const status = native === 'on' ? enableNativeKernels() : { enabled: false, reason: '--native off' };
+  let kernelNote: string = kernels;
+  if (kernels === 'native') {
+    const status = enableNativeKernels();
+    kernelNote = status.enabled ? `native (OpenBLAS ${status.threads} thread)` : `slice only: ${status.reason}`;
+  } else if (kernels === 'slice') {
+    kernelNote = enableHeapKernels() ? 'heap-view slicing only' : 'stock (not on wasm)';
+  }
   const features = { categorical: [{ name: 'mcc', vocabularySize: VOCABULARY }], numeric: ['amount'] };
   const model = new SequenceModel(buildEncoderConfig(resolveEncoderOptions({ encoder, hidden }), features), 1);
   const batch = randomBatch(clients * splits, minLength, maxLength, 7);
@@ -170,7 +177,7 @@ async function main(): Promise<void> {
 
   console.log(
     `${encoder} hidden ${hidden}, ${clients}×${splits} sequences, lengths ${minLength}–${maxLength}, ` +
-      `${packed.events} events, ${packed.steps} steps; native kernels: ${status.enabled ? 'on' : `off (${status.reason})`}`,
+      `${packed.events} events, ${packed.steps} steps; wasm kernels: ${kernelNote}`,
   );
   console.log(`train step (unprofiled, median of 3): ${stepTimes[1].toFixed(0)} ms\n`);
   console.log('| phase | kernels | kernel ms | wall ms (profiled) | peak MB |');

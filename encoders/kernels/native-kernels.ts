@@ -1,10 +1,10 @@
 /**
- * Switches the wasm backend's matrix-product kernels to OpenBLAS (and its slicing kernels to
- * heap-view copies) and back.
+ * Switches the wasm backend's matrix-product kernels to OpenBLAS (and its Slice, SplitV, Unpack
+ * and Identity kernels to copy-avoiding versions) and back.
  *
  * tfjs looks kernels up by (name, backend) on every call, so replacing the registry entries is
  * enough: every `tf.matMul`, dense layer, recurrent cell and their gradients then run natively.
- * When OpenBLAS or koffi is missing, only the pure-JavaScript slicing fix is installed; on another
+ * When OpenBLAS or koffi is missing, only the pure-JavaScript copy-avoiding kernels are installed; on another
  * backend nothing is. Either way the result says why.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +13,7 @@ import { expectInteger } from '../../options.js';
 import { nativeBatchMatMul, nativeFusedMatMul, type NativeKernelCounters } from './mat-mul-kernels.js';
 import { loadOpenBlas, type OpenBlas } from './openblas.js';
 import { asWasmHeapBackend } from './wasm-heap.js';
+import { sharedIdentityKernel } from './wasm-identity.js';
 import { heapSliceKernel, heapSplitVKernel, heapUnpackKernel } from './wasm-slice.js';
 
 /** Options of {@link enableNativeKernels}. */
@@ -41,7 +42,7 @@ export interface NativeKernelStatus {
   /** OpenBLAS threads, when enabled. */
   readonly threads?: number;
   /**
-   * Names of all replaced wasm kernels: the OpenBLAS ones when enabled, plus the heap-view slicing
+   * Names of all replaced wasm kernels: the OpenBLAS ones when enabled, plus the copy-avoiding heap
    * kernels, which need no library and are installed whenever the backend is wasm.
    */
   readonly kernels?: readonly string[];
@@ -49,8 +50,8 @@ export interface NativeKernelStatus {
 
 /** Names of the kernels computed by OpenBLAS. */
 export const NATIVE_KERNEL_NAMES: readonly string[] = [tf.BatchMatMul, tf._FusedMatMul];
-/** Names of the slicing kernels replaced by heap-view versions (see wasm-slice.ts). */
-export const SLICE_KERNEL_NAMES: readonly string[] = [tf.Slice, tf.SplitV, tf.Unpack];
+/** Names of the kernels replaced by copy-avoiding versions (wasm-slice.ts, wasm-identity.ts). */
+export const HEAP_KERNEL_NAMES: readonly string[] = [tf.Slice, tf.SplitV, tf.Unpack, tf.Identity];
 
 interface Active {
   readonly status: NativeKernelStatus;
@@ -58,7 +59,7 @@ interface Active {
 }
 
 let active: Active | null = null;
-let sliceStock: readonly KernelConfig[] | null = null;
+let heapStock: readonly KernelConfig[] | null = null;
 const counters: NativeKernelCounters = { native: 0, delegated: 0 };
 
 /**
@@ -74,12 +75,12 @@ export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKe
   if (asWasmHeapBackend(tf.backend()) === null) {
     return { enabled: false, reason: 'the wasm backend does not expose its heap (unexpected tfjs-backend-wasm version)' };
   }
-  const slicing = installSliceKernels();
+  const heapKernels = installHeapKernels();
   const loaded = loadOpenBlas(options.library === undefined ? {} : { library: options.library });
-  if (!loaded.ok) return { enabled: false, reason: loaded.reason, kernels: slicing };
+  if (!loaded.ok) return { enabled: false, reason: loaded.reason, kernels: heapKernels };
   const stock = NATIVE_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
   if (stock.some((config) => config === undefined)) {
-    return { enabled: false, reason: 'the wasm backend has no stock BatchMatMul/_FusedMatMul kernel to replace', kernels: slicing };
+    return { enabled: false, reason: 'the wasm backend has no stock BatchMatMul/_FusedMatMul kernel to replace', kernels: heapKernels };
   }
   const [batchMatMul, fusedMatMul] = stock as KernelConfig[];
   loaded.blas.setThreads(threads);
@@ -92,13 +93,13 @@ export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKe
   const problem = selfCheck();
   if (problem !== null) {
     install([batchMatMul, fusedMatMul]);
-    return { enabled: false, reason: `OpenBLAS self-check failed (${problem}); kept the stock matMul kernels`, kernels: slicing };
+    return { enabled: false, reason: `OpenBLAS self-check failed (${problem}); kept the stock matMul kernels`, kernels: heapKernels };
   }
   const status: NativeKernelStatus = {
     enabled: true,
     library: loaded.blas.library,
     threads: loaded.blas.getThreads(),
-    kernels: [...NATIVE_KERNEL_NAMES, ...slicing],
+    kernels: [...NATIVE_KERNEL_NAMES, ...heapKernels],
   };
   active = { status, stock: [batchMatMul, fusedMatMul] };
   return status;
@@ -108,23 +109,35 @@ export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKe
 export function disableNativeKernels(): void {
   if (active !== null) install(active.stock);
   active = null;
-  if (sliceStock !== null) install(sliceStock);
-  sliceStock = null;
+  if (heapStock !== null) install(heapStock);
+  heapStock = null;
 }
 
-/** Installs the heap-view slicing kernels once; returns their names ([] if a stock one is missing). */
-function installSliceKernels(): readonly string[] {
-  if (sliceStock !== null) return SLICE_KERNEL_NAMES;
-  const stock = SLICE_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
+/**
+ * Installs only the copy-avoiding `Slice`/`SplitV`/`Unpack`/`Identity` kernels (pure JavaScript,
+ * no OpenBLAS).
+ * {@link enableNativeKernels} does this too; call this alone to keep the stock matMul kernels.
+ * Returns false (and changes nothing) when the active backend is not wasm.
+ */
+export function enableHeapKernels(): boolean {
+  if (tf.getBackend() !== 'wasm' || asWasmHeapBackend(tf.backend()) === null) return false;
+  return installHeapKernels().length > 0;
+}
+
+/** Installs the copy-avoiding kernels once; returns their names ([] if a stock one is missing). */
+function installHeapKernels(): readonly string[] {
+  if (heapStock !== null) return HEAP_KERNEL_NAMES;
+  const stock = HEAP_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
   if (stock.some((config) => config === undefined)) return [];
-  const [slice, splitV, unpack] = stock as KernelConfig[];
+  const [slice, splitV, unpack, identity] = stock as KernelConfig[];
   install([
     { ...slice, kernelFunc: heapSliceKernel(slice.kernelFunc) },
     { ...splitV, kernelFunc: heapSplitVKernel(splitV.kernelFunc) },
     { ...unpack, kernelFunc: heapUnpackKernel(unpack.kernelFunc) },
+    { ...identity, kernelFunc: sharedIdentityKernel(identity.kernelFunc) },
   ]);
-  sliceStock = [slice, splitV, unpack];
-  return SLICE_KERNEL_NAMES;
+  heapStock = [slice, splitV, unpack, identity];
+  return HEAP_KERNEL_NAMES;
 }
 
 /** Whether the OpenBLAS kernels are currently registered. */

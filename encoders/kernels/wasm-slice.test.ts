@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { assertClose, seeded } from './kernel-test-utils.js';
-import { disableNativeKernels, enableNativeKernels, SLICE_KERNEL_NAMES } from './native-kernels.js';
+import { disableNativeKernels, enableNativeKernels, HEAP_KERNEL_NAMES } from './native-kernels.js';
 import { asWasmHeapBackend } from './wasm-heap.js';
 
 // The heap-view slicing kernels need no OpenBLAS, so these tests run on every machine.
@@ -15,7 +15,7 @@ type Mode = 'heap' | 'stock' | 'cpu';
 async function run(mode: Mode, build: () => tf.Tensor[]): Promise<{ values: Float32Array[]; shapes: number[][] }> {
   disableNativeKernels();
   await tf.setBackend(mode === 'cpu' ? 'cpu' : 'wasm');
-  if (mode === 'heap') assert.deepEqual(enableNativeKernels().kernels?.filter((k) => SLICE_KERNEL_NAMES.includes(k)), [...SLICE_KERNEL_NAMES]);
+  if (mode === 'heap') assert.deepEqual(enableNativeKernels().kernels?.filter((k) => HEAP_KERNEL_NAMES.includes(k)), [...HEAP_KERNEL_NAMES]);
   const outputs = tf.tidy(build);
   const result = { values: outputs.map((t) => Float32Array.from(t.dataSync())), shapes: outputs.map((t) => t.shape) };
   tf.dispose(outputs);
