@@ -21,7 +21,7 @@ export interface MetricBar {
 export interface MetricBarChartOptions {
   /** Chart title. @defaultValue `'A/B comparison (mean ± 95% CI)'` */
   readonly title?: string;
-  /** Width of one panel in pixels. @defaultValue `220` */
+  /** Width of one panel in pixels. @defaultValue 70 per method, at least `220` */
   readonly panelWidth?: number;
 }
 
@@ -37,7 +37,7 @@ export function metricBarChart(bars: readonly MetricBar[], options: MetricBarCha
     mean: b.mean,
     low: b.mean - b.halfWidth,
     high: b.mean + b.halfWidth,
-    label: `${b.mean.toFixed(3)} ± ${b.halfWidth.toFixed(3)}`,
+    label: `${b.mean.toFixed(3)}\n± ${b.halfWidth.toFixed(3)}`,
   }));
   const x = { field: 'method', type: 'nominal', sort: methods, title: null, axis: { labelAngle: -30 } } as const;
   return {
@@ -46,7 +46,7 @@ export function metricBarChart(bars: readonly MetricBar[], options: MetricBarCha
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, header: { labelFontSize: 13 } } },
     spec: {
-      width: options.panelWidth ?? 220,
+      width: options.panelWidth ?? Math.max(220, 70 * methods.length),
       height: 220,
       layer: [
         {
@@ -62,7 +62,8 @@ export function metricBarChart(bars: readonly MetricBar[], options: MetricBarCha
           encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } },
         },
         {
-          mark: { type: 'text', dy: -8, fontSize: 9 },
+          // Two lines (mean, then ± half-width) so labels of neighbouring bars do not overlap.
+          mark: { type: 'text', dy: -16, fontSize: 9, lineBreak: '\n' },
           encoding: { x, y: { field: 'high', type: 'quantitative' }, text: { field: 'label' } },
         },
       ],

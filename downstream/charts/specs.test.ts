@@ -23,7 +23,7 @@ describe('metricBarChart', () => {
     const { svg } = await renderVegaLite(metricBarChart(bars));
     assert.equal(countRole(svg, 'bar'), 6);
     assert.equal(countRole(svg, 'rule mark'), 6);
-    assert.match(svg, /0\.520 ± 0\.015/);
+    assert.match(svg, /0\.520<\/tspan><tspan[^>]*>± 0\.015/);
     assert.match(svg, /gender AUROC/);
   });
 
