@@ -8,6 +8,12 @@ import type { TargetKind } from './targets.js';
 /** Booster parameters that make sense to override (objective and class count follow the target). */
 export type LightGBMOverrides = Partial<Omit<LightGBMParams, 'objective' | 'numClass'>>;
 
+/** Every key of {@link LightGBMOverrides}, for validating overrides from JSON. */
+export const OVERRIDE_KEYS = [
+  'metric', 'learningRate', 'numLeaves', 'maxDepth', 'minDataInLeaf', 'featureFraction', 'baggingFraction',
+  'baggingFreq', 'lambdaL1', 'lambdaL2', 'maxBin', 'numThreads', 'seed', 'deterministic',
+] as const satisfies readonly (keyof LightGBMOverrides)[];
+
 /** Trees per target kind in the reference (1000 for age, 500 for gender). */
 export const DEFAULT_ITERATIONS: Readonly<Record<TargetKind, number>> = { multiclass: 1000, binary: 500 };
 

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { compareFeatureSets, writeCompareReport, type CompareOptions } from '../../downstream/compare.js';
 import type { FeatureSetSpec } from '../../downstream/evaluate-types.js';
-import { FAST_ITERATIONS, type LightGBMOverrides } from '../../downstream/lightgbm-defaults.js';
+import { FAST_ITERATIONS, OVERRIDE_KEYS, type LightGBMOverrides } from '../../downstream/lightgbm-defaults.js';
 import { parseTargetSpec, type TargetKind } from '../../downstream/targets.js';
 import { ConfigError } from '../../errors.js';
 import { expectKnownKeys } from '../../options.js';
@@ -85,10 +85,9 @@ function parseParams(text: string | undefined): Partial<Record<TargetKind, Light
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('Expected `--params` to be a JSON object {"binary": {...}, "multiclass": {...}}');
   expectKnownKeys('`--params`', raw, ['binary', 'multiclass']);
-  const known = ['metric', 'learningRate', 'numLeaves', 'maxDepth', 'minDataInLeaf', 'featureFraction', 'baggingFraction', 'baggingFreq', 'lambdaL1', 'lambdaL2', 'maxBin', 'numThreads', 'seed', 'deterministic'];
   for (const [kind, value] of Object.entries(raw)) {
     if (typeof value !== 'object' || value === null) throw new ConfigError(`Expected \`--params.${kind}\` to be an object`);
-    expectKnownKeys(`\`--params.${kind}\``, value, known);
+    expectKnownKeys(`\`--params.${kind}\``, value, OVERRIDE_KEYS);
   }
   // Values are validated by resolveLightGBMParams before the first training.
   return raw as Partial<Record<TargetKind, LightGBMOverrides>>;

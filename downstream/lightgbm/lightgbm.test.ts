@@ -138,7 +138,10 @@ describe('LightGBM binding', () => {
     assert.match(s, /learning_rate=0.02/);
     assert.match(s, /lambda_l1=1/);
     assert.match(s, /verbosity=-1/);
-    assert.throws(() => resolveLightGBMParams({ objective: 'binary', featureFraction: 0 }), /featureFraction/);
+    assert.throws(() => resolveLightGBMParams({ objective: 'binary', featureFraction: 0 }), {
+      name: 'ConfigError', message: 'Expected `featureFraction` to be a finite number in (0, 1], got `0` (number)',
+    });
+    assert.throws(() => resolveLightGBMParams({ objective: 'binary', learningRate: -1 }), /`learningRate` to be a finite number > 0, got `-1`/);
     assert.throws(() => resolveLightGBMParams({ objective: 'binary', metric: 'multi_error' }), /metric/);
   });
 

@@ -105,12 +105,12 @@ export function resolveLightGBMParams(params: LightGBMParams): ResolvedLightGBMP
     throw new ConfigError(`\`numClass\` must be 1 for objective \`${objective}\` (got ${resolved.numClass})`);
   }
   expectOneOf('metric', resolved.metric, METRICS_FOR[objective]);
-  expectNumber('learningRate', resolved.learningRate, Number.MIN_VALUE);
+  expectAbove0('learningRate', resolved.learningRate, Infinity);
   expectInteger('numLeaves', resolved.numLeaves, 2, 131072);
   expectInteger('maxDepth', resolved.maxDepth, -1);
   expectInteger('minDataInLeaf', resolved.minDataInLeaf, 0);
-  expectNumber('featureFraction', resolved.featureFraction, Number.MIN_VALUE, 1);
-  expectNumber('baggingFraction', resolved.baggingFraction, Number.MIN_VALUE, 1);
+  expectAbove0('featureFraction', resolved.featureFraction, 1);
+  expectAbove0('baggingFraction', resolved.baggingFraction, 1);
   expectInteger('baggingFreq', resolved.baggingFreq, 0);
   expectNumber('lambdaL1', resolved.lambdaL1, 0);
   expectNumber('lambdaL2', resolved.lambdaL2, 0);
@@ -118,6 +118,14 @@ export function resolveLightGBMParams(params: LightGBMParams): ResolvedLightGBMP
   expectInteger('numThreads', resolved.numThreads, 1, 256);
   expectInteger('seed', resolved.seed, 0, 2 ** 31 - 1);
   return resolved;
+}
+
+/** Like `expectNumber`, for ranges open at 0: (0, max]. */
+function expectAbove0(name: string, value: unknown, max: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    const range = max === Infinity ? '> 0' : `in (0, ${max}]`;
+    throw new ConfigError(`Expected \`${name}\` to be a finite number ${range}, got \`${String(value)}\` (${typeof value})`);
+  }
 }
 
 /** LightGBM's own parameter string, e.g. `objective=binary learning_rate=0.1 …`. */
