@@ -7,16 +7,20 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  Field,
+  RecordBatch,
   RecordBatchFileWriter,
+  Schema,
+  util,
   RecordBatchStreamWriter,
   Table,
   Utf8,
   makeVector,
   vectorFromArray,
-  type RecordBatch,
   type Vector,
 } from 'apache-arrow';
 import type { ArrowIpcFormat } from './arrow-source.js';
+import { ShapeError } from '../errors.js';
 import { writeAtomically } from './atomic-write.js';
 import './arrow-codecs.js';
 
@@ -37,8 +41,35 @@ export async function writeArrowFile(
 ): Promise<void> {
   await writeAtomically(path, async (tmp) => {
     const writer = format === 'file' ? RecordBatchFileWriter.throughNode() : RecordBatchStreamWriter.throughNode();
-    await pipeline(Readable.from(batches, { objectMode: true }), writer, createWriteStream(tmp));
+    await pipeline(Readable.from(withOneSchema(batches), { objectMode: true }), writer, createWriteStream(tmp));
   });
+}
+
+/**
+ * Gives every batch the first batch's schema, with all fields nullable. Arrow's writer silently
+ * ends the file and starts a new stream when a batch's schema differs, even if only in field
+ * nullability (a batch that happens to have no nulls), which would truncate the output.
+ * @throws ShapeError when batches really differ (names or types).
+ */
+async function* withOneSchema(batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch> {
+  let schema: Schema | null = null;
+  let index = 0;
+  for await (const batch of batches) {
+    schema ??= new Schema(batch.schema.fields.map((f) => f.clone({ nullable: true })), batch.schema.metadata);
+    const fields = batch.schema.fields;
+    const same =
+      fields.length === schema.fields.length &&
+      fields.every((f, i) => f.name === schema!.fields[i]!.name && util.compareTypes(f.type, schema!.fields[i]!.type));
+    if (!same) {
+      throw new ShapeError(`Record batch ${index} has columns (${describeFields(fields)}), expected (${describeFields(schema.fields)}) like batch 0`);
+    }
+    yield new RecordBatch(schema, batch.data);
+    index++;
+  }
+}
+
+function describeFields(fields: readonly Field[]): string {
+  return fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
 }
 
 /** Writes a whole table as an Arrow IPC file, atomically. */

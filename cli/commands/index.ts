@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { register as generate } from './generate.js';
 import { register as inspect } from './inspect.js';
+import { register as importCsv } from './import-csv.js';
 import { register as features } from './features.js';
 import { register as evaluate } from './evaluate.js';
 import { register as compare } from './compare.js';
@@ -20,4 +21,4 @@ import { register as status } from './status.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [demo, generate, inspect, features, evaluate, compare, train, embed, report, pipeline, worker, status];
+export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, train, embed, report, pipeline, worker, status];
