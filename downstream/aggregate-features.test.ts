@@ -102,6 +102,22 @@ describe('hand-crafted aggregate features', () => {
     });
   });
 
+  it('keeps 64-bit client ids as Int64', async () => {
+    await withDir(async (dir) => {
+      await writeArrowTable(join(dir, 'tx.arrow'), tableFromColumns({
+        client: new BigInt64Array([2n ** 40n, 5n, 2n ** 40n]),
+        t: new Float64Array([1, 2, 3]),
+        mcc: ['a', 'b', 'a'],
+        amount: new Float32Array([1, 2, 3]),
+      }));
+      await writeAggregateFeatures(join(dir, 'tx.arrow'), mapping, join(dir, 'f.arrow'));
+      const f = await readColumns(join(dir, 'f.arrow'));
+      assert.equal(f.types.client, 'Int64');
+      assert.deepEqual(f.get('client'), [2n ** 40n, 5n]);
+      assert.deepEqual(f.get('seq_len'), [2, 1]);
+    });
+  });
+
   it('reports a missing column with file and column name, and writes no output', async () => {
     await withDir(async (dir) => {
       await writeArrowTable(join(dir, 'tx.arrow'), tableFromColumns({ client: new Int32Array([1]), t: new Float64Array([1]) }));
