@@ -1,11 +1,18 @@
 /** Euclidean (L2) distance; pytorch-lifestream's `F.pairwise_distance` and PML's `LpDistance()`. */
 import * as tf from '@tensorflow/tfjs';
 import { BaseDistance, SQRT_EPS, squaredDistances } from './base-distance.js';
+import { squaredDistanceValues } from './squared-distance-cache.js';
 
 /** `‖x − y‖₂`; the square root is floored at 1e-6 so identical rows get a finite (zero) gradient. */
 export class EuclideanDistance extends BaseDistance {
   /** Distances are not inverted. */
   readonly isInverted = false;
+
+  /** Reuses the batch's cached squared distances (see `squared-distance-cache.ts`) when not normalising. */
+  override pairwiseValues(x: tf.Tensor2D): Float32Array {
+    if (this.normalizeEmbeddings) return super.pairwiseValues(x);
+    return squaredDistanceValues(x).map((sq) => Math.sqrt(Math.max(sq, SQRT_EPS)));
+  }
 
   protected compute(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => tf.sqrt(tf.maximum(squaredDistances(x, y), SQRT_EPS)) as tf.Tensor2D);

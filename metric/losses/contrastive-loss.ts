@@ -12,6 +12,7 @@ import { EuclideanDistance } from '../distances/euclidean-distance.js';
 import { allPairs, asPairs, type MinedIndices } from '../mined-indices.js';
 import type { BaseMiner } from '../miners/base-miner.js';
 import { BaseLoss } from './base-loss.js';
+import { euclideanPairLoss, hingeAbove, hingeBelow, isPlainEuclidean } from './euclidean-pair-path.js';
 import { averageNonZero, pairMasks, weightedSum } from './pair-masks.js';
 
 /** Options of {@link ContrastiveLoss}. */
@@ -60,6 +61,11 @@ export class ContrastiveLoss extends BaseLoss {
     const { posMargin, negMargin, squared, reduction } = this.options;
     const size = labels.length;
     const masks = pairMasks(mined === undefined ? allPairs(labels) : asPairs(mined), size);
+    if (isPlainEuclidean(this.distance)) {
+      return euclideanPairLoss(embeddings, masks, hingeAbove(posMargin, squared), hingeBelow(negMargin, squared), (s) =>
+        reduction === 'sum' ? [1, 1] : [s.posNonZero > 0 ? 1 / s.posNonZero : 0, s.negNonZero > 0 ? 1 / s.negNonZero : 0],
+      );
+    }
     const d = this.distance.pairwise(embeddings);
     let pos: tf.Tensor = tf.relu(tf.sub(d, posMargin));
     let neg: tf.Tensor = tf.relu(tf.sub(negMargin, d));

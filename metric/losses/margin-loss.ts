@@ -11,6 +11,7 @@ import { EuclideanDistance } from '../distances/euclidean-distance.js';
 import { allPairs, asPairs, type MinedIndices } from '../mined-indices.js';
 import type { BaseMiner } from '../miners/base-miner.js';
 import { BaseLoss } from './base-loss.js';
+import { euclideanPairLoss, hingeAbove, hingeBelow, isPlainEuclidean } from './euclidean-pair-path.js';
 import { pairMasks, weightedSum } from './pair-masks.js';
 
 /** Options of {@link MarginLoss}. */
@@ -51,6 +52,13 @@ export class MarginLoss extends BaseLoss {
     const { margin, beta, reduction } = this.options;
     const size = labels.length;
     const masks = pairMasks(mined === undefined ? allPairs(labels) : asPairs(mined), size);
+    if (isPlainEuclidean(this.distance)) {
+      return euclideanPairLoss(embeddings, masks, hingeAbove(beta - margin, false), hingeBelow(beta + margin, false), (s) => {
+        const nonZero = s.posNonZero + s.negNonZero;
+        const weight = reduction === 'sum' ? 1 : nonZero > 0 ? 1 / nonZero : 0;
+        return [weight, weight];
+      });
+    }
     const d = this.distance.pairwise(embeddings);
     const pos = tf.relu(tf.add(tf.sub(d, beta), margin));
     const neg = tf.relu(tf.add(tf.sub(beta, d), margin));
