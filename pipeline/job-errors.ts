@@ -22,3 +22,11 @@ export function toJobError(error: unknown, secrets: readonly (string | undefined
   }
   return new Error(message);
 }
+
+/** The same error with its message and stack redacted (class kept, so CLI exit codes still apply). */
+export function redactError(error: unknown, secrets: readonly (string | undefined)[] = []): unknown {
+  if (!(error instanceof Error)) return new Error(redact(String(error), secrets));
+  error.message = redact(error.message, secrets);
+  if (error.stack) error.stack = redact(error.stack, secrets);
+  return error;
+}

@@ -11,7 +11,7 @@ import { pipelineToJson, type PipelineConfig } from './pipeline-config.js';
 import { CONTROL_QUEUE, STAGE_JOB_OPTIONS, STAGE_QUEUE } from './queues.js';
 import type { RedisTarget } from './redis-url.js';
 import { stageChain, type PipelineStep } from './steps.js';
-import { toJobError } from './job-errors.js';
+import { redactError } from './job-errors.js';
 
 /** Where to submit. */
 export interface SubmitOptions {
@@ -55,7 +55,7 @@ export async function submitPipeline(config: PipelineConfig, options: SubmitOpti
   try {
     await producer.add(tree!);
   } catch (error) {
-    throw toJobError(error, [options.redis.options.password]);
+    throw redactError(error, [options.redis.options.password]);
   } finally {
     await producer.close().catch(() => {});
   }

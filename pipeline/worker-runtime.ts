@@ -39,6 +39,9 @@ export interface PipelineWorkers {
 /** The sandboxed processor file: a .mjs shim that registers tsx, so it works under `npx meles`. */
 export const STAGE_PROCESSOR_FILE = fileURLToPath(new URL('./stage-processor.mjs', import.meta.url));
 
+/** The sandboxed processor of scheduled batch-embedding jobs (same shim arrangement). */
+export const BATCH_EMBED_PROCESSOR_FILE = fileURLToPath(new URL('./batch-embed-processor.mjs', import.meta.url));
+
 /** Starts the stage, control and schedule workers. */
 export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWorkers {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -57,7 +60,7 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
     useWorkerThreads: false,
     workerForkOptions: { env: forkEnv },
   });
-  const scheduled = new Worker(SCHEDULE_QUEUE, STAGE_PROCESSOR_FILE, {
+  const scheduled = new Worker(SCHEDULE_QUEUE, BATCH_EMBED_PROCESSOR_FILE, {
     ...common,
     concurrency: 1,
     useWorkerThreads: false,
