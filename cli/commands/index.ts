@@ -16,9 +16,11 @@ import { register as demo } from './demo.js';
 import { register as pipeline } from './pipeline.js';
 import { register as worker } from './worker.js';
 import { register as status } from './status.js';
+import { register as schedule } from './schedule.js';
+import { register as model } from './model.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, train, embed, report, pipeline, worker, status];
+export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, train, embed, report, pipeline, worker, status, schedule, model];
