@@ -7,16 +7,17 @@
 import { CompressionType, compressionRegistry } from 'apache-arrow';
 import * as lz4 from 'lz4js';
 import { decompress as zstdDecompress } from 'fzstd';
+import { decodeLz4Frames } from './lz4-frame.js';
 
 /**
- * Registers LZ4_FRAME (decode and encode, via lz4js) and ZSTD (decode only, via fzstd) in
+ * Registers LZ4_FRAME (decode with our frame parser over lz4js blocks, encode with lz4js) and ZSTD (decode only, via fzstd) in
  * Arrow's `compressionRegistry`. Idempotent: codecs that are already present are kept, so a
  * caller who registered a faster native codec first is not overridden.
  */
 export function registerArrowCodecs(): void {
   if (compressionRegistry.get(CompressionType.LZ4_FRAME) === null) {
     compressionRegistry.set(CompressionType.LZ4_FRAME, {
-      decode: (data) => toUint8(lz4.decompress(data)),
+      decode: (data) => decodeLz4Frames(data),
       encode: (data) => toUint8(lz4.compress(data)),
     });
   }
