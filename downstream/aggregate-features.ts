@@ -1,8 +1,10 @@
 /**
- * The hand-crafted baseline of pytorch-lifestream (`AggFeatureSeqEncoder`), computed from
- * columnar sequences: per client the sequence length; per numeric column sum, mean and std; per
- * categorical × numeric pair the count, mean and std for each category value; per categorical
- * the number of distinct values. Pure computation, no IO (see aggregate-features-io.ts).
+ * The hand-crafted baseline of pytorch-lifestream (`AggFeatureSeqEncoder`): per client the
+ * sequence length; per numeric column sum, mean and std; per categorical × numeric pair the
+ * count, mean and std for each category value; per categorical the number of distinct values.
+ * {@link AggregateAccumulator} sums events in any order (so a file can be streamed batch by
+ * batch, see aggregate-stream.ts); {@link computeAggregateFeatures} feeds it from sequences
+ * already in memory. No IO here.
  *
  * Conventions (documented, tested):
  * - std is the sample std (ddof = 1), as pandas computes it; it is NaN for fewer than 2 events,
@@ -11,8 +13,8 @@
  *   values cut off by the vocabulary size, so the column layout only depends on the vocabulary.
  */
 import type { Vocabularies } from '../data/vocabulary.js';
-import { ConfigError } from '../errors.js';
 import { clientCount, type ClientIds, type SequenceSet } from '../data/sequence-set.js';
+import { ConfigError } from '../errors.js';
 
 /** A client × feature table: one Float32 column per feature, rows in client order. */
 export interface AggregateFeatures {
@@ -27,124 +29,137 @@ export interface AggregateFeatures {
 /** Name of the sequence-length feature. */
 export const SEQ_LEN = 'seq_len';
 
+/** A categorical column and its vocabulary tokens (`tokens[i]` = original value of index i). */
+export interface CategoricalSpec {
+  /** Column name. */
+  readonly name: string;
+  /** Vocabulary tokens; index 0 is padding and gets no columns. */
+  readonly tokens: readonly string[];
+}
+
+/** Running sums per client (and per client × category value), filled in any event order. */
+export class AggregateAccumulator {
+  private readonly seqLen: Int32Array;
+  private readonly sum: Float64Array;
+  private readonly sum2: Float64Array;
+  private readonly counts: Int32Array[];
+  private readonly catSum: Float64Array[];
+  private readonly catSum2: Float64Array[];
+
+  /**
+   * @param clients - number of clients; events carry client indices 0..clients-1.
+   * @param numericNames - numeric columns, in the order `add` receives them.
+   * @param categorical - categorical columns, in the order `add` receives them.
+   */
+  constructor(
+    readonly clients: number,
+    readonly numericNames: readonly string[],
+    readonly categorical: readonly CategoricalSpec[],
+  ) {
+    const N = numericNames.length;
+    this.seqLen = new Int32Array(clients);
+    this.sum = new Float64Array(clients * N);
+    this.sum2 = new Float64Array(clients * N);
+    this.counts = categorical.map((c) => new Int32Array(clients * c.tokens.length));
+    this.catSum = categorical.map((c) => new Float64Array(clients * c.tokens.length * N));
+    this.catSum2 = categorical.map((c) => new Float64Array(clients * c.tokens.length * N));
+  }
+
+  /**
+   * Adds events: `clientOf[i]` is event i's client index, `categorical[j][i]` its vocabulary
+   * index in column j, `numeric[k][i]` its value of numeric column k.
+   */
+  add(clientOf: Int32Array, categorical: readonly Int32Array[], numeric: readonly ArrayLike<number>[]): void {
+    const n = clientOf.length;
+    const N = this.numericNames.length;
+    for (let i = 0; i < n; i++) this.seqLen[clientOf[i]!]!++;
+    for (let k = 0; k < N; k++) {
+      const values = numeric[k]!;
+      for (let i = 0; i < n; i++) {
+        const at = clientOf[i]! * N + k;
+        const x = values[i]!;
+        this.sum[at]! += x;
+        this.sum2[at]! += x * x;
+      }
+    }
+    for (let j = 0; j < this.categorical.length; j++) {
+      const V = this.categorical[j]!.tokens.length;
+      const codes = categorical[j]!;
+      const counts = this.counts[j]!;
+      const sum = this.catSum[j]!;
+      const sum2 = this.catSum2[j]!;
+      for (let i = 0; i < n; i++) {
+        const cell = clientOf[i]! * V + codes[i]!;
+        counts[cell]!++;
+        for (let k = 0; k < N; k++) {
+          const x = numeric[k]![i]!;
+          sum[cell * N + k]! += x;
+          sum2[cell * N + k]! += x * x;
+        }
+      }
+    }
+  }
+
+  /** The feature table, rows in client-index order. */
+  finish(ids: ClientIds): AggregateFeatures {
+    const C = this.clients;
+    const N = this.numericNames.length;
+    const names: string[] = [];
+    const columns: Float32Array[] = [];
+    const add = (name: string, value: (c: number) => number): void => {
+      const column = new Float32Array(C);
+      for (let c = 0; c < C; c++) column[c] = value(c);
+      names.push(name);
+      columns.push(column);
+    };
+    add(SEQ_LEN, (c) => this.seqLen[c]!);
+    this.numericNames.forEach((num, k) => {
+      const at = (c: number) => c * N + k;
+      add(`${num}__sum`, (c) => this.sum[at(c)]!);
+      add(`${num}__mean`, (c) => (this.seqLen[c]! > 0 ? this.sum[at(c)]! / this.seqLen[c]! : NaN));
+      add(`${num}__std`, (c) => sampleStd(this.seqLen[c]!, this.sum[at(c)]!, this.sum2[at(c)]!));
+    });
+    this.categorical.forEach(({ name, tokens }, j) => {
+      const V = tokens.length;
+      const counts = this.counts[j]!;
+      const sum = this.catSum[j]!;
+      const sum2 = this.catSum2[j]!;
+      // Index 0 is padding and never occurs in data, so values start at 1.
+      for (let v = 1; v < V; v++) {
+        add(`${name}_${tokens[v]}__count`, (c) => counts[c * V + v]!);
+        this.numericNames.forEach((num, k) => {
+          const at = (c: number) => (c * V + v) * N + k;
+          add(`${num}__${name}_${tokens[v]}__mean`, (c) => (counts[c * V + v]! > 0 ? sum[at(c)]! / counts[c * V + v]! : NaN));
+          add(`${num}__${name}_${tokens[v]}__std`, (c) => sampleStd(counts[c * V + v]!, sum[at(c)]!, sum2[at(c)]!));
+        });
+      }
+      add(`${name}__distinct`, (c) => {
+        let distinct = 0;
+        for (let v = 0; v < V; v++) if (counts[c * V + v]! > 0) distinct++;
+        return distinct;
+      });
+    });
+    return { ids, names, columns };
+  }
+}
+
 /**
- * Computes the aggregate features of every client in `sequences`.
+ * Computes the aggregate features of every client in `sequences` (already in memory).
  * @param vocabularies - the vocabularies the categorical indices refer to (for readable names).
  */
 export function computeAggregateFeatures(sequences: SequenceSet, vocabularies: Vocabularies): AggregateFeatures {
   const clients = clientCount(sequences);
+  const categorical = Object.keys(sequences.categorical).map((name) => {
+    const vocabulary = vocabularies[name];
+    if (vocabulary === undefined) throw new ConfigError(`No vocabulary for categorical column \`${name}\` (have: ${Object.keys(vocabularies).join(', ')})`);
+    return { name, tokens: vocabulary.tokens };
+  });
   const numericNames = Object.keys(sequences.numeric);
-  const numeric = numericNames.map((n) => sequences.numeric[n]!);
-  const names: string[] = [];
-  const columns: Float32Array[] = [];
-  const add = (name: string): Float32Array => {
-    const column = new Float32Array(clients);
-    names.push(name);
-    columns.push(column);
-    return column;
-  };
-
-  const offsets = sequences.offsets;
-  const seqLen = add(SEQ_LEN);
-  for (let c = 0; c < clients; c++) seqLen[c] = offsets[c + 1]! - offsets[c]!;
-
-  for (let k = 0; k < numeric.length; k++) {
-    const values = numeric[k]!;
-    const [sum, mean, std] = [add(`${numericNames[k]}__sum`), add(`${numericNames[k]}__mean`), add(`${numericNames[k]}__std`)];
-    for (let c = 0; c < clients; c++) {
-      let s = 0;
-      let s2 = 0;
-      for (let e = offsets[c]!; e < offsets[c + 1]!; e++) {
-        const x = values[e]!;
-        s += x;
-        s2 += x * x;
-      }
-      const n = offsets[c + 1]! - offsets[c]!;
-      sum[c] = s;
-      mean[c] = n > 0 ? s / n : NaN;
-      std[c] = sampleStd(n, s, s2);
-    }
-  }
-
-  for (const [column, codes] of Object.entries(sequences.categorical)) {
-    const vocabulary = vocabularies[column];
-    if (vocabulary === undefined) throw new ConfigError(`No vocabulary for categorical column \`${column}\` (have: ${Object.keys(vocabularies).join(', ')})`);
-    addCategorical(column, codes, vocabulary.tokens, numericNames, numeric, offsets, add);
-  }
-  return { ids: sequences.ids, names, columns };
-}
-
-function addCategorical(
-  column: string,
-  codes: Int32Array,
-  tokens: readonly string[],
-  numericNames: readonly string[],
-  numeric: readonly Float32Array[],
-  offsets: Int32Array,
-  add: (name: string) => Float32Array,
-): void {
-  const size = tokens.length;
-  const N = numeric.length;
-  const clients = offsets.length - 1;
-  // Index 0 is padding and never occurs in data, so values start at 1.
-  const counts: Float32Array[] = [];
-  const means: Float32Array[][] = [];
-  const stds: Float32Array[][] = [];
-  for (let v = 1; v < size; v++) {
-    const token = tokens[v]!;
-    counts[v] = add(`${column}_${token}__count`);
-    means[v] = [];
-    stds[v] = [];
-    for (let k = 0; k < N; k++) {
-      means[v]![k] = add(`${numericNames[k]}__${column}_${token}__mean`);
-      stds[v]![k] = add(`${numericNames[k]}__${column}_${token}__std`);
-    }
-  }
-  const distinct = add(`${column}__distinct`);
-
-  const count = new Int32Array(size);
-  const sum = new Float64Array(size * N);
-  const sum2 = new Float64Array(size * N);
-  const touched = new Int32Array(size);
-  for (let c = 0; c < clients; c++) {
-    let nTouched = 0;
-    for (let e = offsets[c]!; e < offsets[c + 1]!; e++) {
-      const v = codes[e]!;
-      if (count[v] === 0) touched[nTouched++] = v;
-      count[v]!++;
-      for (let k = 0; k < N; k++) {
-        const x = numeric[k]![e]!;
-        sum[v * N + k]! += x;
-        sum2[v * N + k]! += x * x;
-      }
-    }
-    // Columns are zero-filled, so only values this client has need writing; absent values get
-    // count 0 and NaN mean/std.
-    distinct[c] = nTouched;
-    for (let v = 1; v < size; v++) {
-      if (count[v] !== 0) continue;
-      for (let k = 0; k < N; k++) {
-        means[v]![k]![c] = NaN;
-        stds[v]![k]![c] = NaN;
-      }
-    }
-    for (let t = 0; t < nTouched; t++) {
-      const v = touched[t]!;
-      const n = count[v]!;
-      if (v > 0) {
-        counts[v]![c] = n;
-        for (let k = 0; k < N; k++) {
-          means[v]![k]![c] = sum[v * N + k]! / n;
-          stds[v]![k]![c] = sampleStd(n, sum[v * N + k]!, sum2[v * N + k]!);
-        }
-      }
-      count[v] = 0;
-      for (let k = 0; k < N; k++) {
-        sum[v * N + k] = 0;
-        sum2[v * N + k] = 0;
-      }
-    }
-  }
+  const accumulator = new AggregateAccumulator(clients, numericNames, categorical);
+  const clientOf = new Int32Array(sequences.offsets[clients]!);
+  for (let c = 0; c < clients; c++) clientOf.fill(c, sequences.offsets[c]!, sequences.offsets[c + 1]!);
+  accumulator.add(clientOf, categorical.map((c) => sequences.categorical[c.name]!), numericNames.map((n) => sequences.numeric[n]!));
+  return accumulator.finish(sequences.ids);
 }
 
 /** Sample standard deviation (ddof = 1) from n, Σx and Σx²; NaN when n < 2. */
