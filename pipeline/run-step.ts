@@ -2,10 +2,12 @@
  * Runs one planned step with the stage that implements it. The only place that maps a step kind
  * to a stage and builds that stage's parameters from the pipeline config.
  */
+import { ConfigError } from '../errors.js';
 import type { PipelineConfig } from './pipeline-config.js';
 import { runStage, type RunStageOptions, type StageOutcome } from './run-stage.js';
 import type { PipelineStep } from './steps.js';
 import { featuresStage } from './stages/features-stage.js';
+import { compareStage } from './stages/compare-stage.js';
 import { embedMergeStage, embedShardStage } from './stages/embed-stages.js';
 import { ingestStage } from './stages/ingest-stage.js';
 import { trainStage } from './stages/train-stage.js';
@@ -50,8 +52,17 @@ export async function runStep(step: PipelineStep, config: PipelineConfig, option
       const outcome = await runStage(embedMergeStage, { shards: config.embed.shards }, options);
       return outcomeOf(outcome, `${outcome.result.clients} clients × ${outcome.result.width} in ${outcome.result.parts.length} parts`);
     }
-    case 'compare':
-      throw new Error(`stage \`${step.kind}\` is not wired yet`);
+    case 'compare': {
+      if (!config.targets) throw new ConfigError(`Pipeline ${config.name} has no \`targets\`, so it has no compare stage`);
+      const params = {
+        targetsPath: config.targets.path,
+        idColumn: config.targets.id ?? config.schema.id,
+        targets: config.targets.columns,
+        ...config.compare,
+      };
+      const outcome = await runStage(compareStage, params, options);
+      return outcomeOf(outcome, outcome.result.scores.map((s) => `${s.set} ${s.target} ${s.metric} ${s.mean.toFixed(3)}`).join('; '));
+    }
   }
 }
 
