@@ -41,7 +41,18 @@ export async function writeArrowFile(
 ): Promise<void> {
   await writeAtomically(path, async (tmp) => {
     const writer = format === 'file' ? RecordBatchFileWriter.throughNode() : RecordBatchStreamWriter.throughNode();
-    await pipeline(Readable.from(withOneSchema(batches), { objectMode: true }), writer, createWriteStream(tmp));
+    // Errors of the batch source are caught here and rethrown after the pipeline has closed:
+    // thrown into Arrow's writer stream they surface as unhandled rejections instead.
+    let failure: { error: unknown } | null = null;
+    async function* guarded(): AsyncGenerator<RecordBatch> {
+      try {
+        yield* withOneSchema(batches);
+      } catch (error) {
+        failure = { error };
+      }
+    }
+    await pipeline(Readable.from(guarded(), { objectMode: true }), writer, createWriteStream(tmp));
+    if (failure !== null) throw (failure as { error: unknown }).error;
   });
 }
 
