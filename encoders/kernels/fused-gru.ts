@@ -1,0 +1,103 @@
+/**
+ * The whole-sequence GRU of gru-sequence.ts as ONE differentiable tfjs op (`tf.customGrad`).
+ *
+ * A plain-tfjs GRU step is ~20 kernels forward and ~40 backward, each with JavaScript dispatch,
+ * tape bookkeeping and an output allocation; at 200 steps that is ~16 000 kernel calls per train
+ * step. Here the forward is one op and the backward one gradient function, both running the
+ * recurrence in plain loops with OpenBLAS products. Works on every tfjs backend (it reads and
+ * writes tensors through dataSync / tf.tensor), but needs OpenBLAS: check {@link fusedGruAvailable}.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from '../../errors.js';
+import { gruBackward, gruForward, packedOffsets, type GruGeometry } from './gru-sequence.js';
+import { loadOpenBlas, type OpenBlas } from './openblas.js';
+
+/** Inputs of {@link fusedPackedGru}. */
+export interface FusedGruInputs {
+  /** Input projection of every packed event, `input·Wx + bx`: `[events, 3H]` (gate order r, z, n). */
+  readonly projected: tf.Tensor2D;
+  /** Initial state of every sequence in sorted (longest-first) order: `[size, H]`. */
+  readonly initial: tf.Tensor2D;
+  /** Recurrent weights `[H, 3H]`. */
+  readonly wh: tf.Tensor2D;
+  /** Recurrent bias `[3H]` (PyTorch's `b_hh`; its n part sits inside the reset product). */
+  readonly bh: tf.Tensor1D;
+  /** Running sequences per step (PackedBatch.batchSizes): non-increasing, first = size, sum = events. */
+  readonly batchSizes: readonly number[];
+  /**
+   * Return the state after every packed event `[events, H]` (input of a stacked layer) instead of
+   * the state after each sequence's last event `[size, H]`.
+   */
+  readonly keepOutputs: boolean;
+}
+
+/** True when OpenBLAS is loadable, so {@link fusedPackedGru} can run. */
+export function fusedGruAvailable(): boolean {
+  return loadOpenBlas().ok;
+}
+
+function requireBlas(): OpenBlas {
+  const loaded = loadOpenBlas();
+  if (!loaded.ok) throw new Error(`fusedPackedGru needs OpenBLAS: ${loaded.reason}`);
+  return loaded.blas;
+}
+
+function geometryOf(inputs: FusedGruInputs): GruGeometry {
+  const [size, hidden] = inputs.initial.shape;
+  const { batchSizes } = inputs;
+  const offsets = packedOffsets(batchSizes);
+  const events = offsets[batchSizes.length];
+  const expect = (ok: boolean, what: string): void => {
+    if (!ok) throw new ShapeError(`fusedPackedGru: ${what}`);
+  };
+  expect(batchSizes.length > 0 && batchSizes[0] === size, `batchSizes[0] must equal the ${size} initial states, got ${batchSizes[0]}`);
+  expect(batchSizes.every((b, t) => b >= 1 && (t === 0 || b <= batchSizes[t - 1])), 'batchSizes must be non-increasing and >= 1');
+  expect(inputs.projected.shape[0] === events && inputs.projected.shape[1] === 3 * hidden,
+    `projected must be [${events}, ${3 * hidden}], got [${inputs.projected.shape}]`);
+  expect(inputs.wh.shape[0] === hidden && inputs.wh.shape[1] === 3 * hidden, `wh must be [${hidden}, ${3 * hidden}], got [${inputs.wh.shape}]`);
+  expect(inputs.bh.shape[0] === 3 * hidden, `bh must be [${3 * hidden}], got [${inputs.bh.shape}]`);
+  return { size, hidden, batchSizes, offsets };
+}
+
+/**
+ * Runs a GRU layer over a packed batch as one op. Same values and gradients (within float32
+ * rounding) as stepping `GruCell` with tfjs ops; gradients flow to all four tensor inputs.
+ */
+export function fusedPackedGru(inputs: FusedGruInputs): tf.Tensor2D {
+  const blas = requireBlas();
+  const geometry = geometryOf(inputs);
+  const { size, hidden } = geometry;
+  const events = geometry.offsets[geometry.batchSizes.length];
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [projected, initial, wh, bh] = args.slice(0, 4).map((a) => {
+      if (!(a instanceof tf.Tensor)) throw new Error('fusedPackedGru: expected tensor inputs');
+      return a;
+    });
+    const whValues = wh.dataSync() as Float32Array;
+    // Keep the activations only when a gradient is being recorded (not for embedding inference).
+    const keepTape = tf.engine().state.gradientDepth > 0;
+    const run = gruForward(
+      blas,
+      geometry,
+      projected.dataSync() as Float32Array,
+      initial.dataSync() as Float32Array,
+      whValues,
+      bh.dataSync() as Float32Array,
+      { keepOutputs: inputs.keepOutputs, keepTape },
+    );
+    const value = run.outputs !== null ? tf.tensor2d(run.outputs, [events, hidden]) : tf.tensor2d(run.final, [size, hidden]);
+    const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
+      if (run.tape === null) throw new Error('fusedPackedGru: no tape was recorded for this forward pass');
+      const upstream = dy.dataSync() as Float32Array;
+      const grads = gruBackward(blas, geometry, run.tape, whValues, inputs.keepOutputs ? null : upstream, inputs.keepOutputs ? upstream : null);
+      return [
+        tf.tensor2d(grads.dx, [events, 3 * hidden]),
+        tf.tensor2d(grads.dh0, [size, hidden]),
+        tf.tensor2d(grads.dwh, [hidden, 3 * hidden]),
+        tf.tensor1d(grads.dbh),
+      ];
+    };
+    return { value, gradFunc };
+  });
+  return op(inputs.projected, inputs.initial, inputs.wh, inputs.bh);
+}

@@ -1,0 +1,179 @@
+/**
+ * A whole-sequence GRU forward and backward over a packed batch, on plain Float32Arrays, with the
+ * matrix products in OpenBLAS. PyTorch's equations (gate order r, z, n; `b_hn` inside the reset
+ * product), the same as `encoders/recurrent-cells.ts`:
+ *
+ *   gh = h·Wh + bh;  r = σ(xr + ghr);  z = σ(xz + ghz);  n = tanh(xn + r⊙ghn);  h' = n + z⊙(h − n)
+ *
+ * where `x` is the input projection `input·Wx + bx`, computed by the caller for all steps at once.
+ * Packed layout (as PyTorch's PackedSequence): sequences sorted longest first, step `t` holds the
+ * first `batchSizes[t]` sequences, packed row `offsets[t] + i`. Running sequences are always the
+ * first rows of the state, so a finished sequence's row is simply never touched again: after the
+ * last step the state buffer IS the final state of every sequence.
+ */
+import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type OpenBlas } from './openblas.js';
+
+/** Shapes of one packed GRU run. */
+export interface GruGeometry {
+  /** Number of sequences. */
+  readonly size: number;
+  /** Hidden size H. */
+  readonly hidden: number;
+  /** Running sequences per step (non-increasing, first = size). */
+  readonly batchSizes: readonly number[];
+  /** First packed row of each step, length steps + 1. */
+  readonly offsets: Int32Array;
+}
+
+/** What the backward pass needs from the forward pass (all packed, one row per event). */
+export interface GruTape {
+  /** State before each step `[events, H]`. */
+  readonly hPrev: Float32Array;
+  /** Gates r, z, n after their activations `[events, 3H]`. */
+  readonly gates: Float32Array;
+  /** The recurrent part of the candidate, `ghn = (h·Wh + bh)_n`, `[events, H]`. */
+  readonly ghn: Float32Array;
+}
+
+/** Result of {@link gruForward}. */
+export interface GruForward {
+  /** State after each sequence's last event `[size, H]`, sorted order. */
+  readonly final: Float32Array;
+  /** State after every packed row `[events, H]`, when requested. */
+  readonly outputs: Float32Array | null;
+  /** Saved activations, when requested (training). */
+  readonly tape: GruTape | null;
+}
+
+/** Builds the packed offsets from batch sizes. */
+export function packedOffsets(batchSizes: readonly number[]): Int32Array {
+  const offsets = new Int32Array(batchSizes.length + 1);
+  batchSizes.forEach((b, t) => (offsets[t + 1] = offsets[t] + b));
+  return offsets;
+}
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/**
+ * Runs the GRU over all steps. `x` is `[events, 3H]`, `h0` `[size, H]`, `wh` `[H, 3H]`, `bh` `[3H]`.
+ */
+export function gruForward(
+  blas: OpenBlas,
+  geometry: GruGeometry,
+  x: Float32Array,
+  h0: Float32Array,
+  wh: Float32Array,
+  bh: Float32Array,
+  options: { readonly keepOutputs: boolean; readonly keepTape: boolean },
+): GruForward {
+  const { size, hidden: H, batchSizes, offsets } = geometry;
+  const G = 3 * H;
+  const events = offsets[batchSizes.length];
+  const state = Float32Array.from(h0);
+  const gh = new Float32Array(size * G);
+  const outputs = options.keepOutputs ? new Float32Array(events * H) : null;
+  const tape = options.keepTape
+    ? { hPrev: new Float32Array(events * H), gates: new Float32Array(events * G), ghn: new Float32Array(events * H) }
+    : null;
+  for (let t = 0; t < batchSizes.length; t++) {
+    const bs = batchSizes[t];
+    const row0 = offsets[t];
+    if (tape !== null) tape.hPrev.set(state.subarray(0, bs * H), row0 * H);
+    // gh = h·Wh + bh for the running rows: bias rows first, then sgemm adds the product (beta = 1).
+    for (let i = 0; i < bs; i++) gh.set(bh, i * G);
+    blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, bs, G, H, 1, state, H, wh, G, 1, gh, G);
+    for (let i = 0; i < bs; i++) {
+      const xo = (row0 + i) * G;
+      const go = i * G;
+      const so = i * H;
+      for (let j = 0; j < H; j++) {
+        const r = sigmoid(x[xo + j] + gh[go + j]);
+        const z = sigmoid(x[xo + H + j] + gh[go + H + j]);
+        const ghn = gh[go + 2 * H + j];
+        const n = Math.tanh(x[xo + 2 * H + j] + r * ghn);
+        const h = n + z * (state[so + j] - n);
+        state[so + j] = h;
+        if (tape !== null) {
+          tape.gates[xo + j] = r;
+          tape.gates[xo + H + j] = z;
+          tape.gates[xo + 2 * H + j] = n;
+          tape.ghn[(row0 + i) * H + j] = ghn;
+        }
+      }
+    }
+    if (outputs !== null) outputs.set(state.subarray(0, bs * H), row0 * H);
+  }
+  return { final: state, outputs, tape };
+}
+
+/** Gradients of {@link gruBackward}, shaped like the forward inputs. */
+export interface GruGradients {
+  readonly dx: Float32Array;
+  readonly dh0: Float32Array;
+  readonly dwh: Float32Array;
+  readonly dbh: Float32Array;
+}
+
+/**
+ * Back-propagates `dFinal` (`[size, H]`, or null) and `dOutputs` (`[events, H]`, or null) through
+ * the run recorded in `tape`.
+ */
+export function gruBackward(
+  blas: OpenBlas,
+  geometry: GruGeometry,
+  tape: GruTape,
+  wh: Float32Array,
+  dFinal: Float32Array | null,
+  dOutputs: Float32Array | null,
+): GruGradients {
+  const { size, hidden: H, batchSizes, offsets } = geometry;
+  const G = 3 * H;
+  const events = offsets[batchSizes.length];
+  // dState row i holds dL/dh for sequence i at the current step: a sequence that ends at step t
+  // still has its dFinal row there, a longer one has the dh_prev written by step t + 1.
+  const dState = dFinal === null ? new Float32Array(size * H) : Float32Array.from(dFinal);
+  const dx = new Float32Array(events * G);
+  const dgh = new Float32Array(events * G);
+  const dhPrev = new Float32Array(size * H);
+  for (let t = batchSizes.length - 1; t >= 0; t--) {
+    const bs = batchSizes[t];
+    const row0 = offsets[t];
+    if (dOutputs !== null) {
+      for (let k = 0, o = row0 * H; k < bs * H; k++, o++) dState[k] += dOutputs[o];
+    }
+    for (let i = 0; i < bs; i++) {
+      const po = (row0 + i) * G;
+      const ho = (row0 + i) * H;
+      const so = i * H;
+      for (let j = 0; j < H; j++) {
+        const dh = dState[so + j];
+        const r = tape.gates[po + j];
+        const z = tape.gates[po + H + j];
+        const n = tape.gates[po + 2 * H + j];
+        const hp = tape.hPrev[ho + j];
+        const daN = dh * (1 - z) * (1 - n * n);
+        const daZ = dh * (hp - n) * z * (1 - z);
+        const daR = daN * tape.ghn[ho + j] * r * (1 - r);
+        dx[po + j] = daR;
+        dx[po + H + j] = daZ;
+        dx[po + 2 * H + j] = daN;
+        dgh[po + j] = daR;
+        dgh[po + H + j] = daZ;
+        dgh[po + 2 * H + j] = daN * r;
+        dhPrev[so + j] = dh * z;
+      }
+    }
+    // dh_prev += dgh·Whᵀ for the running rows.
+    blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_TRANS, bs, H, G, 1, dgh.subarray(row0 * G), G, wh, G, 1, dhPrev, H);
+    dState.set(dhPrev.subarray(0, bs * H), 0);
+  }
+  // Weight gradients in one product over all events: dWh = Σ_t h_prevᵀ·dgh = hPrevᵀ·dgh (packed).
+  const dwh = new Float32Array(H * G);
+  blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, H, G, events, 1, tape.hPrev, H, dgh, G, 0, dwh, G);
+  const dbh = new Float32Array(G);
+  for (let e = 0; e < events; e++) {
+    const o = e * G;
+    for (let g = 0; g < G; g++) dbh[g] += dgh[o + g];
+  }
+  return { dx, dh0: dState, dwh, dbh };
+}
