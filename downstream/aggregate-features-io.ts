@@ -1,17 +1,17 @@
 /**
  * `writeAggregateFeatures`: transactions Arrow file → hand-crafted features Arrow file keyed by
- * client id (same id type as the source). Reads through the data layer's `readSequences`
- * (batch-wise, validated), so every bad-input message names file and column.
+ * client id (same id type as the source). Streams the file batch by batch (aggregate-stream.ts)
+ * with the data layer's schema checks, so every bad-input message names file and column.
  */
 import type { Table } from 'apache-arrow';
 import { tableFromColumns, writeArrowTable, type ColumnValues } from '../data/arrow-sink.js';
-import { readSequences } from '../data/read-sequences.js';
 import { RESERVED, type Vocabularies } from '../data/vocabulary.js';
 import type { SchemaMapping } from '../data/schema-mapping.js';
 import type { ClientIds } from '../data/sequence-set.js';
 import { ConfigError } from '../errors.js';
 import { expectInteger } from '../options.js';
-import { computeAggregateFeatures, type AggregateFeatures } from './aggregate-features.js';
+import type { AggregateFeatures } from './aggregate-features.js';
+import { streamAggregateFeatures } from './aggregate-stream.js';
 
 /** Options of {@link writeAggregateFeatures}. */
 export interface AggregateFeaturesOptions {
@@ -50,13 +50,13 @@ export async function writeAggregateFeatures(
   options: AggregateFeaturesOptions = {},
 ): Promise<AggregateFeaturesSummary> {
   const maxValues = expectInteger('maxValuesPerCategorical', options.maxValuesPerCategorical ?? 250, 1);
-  const { sequences, vocabularies, rows } = await readSequences(dataPath, { ...mapping, transforms: {} }, {
-    vocabularies: options.vocabularies,
+  // Raw values: the streaming reader applies no transforms.
+  const { features, vocabularies, events } = await streamAggregateFeatures(dataPath, mapping, {
+    ...(options.vocabularies === undefined ? {} : { vocabularies: options.vocabularies }),
     vocabularyOptions: { maxSize: maxValues + RESERVED },
   });
-  const features = computeAggregateFeatures(sequences, vocabularies);
   await writeArrowTable(outPath, aggregateFeaturesTable(features, mapping.id));
-  return { clients: features.columns[0]?.length ?? 0, features: features.names.length, events: rows, vocabularies };
+  return { clients: features.columns[0]?.length ?? 0, features: features.names.length, events, vocabularies };
 }
 
 /** The features as an Arrow table: `idColumn` first (source id type), then Float32 features. */
