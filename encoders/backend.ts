@@ -6,9 +6,15 @@
  * without internet access, and npm then drops it. The wasm backend lacks `UnsortedSegmentSum`, the
  * gradient of `tf.gather` (tfjs#8082), so embedding lookups could not train there; it is registered
  * here in JavaScript.
+ *
+ * On wasm two more replacements are installed (encoders/kernels/): copy-avoiding `Slice`/`SplitV`/
+ * `Unpack`/`Identity` always (the stock `Slice` copies its whole input per call, which makes any
+ * per-time-step split quadratic in sequence length), and OpenBLAS matrix products when the library
+ * loads (`MELES_NATIVE_KERNELS=0` or `nativeKernels: false` keeps the stock wasm products).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
+import { enableHeapKernels, enableNativeKernels } from './kernels/native-kernels.js';
 import { registerUnsortedSegmentSumForWasm } from './wasm-unsorted-segment-sum.js';
 
 /** Backends meles can run on, fastest first. */
@@ -24,6 +30,11 @@ let startedWith: BackendName | 'auto' | undefined;
 export interface InitBackendOptions {
   /** Do not log the chosen backend. @defaultValue `false` (also quiet when `MELES_QUIET=1`) */
   readonly quiet?: boolean;
+  /**
+   * On wasm, compute matrix products with OpenBLAS when it loads (falls back to the stock kernels).
+   * @defaultValue `true` unless `MELES_NATIVE_KERNELS=0`
+   */
+  readonly nativeKernels?: boolean;
 }
 
 /**
@@ -43,7 +54,8 @@ export function initBackend(preferred: BackendName | 'auto' = 'auto', options: I
     startedWith = wanted;
     started = start(wanted).then((name) => {
       const quiet = options.quiet === true || process.env.MELES_QUIET === '1';
-      if (!quiet) process.stderr.write(`meles: tfjs backend ${name}\n`);
+      const note = name === 'wasm' ? wasmKernels(options.nativeKernels ?? process.env.MELES_NATIVE_KERNELS !== '0') : '';
+      if (!quiet) process.stderr.write(`meles: tfjs backend ${name}${note}\n`);
       return name;
     });
     started.catch(() => {
@@ -51,6 +63,13 @@ export function initBackend(preferred: BackendName | 'auto' = 'auto', options: I
     });
   }
   return started;
+}
+
+/** Installs the wasm kernel replacements; returns a note for the log line. */
+function wasmKernels(native: boolean): string {
+  if (!native) return enableHeapKernels() ? ' (heap-view slicing, stock matMul)' : '';
+  const status = enableNativeKernels();
+  return status.enabled ? ` (OpenBLAS matMul: ${status.library})` : ` (stock matMul: ${status.reason})`;
 }
 
 function envBackend(): BackendName | 'auto' {
