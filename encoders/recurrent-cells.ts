@@ -6,6 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../data/random.js';
+import { fusedPackedGru } from './kernels/fused-gru.js';
+import { nativeKernelsEnabled } from './kernels/native-kernels.js';
+import type { PackedBatch } from './packed-batch.js';
+import type { RecurrenceOutput } from './packed-recurrence.js';
 import { normalInit, type ParameterStore, uniformInit } from './parameters.js';
 
 /** Recurrent state: `h` always, `c` for LSTM. All tensors have one row per running sequence. */
@@ -22,6 +26,19 @@ export interface RecurrentCell {
   initial(batch: number): CellState;
   /** One step: `x` is the input projection of the running rows `[n, gates]`, `state` has `n` rows. */
   step(x: tf.Tensor2D, state: CellState): CellState;
+  /**
+   * The whole recurrence as one fused op over the projected inputs, or `undefined` when no fused
+   * implementation is available (then the caller steps through {@link RecurrentCell.step}).
+   */
+  fusedSequence?(projected: tf.Tensor2D, packed: PackedBatch, output: RecurrenceOutput): tf.Tensor2D | undefined;
+}
+
+/**
+ * Whether the OpenBLAS whole-sequence GRU replaces the step loop: only when the native kernels
+ * are active (wasm with OpenBLAS), and not when `MELES_FUSED_GRU=0`.
+ */
+export function fusedGruEnabled(): boolean {
+  return process.env.MELES_FUSED_GRU !== '0' && nativeKernelsEnabled();
 }
 
 /** A GRU cell with PyTorch's equations (gate order r, z, n; `b_hn` inside the reset product). */
@@ -58,6 +75,18 @@ export class GruCell implements RecurrentCell {
     const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
     // (1 - z) * n + z * h, written with one fewer op.
     return [tf.add(n, tf.mul(z, tf.sub(h, n)))];
+  }
+
+  fusedSequence(projected: tf.Tensor2D, packed: PackedBatch, output: RecurrenceOutput): tf.Tensor2D | undefined {
+    if (!fusedGruEnabled()) return undefined;
+    return fusedPackedGru({
+      projected,
+      initial: this.initial(packed.size)[0]!,
+      wh: this.wh as tf.Tensor2D,
+      bh: this.bh as tf.Tensor1D,
+      batchSizes: packed.batchSizes,
+      keepOutputs: output === 'outputs',
+    });
   }
 }
 

@@ -39,20 +39,19 @@ export class RnnEncoder implements SequenceEncoder {
   forward(events: tf.Tensor2D, packed: PackedBatch, _mode: ForwardMode): tf.Tensor2D {
     const reverse = this.config.bidirectional ? tf.tensor1d(reversedRows(packed), 'int32') : undefined;
     let input = events;
-    let final: tf.Tensor2D | undefined;
-    this.layers.forEach((layer, l) => {
-      const keep = l < this.layers.length - 1;
-      const fwd = runPackedRecurrence(layer.forward, input, packed, keep);
-      if (layer.backward && reverse) {
-        const bwd = runPackedRecurrence(layer.backward, tf.gather(input, reverse) as tf.Tensor2D, packed, keep);
-        final = tf.concat([fwd.final, bwd.final], 1);
-        if (keep) input = tf.concat([fwd.outputs!, tf.gather(bwd.outputs!, reverse) as tf.Tensor2D], 1);
-      } else {
-        final = fwd.final;
-        if (keep) input = fwd.outputs!;
-      }
-    });
+    // Every layer but the last passes its state at every event on to the next layer.
+    for (const layer of this.layers.slice(0, -1)) {
+      const fwd = runPackedRecurrence(layer.forward, input, packed, 'outputs');
+      input = layer.backward && reverse
+        ? tf.concat([fwd, tf.gather(runPackedRecurrence(layer.backward, tf.gather(input, reverse) as tf.Tensor2D, packed, 'outputs'), reverse) as tf.Tensor2D], 1)
+        : fwd;
+    }
+    const last = this.layers[this.layers.length - 1]!;
+    const fwd = runPackedRecurrence(last.forward, input, packed, 'final');
+    const final = last.backward && reverse
+      ? tf.concat([fwd, runPackedRecurrence(last.backward, tf.gather(input, reverse) as tf.Tensor2D, packed, 'final')], 1)
+      : fwd;
     // Back from length-sorted order to the batch's order.
-    return tf.gather(final!, tf.tensor1d(packed.rank, 'int32')) as tf.Tensor2D;
+    return tf.gather(final, tf.tensor1d(packed.rank, 'int32')) as tf.Tensor2D;
   }
 }

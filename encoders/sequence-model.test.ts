@@ -5,6 +5,7 @@ import { Rng } from '../data/random.js';
 import { initBackend } from './backend.js';
 import { buildEncoderConfig, type EncoderOptions, resolveEncoderOptions } from './encoder-config.js';
 import type { EventBatch } from './packed-batch.js';
+import { fusedGruEnabled } from './recurrent-cells.js';
 import { SequenceModel } from './sequence-model.js';
 
 const FEATURES = { categorical: [{ name: 'mcc', vocabularySize: 12 }], numeric: ['amount'] };
@@ -128,6 +129,31 @@ describe('SequenceModel', () => {
       m.dispose();
     });
   }
+
+  it('the fused OpenBLAS GRU (when active) and the step loop agree in embeddings and gradients', (t) => {
+    if (!fusedGruEnabled()) {
+      t.skip('native kernels not active (no OpenBLAS)');
+      return;
+    }
+    const m = model({ encoder: 'gru', layers: 2, bidirectional: true });
+    const packed = m.pack(randomBatch(4, [6, 3, 9, 1, 9, 4]));
+    const run = (fused: boolean): { value: Float32Array; grads: Float32Array[] } => {
+      process.env.MELES_FUSED_GRU = fused ? '1' : '0';
+      try {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(m.forward(packed, { training: false }))) as tf.Scalar, m.trainableVariables());
+        const out = { value: value.dataSync() as Float32Array, grads: Object.values(grads).map((g) => g.dataSync() as Float32Array) };
+        tf.dispose([value, grads]);
+        return out;
+      } finally {
+        delete process.env.MELES_FUSED_GRU;
+      }
+    };
+    const loop = run(false);
+    const fused = run(true);
+    assert.ok(Math.abs(loop.value[0]! - fused.value[0]!) < 1e-4 * Math.abs(loop.value[0]!));
+    loop.grads.forEach((g, i) => g.forEach((v, j) => assert.ok(Math.abs(v - fused.grads[i]![j]!) < 1e-4 + 1e-3 * Math.abs(v), `grad ${i}[${j}]: ${v} vs ${fused.grads[i]![j]}`)));
+    m.dispose();
+  });
 
   it('same seed gives identical initial weights; different seeds differ', () => {
     const a = model({ encoder: 'lstm' }, 7);
