@@ -5,12 +5,14 @@
 import { Command } from 'commander';
 import { addSchemaOptions, schemaFromOptions, type SchemaFlags } from '../schema-options.js';
 import { writeAggregateFeatures } from '../../downstream/aggregate-features-io.js';
+import { loadVocabularies } from '../../data/vocabulary.js';
 import { ConfigError } from '../../errors.js';
 
 interface FeaturesFlags extends SchemaFlags {
   readonly data: string;
   readonly out: string;
   readonly maxValues: string;
+  readonly vocabularies?: string;
 }
 
 /** Registers `meles features`. */
@@ -19,7 +21,8 @@ export function register(program: Command): void {
     .description('hand-crafted aggregate features per client (length; sum/mean/std; per-category count/mean/std; distinct counts)')
     .requiredOption('--data <file>', 'transactions Arrow file (file or stream format)')
     .requiredOption('--out <file>', 'output Arrow file: client id + one Float32 column per feature')
-    .option('--max-values <n>', 'category values kept per categorical column; rarer ones pool into <unk>', '250');
+    .option('--max-values <n>', 'category values kept per categorical column; rarer ones pool into <unk>', '250')
+    .option('--vocabularies <file>', 'vocabularies JSON (e.g. from training) so several files get identical feature columns');
   addSchemaOptions(cmd).action(async (opts: FeaturesFlags) => {
     const mapping = await schemaFromOptions(opts);
     const maxValues = Number(opts.maxValues);
@@ -27,7 +30,11 @@ export function register(program: Command): void {
       throw new ConfigError(`Expected \`--max-values\` to be an integer >= 1, got \`${opts.maxValues}\``);
     }
     const started = performance.now();
-    const summary = await writeAggregateFeatures(opts.data, mapping, opts.out, { maxValuesPerCategorical: maxValues });
+    const vocabularies = opts.vocabularies === undefined ? undefined : await loadVocabularies(opts.vocabularies);
+    const summary = await writeAggregateFeatures(opts.data, mapping, opts.out, {
+      maxValuesPerCategorical: maxValues,
+      ...(vocabularies === undefined ? {} : { vocabularies }),
+    });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stderr.write(
       `features: ${summary.events} events, ${summary.clients} clients × ${summary.features} features → ${opts.out} (${seconds} s)\n`,
