@@ -4,7 +4,7 @@
  * the tfjs wasm backend; beside pytorch-lifestream's code in PyTorch (same embeddings, same run)
  * when `/usr/bin/python3 -c 'import torch'` works.
  *
- *   npx tsx scripts/bench-metric.ts [--reps 20] [--clients 64] [--splits 5] [--dim 256] [--threads 1]
+ *   npx tsx scripts/bench-metric.ts [--reps 20] [--rounds 3] [--clients 64] [--splits 5] [--dim 256] [--threads 1]
  *
  * Rows:
  * - `meles default`: the library as used in training (`createLoss(DEFAULT_LOSS, DEFAULT_MINER)`),
@@ -14,7 +14,8 @@
  * - `gather ablation`: the same pairs, but the pytorch-lifestream formulation (gather rows, then
  *   per-pair distances), whose backward needs UnsortedSegmentSum;
  * - `mining only`: the hard-negative miner alone;
- * each with the stock wasm matMul and with the OpenBLAS kernels from `encoders/kernels/`.
+ * each with the stock wasm matMul (`MELES_NATIVE_KERNELS=0`) and with the OpenBLAS matMul kernels
+ * from `encoders/kernels/`, which `initBackend('wasm')` installs by default.
  * Run it alone: the machine's two cores are shared.
  */
 import { spawnSync } from 'node:child_process';
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
       splits: { type: 'string', default: '5' },
       dim: { type: 'string', default: '256' },
       threads: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '3' },
     },
   });
   const reps = expectInteger('reps', Number(values.reps), 1);
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
   const splits = expectInteger('splits', Number(values.splits), 2);
   const dim = expectInteger('dim', Number(values.dim), 1);
   const threads = expectInteger('threads', Number(values.threads), 1, 64);
+  const rounds = expectInteger('rounds', Number(values.rounds), 1, 20);
   const backend = await initBackend('wasm', { quiet: true });
 
   const data = clusteredEmbeddings(clients, splits, dim, 42);
@@ -160,45 +163,69 @@ async function main(): Promise<void> {
     return count;
   };
 
-  const rows: { name: string; ms: number; loss: number }[] = [];
-  disableNativeKernels();
-  rows.push({ name: 'meles default, stock wasm matMul', ...time(reps, stepOf(loss)) });
-  rows.push({ name: 'taped masks, stock wasm matMul', ...time(reps, stepOf(taped)) });
-  rows.push({ name: 'gather ablation, stock wasm matMul', ...time(reps, gatherStep) });
-  rows.push({ name: 'mining only, stock wasm matMul', ms: time(reps, mineOnly).ms, loss: NaN });
-  const status = enableNativeKernels({ threads });
-  if (status.enabled) {
-    rows.push({ name: `meles default, OpenBLAS ${threads} thr`, ...time(reps, stepOf(loss)) });
-    rows.push({ name: `taped masks, OpenBLAS ${threads} thr`, ...time(reps, stepOf(taped)) });
-    rows.push({ name: `gather ablation, OpenBLAS ${threads} thr`, ...time(reps, gatherStep) });
-    rows.push({ name: `mining only, OpenBLAS ${threads} thr`, ms: time(reps, mineOnly).ms, loss: NaN });
-  } else {
-    console.error(`native kernels unavailable: ${status.reason}`);
-  }
-  const leaked = tf.memory().numTensors;
-
+  // Rounds interleave tfjs and PyTorch so that load from other processes on the shared machine
+  // hits both sides alike; ratios are taken per round, then their median is reported.
   const dir = mkdtempSync(join(tmpdir(), 'meles-bench-metric-'));
   const file = join(dir, 'embeddings.f32');
   writeFileSync(file, data);
-  const torch = runTorch(file, clients, splits, dim, reps, threads);
-  rmSync(dir, { recursive: true, force: true });
+  const ablation: { name: string; ms: number; loss: number }[] = [];
+  const perRound: { stock: number; blas: number; torch: TorchResult | string; loss: number }[] = [];
+  let blasReason: string | undefined;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      disableNativeKernels();
+      const stock = time(reps, stepOf(loss));
+      if (round === 0) {
+        ablation.push({ name: 'taped masks, stock wasm matMul', ...time(reps, stepOf(taped)) });
+        ablation.push({ name: 'gather ablation, stock wasm matMul', ...time(reps, gatherStep) });
+        ablation.push({ name: 'mining only, stock wasm matMul', ms: time(reps, mineOnly).ms, loss: NaN });
+      }
+      const status = enableNativeKernels({ threads });
+      let blas = NaN;
+      if (status.enabled) {
+        blas = time(reps, stepOf(loss)).ms;
+        if (round === 0) {
+          ablation.push({ name: `taped masks, OpenBLAS ${threads} thr`, ...time(reps, stepOf(taped)) });
+          ablation.push({ name: `gather ablation, OpenBLAS ${threads} thr`, ...time(reps, gatherStep) });
+          ablation.push({ name: `mining only, OpenBLAS ${threads} thr`, ms: time(reps, mineOnly).ms, loss: NaN });
+        }
+      } else {
+        blasReason = status.reason;
+      }
+      perRound.push({ stock: stock.ms, blas, torch: runTorch(file, clients, splits, dim, reps, threads), loss: stock.loss });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const leaked = tf.memory().numTensors;
 
   console.log(`contrastive (m 0.5, sum) + hard negatives (5): ${clients * splits} × ${dim} float32, forward + backward`);
-  console.log(`tfjs backend ${backend}; median of ${reps} after 3 warm-up runs; tensors alive after all runs: ${leaked}\n`);
-  console.log('| variant | median ms | loss |');
-  console.log('|---|---|---|');
-  for (const row of rows) console.log(`| ${row.name} | ${row.ms.toFixed(2)} | ${Number.isNaN(row.loss) ? '–' : row.loss.toFixed(4)} |`);
-  if (typeof torch === 'string') {
-    console.log(`\n${torch}`);
-    return;
+  console.log(`tfjs backend ${backend}; median of ${reps} steps after 3 warm-up steps, ${rounds} rounds; tensors alive after all runs: ${leaked}`);
+  if (blasReason !== undefined) console.log(`OpenBLAS kernels unavailable: ${blasReason}`);
+  console.log('\n| round | meles default, stock wasm matMul | meles default, wasm + OpenBLAS matMul (initBackend default) | torch ptls code | torch ptls loss + cdist mining | ratio stock / cdist | ratio OpenBLAS / cdist |');
+  console.log('|---|---|---|---|---|---|---|');
+  const stockRatios: number[] = [];
+  const blasRatios: number[] = [];
+  perRound.forEach((r, i) => {
+    const torch = typeof r.torch === 'string' ? undefined : r.torch;
+    const cell = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
+    if (torch !== undefined) {
+      stockRatios.push(r.stock / torch.cdist_ms_median);
+      if (!Number.isNaN(r.blas)) blasRatios.push(r.blas / torch.cdist_ms_median);
+    }
+    const ratio = (v: number): string => (torch === undefined || Number.isNaN(v) ? '–' : `${(v / torch.cdist_ms_median).toFixed(2)}×`);
+    console.log(`| ${i + 1} | ${cell(r.stock)} | ${cell(r.blas)} | ${cell(torch?.ptls_ms_median)} | ${cell(torch?.cdist_ms_median)} | ${ratio(r.stock)} | ${ratio(r.blas)} |`);
+  });
+  const first = perRound[0]!;
+  if (typeof first.torch === 'string') {
+    console.log(`\n${first.torch}`);
+  } else {
+    console.log(`\nmedian ratio over rounds: stock wasm ${median(stockRatios).toFixed(2)}×, OpenBLAS ${blasRatios.length > 0 ? `${median(blasRatios).toFixed(2)}×` : '–'} (${first.torch.engine}, ${first.torch.threads} thread)`);
+    const relative = Math.abs(first.loss - first.torch.ptls_loss) / Math.abs(first.torch.ptls_loss);
+    console.log(`loss: meles ${first.loss.toFixed(4)}, ptls code ${first.torch.ptls_loss.toFixed(4)}, cdist variant ${first.torch.cdist_loss.toFixed(4)} (relative difference ${relative.toExponential(2)})`);
   }
-  console.log(`| ${torch.engine} ptls code (expand-based mining distances), ${torch.threads} thr | ${torch.ptls_ms_median.toFixed(2)} | ${torch.ptls_loss.toFixed(4)} |`);
-  console.log(`| ${torch.engine} ptls loss, torch.cdist mining, ${torch.threads} thr | ${torch.cdist_ms_median.toFixed(2)} | ${torch.cdist_loss.toFixed(4)} |`);
-  for (const row of rows.filter((r) => r.name.startsWith('meles'))) {
-    console.log(`\nratio ${row.name} / torch cdist: ${(row.ms / torch.cdist_ms_median).toFixed(2)}×; / torch ptls code: ${(row.ms / torch.ptls_ms_median).toFixed(2)}×`);
-  }
-  const relative = Math.abs(rows[0]!.loss - torch.cdist_loss) / Math.abs(torch.cdist_loss);
-  console.log(`loss agreement with PyTorch: relative difference ${relative.toExponential(2)}`);
+  console.log('\nablation (round 1):\n\n| variant | median ms | loss |\n|---|---|---|');
+  for (const row of ablation) console.log(`| ${row.name} | ${row.ms.toFixed(2)} | ${Number.isNaN(row.loss) ? '–' : row.loss.toFixed(4)} |`);
 }
 
 await main();
