@@ -1,6 +1,6 @@
 /** Cosine similarity: always normalises, whatever `normalizeEmbeddings` says. */
 import * as tf from '@tensorflow/tfjs';
-import { BaseDistance, l2Normalize } from './base-distance.js';
+import { BaseDistance, l2Normalize, matMulTransposed } from './base-distance.js';
 
 /** `x·y / (‖x‖‖y‖)`, in [−1, 1]; larger = closer. */
 export class CosineSimilarity extends BaseDistance {
@@ -11,7 +11,7 @@ export class CosineSimilarity extends BaseDistance {
     return tf.tidy(() => {
       const a = this.normalizeEmbeddings ? x : l2Normalize(x);
       const b = y === x ? a : this.normalizeEmbeddings ? y : l2Normalize(y);
-      return tf.matMul(a, b, false, true);
+      return matMulTransposed(a, b);
     });
   }
 }

@@ -3,7 +3,7 @@
  * used as given unless `normalizeEmbeddings` is set: MeLES heads already L2-normalise.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BaseDistance } from './base-distance.js';
+import { BaseDistance, matMulTransposed } from './base-distance.js';
 
 /** `x·y`; larger = closer. */
 export class DotProductSimilarity extends BaseDistance {
@@ -11,6 +11,6 @@ export class DotProductSimilarity extends BaseDistance {
   readonly isInverted = true;
 
   protected compute(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
-    return tf.matMul(x, y, false, true);
+    return matMulTransposed(x, y);
   }
 }

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
 import { expectInteger, expectKnownKeys, expectNumber } from '../../options.js';
 import { CosineSimilarity } from '../distances/cosine-similarity.js';
-import { l2Normalize } from '../distances/base-distance.js';
+import { l2Normalize, matMulTransposed } from '../distances/base-distance.js';
 import type { MinedIndices } from '../mined-indices.js';
 import { BaseLoss } from './base-loss.js';
 
@@ -65,7 +65,7 @@ export class CosFaceLoss extends BaseLoss {
     for (const label of labels) {
       if (label < 0 || label >= numClasses) throw new ShapeError(`CosFace label ${label} is outside 0..${numClasses - 1}`);
     }
-    const cosine = tf.matMul(l2Normalize(embeddings), l2Normalize(this.weights), false, true);
+    const cosine = matMulTransposed(l2Normalize(embeddings), l2Normalize(this.weights));
     const target = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
     const logits = tf.mul(tf.sub(cosine, tf.mul(target, margin)), scale);
     return tf.losses.softmaxCrossEntropy(target, logits) as tf.Scalar;
