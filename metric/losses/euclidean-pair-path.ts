@@ -6,9 +6,9 @@
  *
  *   G_ij = ∂L/∂sq_ij = (w⁺·φ⁺′(d) + w⁻·φ⁻′(d)) / (2d),  ∂L/∂x_i += 2·G_ij·(x_i − x_j),  ∂L/∂x_j −= 2·G_ij·(x_i − x_j)
  *
- * so the backward pass costs O(pairs · d) instead of taped `n × n` ops and matMuls. Values equal the tensor path's (same
- * squared distances, same floor under the square root); tests check both against each other and
- * against finite differences.
+ * so the backward pass costs O(pairs · d) instead of taped `n × n` ops and matMuls. Values equal
+ * the tensor path's (same squared distances, same floor under the square root); tests check both
+ * against each other and against finite differences.
  */
 import * as tf from '@tensorflow/tfjs';
 import { SQRT_EPS, type BaseDistance } from '../distances/base-distance.js';
@@ -26,9 +26,13 @@ export interface PairTerm {
 
 /** Sums and non-zero counts of the positive and negative terms (repeats counted). */
 export interface PairTermStats {
+  /** Σ over positive pairs of φ⁺(d), each pair times its count. */
   readonly posSum: number;
+  /** Σ over negative pairs of φ⁻(d), each pair times its count. */
   readonly negSum: number;
+  /** Number of positive pairs (with repeats) whose term is > 0. */
   readonly posNonZero: number;
+  /** Number of negative pairs (with repeats) whose term is > 0. */
   readonly negNonZero: number;
 }
 
