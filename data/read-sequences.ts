@@ -134,8 +134,8 @@ export async function readSequences(path: string, mapping: SchemaMapping, option
   return { sequences, vocabularies, rows, replaced: { nullCategorical, nonFiniteNumeric: nonFinite } };
 }
 
-/** Column positions and the types that shape the output. */
-interface Layout {
+/** Column positions and the types that shape the output (from {@link checkSchema}). */
+export interface Layout {
   readonly index: Readonly<Record<string, number>>;
   readonly names: readonly string[];
   readonly idType: DataType;

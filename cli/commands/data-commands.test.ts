@@ -69,6 +69,5 @@ describe('meles generate / inspect / import-csv', () => {
     assert.equal(imp.code, 2);
     assert.match(imp.stderr, /in\.csv: line 3, column `trans_date` \(time\): expected a number, found ``/);
     assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('out.arrow')), []);
-
   });
 });
