@@ -22,8 +22,11 @@ export interface EventChunks {
 export interface GroupedColumns {
   /** Client `c` owns events `offsets[c] .. offsets[c+1]-1`. */
   readonly offsets: Int32Array;
+  /** Event times in client-then-time order. */
   readonly times: Float64Array;
+  /** Output vocabulary indices per categorical column. */
   readonly categorical: Record<string, Int32Array>;
+  /** Values per numeric column (not yet transformed). */
   readonly numeric: Record<string, Float32Array>;
 }
 

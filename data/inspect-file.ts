@@ -11,33 +11,49 @@ import { RESERVED } from './vocabulary.js';
 
 /** Quantiles of a distribution. */
 export interface Quantiles {
+  /** Smallest value. */
   readonly min: number;
+  /** 5th percentile (nearest rank). */
   readonly p05: number;
+  /** 25th percentile. */
   readonly p25: number;
+  /** 50th percentile. */
   readonly median: number;
+  /** 75th percentile. */
   readonly p75: number;
+  /** 95th percentile. */
   readonly p95: number;
+  /** Largest value. */
   readonly max: number;
+  /** Arithmetic mean. */
   readonly mean: number;
 }
 
 /** Per-column facts from the file itself. */
 export interface ColumnSummary {
+  /** Column name. */
   readonly name: string;
   /** Arrow type, e.g. `Int32`, `Utf8View`, `Dictionary<Int8, Utf8>`. */
   readonly type: string;
+  /** Null values over all batches. */
   readonly nulls: number;
 }
 
 /** What `meles inspect` prints. */
 export interface FileSummary {
+  /** The file inspected. */
   readonly path: string;
+  /** IPC file or stream format. */
   readonly format: ArrowIpcFormat;
+  /** Rows (events). */
   readonly rows: number;
+  /** Record batches. */
   readonly batches: number;
+  /** Distinct clients. */
   readonly clients: number;
   /** Every column of the file (mapped or not) with its type and null count. */
   readonly columns: readonly ColumnSummary[];
+  /** Events per client. */
   readonly sequenceLength: Quantiles;
   /** Distinct values and the five most frequent, per categorical column. */
   readonly categorical: Readonly<Record<string, { readonly cardinality: number; readonly top: readonly [string, number][] }>>;

@@ -9,10 +9,15 @@ import { AGE_GROUPS, AGE_SHARES, CLUSTERS, PER_CLUSTER, TR_TYPES, type World } f
 
 /** Column buffers that clients append their events to. */
 export interface EventBuffers {
+  /** `client_id` per event. */
   readonly client: Int32Array;
+  /** `trans_date` per event (days, fractional). */
   readonly time: Float64Array;
+  /** `small_group` (merchant category code) per event. */
   readonly smallGroup: Int32Array;
+  /** `tr_type` code per event. */
   readonly trType: Int32Array;
+  /** `amount_rur` per event. */
   readonly amount: Float32Array;
 }
 

@@ -36,10 +36,15 @@ export interface GenerateOptions {
 
 /** What was written. */
 export interface GenerateSummary {
+  /** `DIR/transactions.arrow`. */
   readonly transactionsPath: string;
+  /** `DIR/targets.arrow` (`client_id, age_group, gender`). */
   readonly targetsPath: string;
+  /** `DIR/schema.json`, the mapping of the transactions file ({@link SYNTHETIC_SCHEMA}). */
   readonly schemaPath: string;
+  /** Number of clients written. */
   readonly clients: number;
+  /** Number of events (rows) written. */
   readonly events: number;
 }
 
