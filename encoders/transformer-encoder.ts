@@ -3,8 +3,10 @@
  * width plus sinusoidal positions, a learnable CLS token in front, pre-norm layers of multi-head
  * self-attention (built from matMul/softmax: tfjs exports no attention layer) and a feed-forward
  * block, a final LayerNorm; the output is the CLS token. Tokens stay packed (CLS rows, then real
- * events) for every per-token op; only attention gathers them into a padded `[B, heads, S, S]`
- * layout with padding keys masked out, so the linear layers never compute on padding.
+ * events) for every per-token op; only attention gathers them into padded `[g, heads, S, S]`
+ * blocks with padding keys masked out. Blocks hold up to {@link ATTENTION_BLOCK} sequences of
+ * similar length (length-sorted), each padded to its own longest, which cuts the quadratic
+ * attention memory and work against padding everything to the batch's longest sequence.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../data/random.js';
@@ -66,15 +68,13 @@ export class TransformerEncoder implements SequenceEncoder {
   forward(events: tf.Tensor2D, packed: PackedBatch, _mode: ForwardMode): tf.Tensor2D {
     const { size: B } = packed;
     const d = this.config.hidden;
-    const S = packed.steps + 1;
     const index = tokenIndex(packed);
-    const padIndex = tf.tensor1d(index.pad, 'int32');
+    const blocks = index.blocks.map((b) => ({ ...b, pad: tf.tensor1d(b.pad, 'int32'), keyBias: tf.tensor4d(b.keyBias, [b.count, 1, 1, b.length]) }));
     const unpadIndex = tf.tensor1d(index.unpad, 'int32');
-    const keyBias = tf.tensor4d(index.keyBias, [B, 1, 1, S]);
     const projected = tf.add<tf.Tensor2D>(dense(events, this.input), tf.tensor2d(positions(packed, d), [packed.events, d]));
     let x: tf.Tensor2D = tf.concat([tf.tile(this.cls as tf.Tensor2D, [B, 1]), projected], 0);
     for (const layer of this.layers) {
-      const attended = this.attention(layerNorm(x, layer.norm1), layer, padIndex, unpadIndex, keyBias, B, S);
+      const attended = this.attention(layerNorm(x, layer.norm1), layer, blocks, unpadIndex);
       x = tf.add(x, attended);
       x = tf.add(x, dense(tf.relu(dense(layerNorm(x, layer.norm2), layer.ff1)), layer.ff2));
     }
@@ -82,19 +82,24 @@ export class TransformerEncoder implements SequenceEncoder {
     return layerNorm(tf.slice(x, [0, 0], [B, d]) as tf.Tensor2D, this.finalNorm);
   }
 
-  private attention(x: tf.Tensor2D, layer: Layer, padIndex: tf.Tensor1D, unpadIndex: tf.Tensor1D, keyBias: tf.Tensor4D, B: number, S: number): tf.Tensor2D {
+  private attention(x: tf.Tensor2D, layer: Layer, blocks: readonly AttentionBlock[], unpadIndex: tf.Tensor1D): tf.Tensor2D {
     const d = this.config.hidden;
     const h = this.config.heads;
     const dk = d / h;
-    const padded = tf.gather(dense(x, layer.qkv), padIndex) as tf.Tensor2D;
-    const [q, k, v] = tf.split(padded, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, S, h, dk]), [0, 2, 1, 3]) as tf.Tensor4D) as [
-      tf.Tensor4D,
-      tf.Tensor4D,
-      tf.Tensor4D,
-    ];
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk)), keyBias);
-    const context = tf.matMul(tf.softmax(scores), v);
-    const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [B * S, d]) as tf.Tensor2D;
+    const qkv = dense(x, layer.qkv);
+    const outputs = blocks.map(({ pad, keyBias, count, length }) => {
+      const padded = tf.gather(qkv, pad) as tf.Tensor2D;
+      const [q, k, v] = tf.split(padded, 3, 1).map((t) => tf.transpose(tf.reshape(t, [count, length, h, dk]), [0, 2, 1, 3]) as tf.Tensor4D) as [
+        tf.Tensor4D,
+        tf.Tensor4D,
+        tf.Tensor4D,
+      ];
+      // Scaling q (small) instead of the scores (count·h·S²) saves one full-size tensor.
+      const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(dk)), k, false, true), keyBias);
+      const context = tf.matMul(tf.softmax(scores), v);
+      return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [count * length, d]) as tf.Tensor2D;
+    });
+    const merged = outputs.length === 1 ? outputs[0]! : tf.concat(outputs, 0);
     return dense(tf.gather(merged, unpadIndex) as tf.Tensor2D, layer.out);
   }
 
@@ -120,33 +125,53 @@ function layerNorm(x: tf.Tensor2D, norm: Norm): tf.Tensor2D {
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), norm.gamma), norm.beta);
 }
 
+/** Sequences per attention block. */
+export const ATTENTION_BLOCK = 64;
+
+/** One block of length-sorted sequences: its gather index into token rows and its key mask. */
+interface AttentionBlockIndex {
+  readonly count: number;
+  /** Padded length (CLS + the block's longest sequence). */
+  readonly length: number;
+  readonly pad: Int32Array;
+  readonly keyBias: Float32Array;
+}
+
+type AttentionBlock = Omit<AttentionBlockIndex, 'pad' | 'keyBias'> & { readonly pad: tf.Tensor1D; readonly keyBias: tf.Tensor4D };
+
 /**
- * Token rows: CLS of sequence b at row b, packed event r at row B + r. `pad` lists, for each padded
- * position (b, s), the token row (padding points at row 0: its key is masked and its query row is
- * never read back); `unpad` maps each token row to its padded position.
+ * Token rows: CLS of sequence b at row b, packed event r at row B + r. Each block lists, for each
+ * padded position (i, s), the token row (padding points at row 0: its key is masked and its query
+ * row is never read back); `unpad` maps each token row to its position in the concatenated blocks.
  */
-function tokenIndex(packed: PackedBatch): { pad: Int32Array; unpad: Int32Array; keyBias: Float32Array } {
+function tokenIndex(packed: PackedBatch): { blocks: AttentionBlockIndex[]; unpad: Int32Array } {
   const B = packed.size;
-  const S = packed.steps + 1;
-  const pad = new Int32Array(B * S);
   const unpad = new Int32Array(B + packed.events);
-  const keyBias = new Float32Array(B * S).fill(-1e9);
-  for (let b = 0; b < B; b++) {
-    pad[b * S] = b;
-    unpad[b] = b * S;
-    keyBias[b * S] = 0;
-  }
-  for (let t = 0; t < packed.steps; t++) {
-    const base = packed.offsets[t]!;
-    for (let i = 0; i < packed.batchSizes[t]!; i++) {
+  const blocks: AttentionBlockIndex[] = [];
+  let base = 0;
+  for (let first = 0; first < B; first += ATTENTION_BLOCK) {
+    const count = Math.min(ATTENTION_BLOCK, B - first);
+    const length = packed.sortedLengths[first]! + 1;
+    const pad = new Int32Array(count * length);
+    const keyBias = new Float32Array(count * length).fill(-1e9);
+    for (let j = 0; j < count; j++) {
+      const i = first + j;
       const b = packed.order[i]!;
-      const position = b * S + t + 1;
-      pad[position] = B + base + i;
-      unpad[B + base + i] = position;
-      keyBias[position] = 0;
+      const row = j * length;
+      pad[row] = b;
+      keyBias[row] = 0;
+      unpad[b] = base + row;
+      for (let t = 0; t < packed.sortedLengths[i]!; t++) {
+        const token = B + packed.offsets[t]! + i;
+        pad[row + t + 1] = token;
+        keyBias[row + t + 1] = 0;
+        unpad[token] = base + row + t + 1;
+      }
     }
+    blocks.push({ count, length, pad, keyBias });
+    base += count * length;
   }
-  return { pad, unpad, keyBias };
+  return { blocks, unpad };
 }
 
 /** Sinusoidal encoding of each packed row's step (Vaswani et al.). */

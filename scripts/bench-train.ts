@@ -1,0 +1,175 @@
+/**
+ * Train-step and embedding-batch benchmark of the meles encoders at the reference shapes of
+ * `../shared/bench/torch_meles_step.py` (64 clients × 5 slices, lengths 25–200, hidden 256,
+ * categorical embedding 16 over 250 values, one log-scaled numeric), with the PyTorch script run
+ * in the same process tree for the ratios, plus a GRU length sweep to show linear growth.
+ *
+ * A train step = forward + contrastive loss with 5 hard negatives + backward + Adam, as in the
+ * PyTorch script. Kernel setup comes from initBackend (set MELES_NATIVE_KERNELS=0 or
+ * MELES_FUSED_GRU=0 to measure the fallbacks).
+ *
+ *   npx tsx scripts/bench-train.ts [--steps 5] [--encoders gru,lstm,transformer] [--lengths 50,100,200,400]
+ *                                  [--no-torch] [--layers-rnn]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../data/random.js';
+import { type BackendName, initBackend } from '../encoders/backend.js';
+import { buildEncoderConfig, type EncoderKind, resolveEncoderOptions } from '../encoders/encoder-config.js';
+import { l2Normalize } from '../encoders/l2-normalize.js';
+import type { EventBatch } from '../encoders/packed-batch.js';
+import { SequenceModel } from '../encoders/sequence-model.js';
+import { createLoss, DEFAULT_LOSS, DEFAULT_MINER } from '../metric/create-loss.js';
+import { Adam } from '../training/adam.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+};
+const STEPS = Number(flag('steps', '5'));
+const ENCODERS = flag('encoders', 'gru,lstm,transformer').split(',') as EncoderKind[];
+const LENGTHS = flag('lengths', '50,100,200,400').split(',').map(Number);
+const CLIENTS = 64;
+const SPLITS = 5;
+const HIDDEN = Number(flag('hidden', '256'));
+const TORCH = '../shared/bench/torch_meles_step.py';
+
+/** The PyTorch script's batch: lengths uniform in [minLen, maxLen], category ids 1..249, amounts e^N(0,1)·100. */
+function referenceBatch(seed: number, minLen: number, maxLen: number): EventBatch & { labels: Int32Array } {
+  const rng = new Rng(seed);
+  const size = CLIENTS * SPLITS;
+  const lengths = Int32Array.from({ length: size }, () => rng.int(minLen, maxLen));
+  const maxLength = Math.max(...lengths);
+  const cat = new Int32Array(size * maxLength);
+  const amount = new Float32Array(size * maxLength);
+  for (let b = 0; b < size; b++) {
+    for (let t = 0; t < lengths[b]!; t++) {
+      cat[b * maxLength + t] = rng.int(1, 249);
+      amount[b * maxLength + t] = Math.log1p(Math.exp(rng.normal()) * 100);
+    }
+  }
+  const labels = Int32Array.from({ length: size }, (_, i) => Math.floor(i / SPLITS));
+  return { size, maxLength, lengths, categorical: { mcc: cat }, numeric: { amount }, labels };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+interface Measured {
+  readonly trainMs: number;
+  readonly embedMs: number;
+  readonly events: number;
+  readonly peakRssMb: number;
+}
+
+function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, steps: number, embedSteps: number): Measured {
+  const config = buildEncoderConfig(resolveEncoderOptions({ encoder: kind, hidden: HIDDEN, categoricalDim: 16, heads: 4, layers: kind === 'transformer' ? 2 : 1, learnableInitialState: false, embeddingNoise: 0 }), {
+    categorical: [{ name: 'mcc', vocabularySize: 250 }],
+    numeric: ['amount'],
+  });
+  const model = new SequenceModel(config, 1);
+  const params = model.parameters().filter((p) => p.variable.trainable);
+  const adam = new Adam(params, 0.002);
+  const loss = createLoss(DEFAULT_LOSS, DEFAULT_MINER);
+  const variables = params.map((p) => p.variable);
+  let peak = process.memoryUsage().rss;
+  const train: number[] = [];
+  for (let i = 0; i < steps + 1; i++) {
+    const t0 = performance.now();
+    const packed = model.pack(batch);
+    const { value, grads } = tf.variableGrads(() => loss.call(l2Normalize(model.forward(packed, { training: true })), batch.labels), variables);
+    adam.apply(grads);
+    value.dataSync();
+    tf.dispose([value, grads]);
+    if (i > 0) train.push(performance.now() - t0);
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }
+  const embed: number[] = [];
+  for (let i = 0; i < embedSteps + 1; i++) {
+    const t0 = performance.now();
+    const e = model.embed(batch);
+    e.dataSync();
+    e.dispose();
+    if (i > 0) embed.push(performance.now() - t0);
+  }
+  const events = batch.lengths.reduce((a, b) => a + b, 0);
+  loss.dispose();
+  adam.dispose();
+  model.dispose();
+  return { trainMs: median(train), embedMs: median(embed), events, peakRssMb: Math.round(peak / 2 ** 20) };
+}
+
+/** tfjs-layers GRU on the padded batch (the formulation the issue measured), for the record. */
+function measureLayersGru(batch: EventBatch & { labels: Int32Array }, steps: number): number {
+  const T = batch.maxLength;
+  const gru = tf.sequential({ layers: [tf.layers.gru({ units: HIDDEN, inputShape: [T, 17], returnSequences: false })] });
+  const x = tf.randomNormal([batch.size, T, 17]);
+  const optimizer = tf.train.adam(0.002);
+  const times: number[] = [];
+  for (let i = 0; i < steps + 1; i++) {
+    const t0 = performance.now();
+    const cost = optimizer.minimize(() => tf.mean(tf.square(gru.apply(x) as tf.Tensor)) as tf.Scalar, true);
+    cost?.dataSync();
+    cost?.dispose();
+    if (i > 0) times.push(performance.now() - t0);
+  }
+  x.dispose();
+  gru.dispose();
+  optimizer.dispose();
+  return median(times);
+}
+
+function torch(cell: 'gru' | 'lstm', minLen: number, maxLen: number): { train: number; embed: number; events: number } | null {
+  if (args.includes('--no-torch') || !existsSync(TORCH)) return null;
+  const run = spawnSync('/usr/bin/python3', [TORCH, '--hidden', String(HIDDEN), '--clients', String(CLIENTS), '--splits', String(SPLITS), '--min-len', String(minLen), '--max-len', String(maxLen), '--threads', '1', '--cell', cell], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    process.stderr.write(`torch script failed: ${run.stderr.split('\n').slice(-3).join(' ')}\n`);
+    return null;
+  }
+  const json = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { train_step_ms_median: number; embed_batch_ms_median: number; events: number };
+  return { train: json.train_step_ms_median, embed: json.embed_batch_ms_median, events: json.events };
+}
+
+const backend: BackendName = await initBackend((process.env.MELES_BACKEND as BackendName | undefined) ?? 'wasm');
+const kernels = `native kernels ${process.env.MELES_NATIVE_KERNELS === '0' ? 'off' : 'on if OpenBLAS loads'}, fused GRU ${process.env.MELES_FUSED_GRU === '0' ? 'off' : 'on if native'}`;
+console.log(`# bench-train: backend ${backend} (${kernels}), hidden ${HIDDEN}, ${CLIENTS}×${SPLITS} sequences, lengths 25–200, median of ${STEPS} steps`);
+const batch = referenceBatch(0, 25, 200);
+console.log('| encoder | train step ms | embed batch ms | train events/s | embed events/s | peak RSS MB | torch train ms | torch embed ms | train ratio | embed ratio |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const kind of ENCODERS) {
+  const m = measure(kind, batch, STEPS, STEPS);
+  const t = kind === 'transformer' ? null : torch(kind, 25, 200);
+  const cells = [
+    kind,
+    m.trainMs.toFixed(0),
+    m.embedMs.toFixed(0),
+    Math.round((m.events / m.trainMs) * 1000),
+    Math.round((m.events / m.embedMs) * 1000),
+    m.peakRssMb,
+    t ? t.train.toFixed(0) : 'n/a',
+    t ? t.embed.toFixed(0) : 'n/a',
+    t ? `${(m.trainMs / t.train).toFixed(2)}×` : 'n/a',
+    t ? `${(m.embedMs / t.embed).toFixed(2)}×` : 'n/a',
+  ];
+  console.log(`| ${cells.join(' | ')} |`);
+}
+if (LENGTHS.length > 0 && LENGTHS[0]! > 0) {
+  console.log('\n# GRU train step vs sequence length (all 320 sequences of length L)');
+  console.log('| L | train step ms | ms per 1k events | relative to L0 per event |');
+  console.log('|---|---|---|---|');
+  let base = 0;
+  for (const L of LENGTHS) {
+    const m = measure('gru', referenceBatch(1, L, L), Math.max(2, Math.min(STEPS, 3)), 1);
+    const perK = (m.trainMs / m.events) * 1000;
+    if (base === 0) base = perK;
+    console.log(`| ${L} | ${m.trainMs.toFixed(0)} | ${perK.toFixed(2)} | ${(perK / base).toFixed(2)} |`);
+  }
+}
+if (args.includes('--layers-rnn')) {
+  const ms = measureLayersGru(batch, 2);
+  console.log(`\n# tfjs-layers GRU (padded, ${batch.size}×${batch.maxLength}×17 → ${HIDDEN}, MSE + Adam): ${ms.toFixed(0)} ms per train step`);
+}
