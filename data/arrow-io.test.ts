@@ -149,6 +149,18 @@ describe('files from other Arrow writers', () => {
     assert.equal(results[0]!.replaced.nonFiniteNumeric.amount, 1);
   });
 
+  it('codes thousands of short (inline) and long Utf8View strings like a Map would', async () => {
+    const ids = Array.from({ length: 6000 }, (_, i) => (i % 3 === 0 ? `client-with-a-long-name-${i % 2500}` : `c${(i * 7) % 2500}`));
+    const path = join(dir, 'polars-many-strings.arrow');
+    pl.DataFrame({ id: ids, t: ids.map((_, i) => i) }).writeIPC(path, { compression: 'lz4' });
+    const { sequences } = await readSequences(path, { id: 'id', time: 't', categorical: [], numeric: [] });
+    const firstSeen = [...new Set(ids)];
+    assert.deepEqual(sequences.ids.values, firstSeen);
+    const counts = new Map<string, number>();
+    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+    assert.deepEqual([...sequences.offsets.subarray(1)].map((end, c) => end - sequences.offsets[c]!), firstSeen.map((id) => counts.get(id)));
+  });
+
   it('really decodes Polars LZ4 bodies (the file is compressed)', async () => {
     const path = join(dir, 'polars-lz4.arrow');
     const bytes = await readFile(path);

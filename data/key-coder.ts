@@ -4,11 +4,13 @@
  * Per-row work is a typed-array lookup wherever possible:
  * - small-range numbers index a dense table (no Map per row);
  * - dictionary columns remap their dictionary once per batch and then map keys;
- * - strings (Utf8, LargeUtf8, Utf8View) go through one Map lookup per row.
+ * - short Utf8View strings (<= 12 bytes, stored inline) are looked up by their view words;
+ * - other strings (Utf8, LargeUtf8, long Utf8View) go through one Map lookup per row.
  * Nulls get code -1.
  */
 import { DataType, type Data, type Vector } from 'apache-arrow';
 import { isValid } from './arrow-columns.js';
+import { InlineViewTable } from './view-key-table.js';
 
 /** One distinct value as it appeared in the file. */
 export type Key = number | bigint | string;
@@ -29,6 +31,7 @@ export class KeyCoder {
   private readonly dictionaryRemaps = new WeakMap<Vector, Int32Array>();
   private scratch = new Float64Array(0);
   private bigintKeys = false;
+  private readonly inlineViews = new InlineViewTable();
 
   /** Number of distinct values seen so far. */
   get size(): number {
@@ -181,12 +184,17 @@ export class KeyCoder {
       const buffers = data.variadicBuffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
       for (let i = 0; i < n; i++) {
         const size = ints[4 * i]!;
-        // Views of up to 12 bytes hold the string inline; longer ones point into a data buffer.
-        const s =
-          size <= 12
-            ? bytes.toString('utf8', 16 * i + 4, 16 * i + 4 + size)
-            : buffers[ints[4 * i + 2]!]!.toString('utf8', ints[4 * i + 3]!, ints[4 * i + 3]! + size);
-        out[i] = this.codeKey(s);
+        // Views of up to 12 bytes hold the string inline: look the view up without decoding.
+        if (size <= 12) {
+          let code = this.inlineViews.get(ints, 4 * i);
+          if (code < 0) {
+            code = this.codeKey(bytes.toString('utf8', 16 * i + 4, 16 * i + 4 + size));
+            this.inlineViews.set(ints, 4 * i, code);
+          }
+          out[i] = code;
+        } else {
+          out[i] = this.codeKey(buffers[ints[4 * i + 2]!]!.toString('utf8', ints[4 * i + 3]!, ints[4 * i + 3]! + size));
+        }
       }
       return;
     }
