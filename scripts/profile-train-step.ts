@@ -142,6 +142,13 @@ async function main(): Promise<void> {
     stepTimes.push(performance.now() - start);
   }
   stepTimes.sort((a, b) => a - b);
+  const embedTimes: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const start = performance.now();
+    model.embed(batch).dispose();
+    if (i > 0) embedTimes.push(performance.now() - start);
+  }
+  embedTimes.sort((a, b) => a - b);
 
   const forward = await profilePhase(() => tf.tidy(lossFn).dispose());
   let grads: Record<string, tf.Tensor> = {};
@@ -179,7 +186,8 @@ async function main(): Promise<void> {
     `${encoder} hidden ${hidden}, ${clients}×${splits} sequences, lengths ${minLength}–${maxLength}, ` +
       `${packed.events} events, ${packed.steps} steps; wasm kernels: ${kernelNote}`,
   );
-  console.log(`train step (unprofiled, median of 3): ${stepTimes[1].toFixed(0)} ms\n`);
+  console.log(`train step (unprofiled, median of 3): ${stepTimes[1].toFixed(0)} ms; embedding batch (median of 3): ${embedTimes[1].toFixed(0)} ms`);
+  console.log(`memory after the steps: ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MB in ${tf.memory().numTensors} tensors\n`);
   console.log('| phase | kernels | kernel ms | wall ms (profiled) | peak MB |');
   console.log('|---|---|---|---|---|');
   for (const [name, p] of Object.entries(phases)) {
