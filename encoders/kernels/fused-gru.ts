@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
+import { jsGateActivation, wasmGateActivation } from './gate-activation.js';
 import { gruBackward, gruForward, packedOffsets, type GruGeometry } from './gru-sequence.js';
 import { loadOpenBlas, type OpenBlas } from './openblas.js';
 
@@ -76,15 +77,18 @@ export function fusedPackedGru(inputs: FusedGruInputs): tf.Tensor2D {
     const whValues = wh.dataSync() as Float32Array;
     // Keep the activations only when a gradient is being recorded (not for embedding inference).
     const keepTape = tf.engine().state.gradientDepth > 0;
-    const run = gruForward(
-      blas,
-      geometry,
-      projected.dataSync() as Float32Array,
-      initial.dataSync() as Float32Array,
-      whValues,
-      bh.dataSync() as Float32Array,
-      { keepOutputs: inputs.keepOutputs, keepTape },
-    );
+    const x = projected.dataSync() as Float32Array;
+    const h0 = initial.dataSync() as Float32Array;
+    const bhValues = bh.dataSync() as Float32Array;
+    // The gate scratch lives on the wasm heap when possible (SIMD sigmoid); freed before any
+    // other allocation, so its heap views cannot be detached while in use.
+    const activation = wasmGateActivation(tf.backend(), size * 2 * hidden) ?? jsGateActivation(size * 2 * hidden);
+    let run: ReturnType<typeof gruForward>;
+    try {
+      run = gruForward(blas, geometry, x, h0, whValues, bhValues, activation, { keepOutputs: inputs.keepOutputs, keepTape });
+    } finally {
+      activation.dispose();
+    }
     const value = run.outputs !== null ? tf.tensor2d(run.outputs, [events, hidden]) : tf.tensor2d(run.final, [size, hidden]);
     const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
       if (run.tape === null) throw new Error('fusedPackedGru: no tape was recorded for this forward pass');

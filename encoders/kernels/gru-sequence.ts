@@ -11,6 +11,7 @@
  * first rows of the state, so a finished sequence's row is simply never touched again: after the
  * last step the state buffer IS the final state of every sequence.
  */
+import type { GateActivation } from './gate-activation.js';
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type OpenBlas } from './openblas.js';
 
 /** Shapes of one packed GRU run. */
@@ -52,20 +53,10 @@ export function packedOffsets(batchSizes: readonly number[]): Int32Array {
   return offsets;
 }
 
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
-
-/**
- * tanh through one `Math.exp` (V8's Math.tanh is several times slower). |v| is clamped to 15,
- * where tanh is ±1 within 2e-13, i.e. exactly ±1 in float32, so the clamp loses nothing.
- */
-const tanh = (v: number): number => {
-  const c = v > 15 ? 15 : v < -15 ? -15 : v;
-  const e = Math.exp(2 * c);
-  return (e - 1) / (e + 1);
-};
-
 /**
  * Runs the GRU over all steps. `x` is `[events, 3H]`, `h0` `[size, H]`, `wh` `[H, 3H]`, `bh` `[3H]`.
+ * `activation` computes the logistic function on scratch of at least `size · 2H` values; the
+ * candidate uses `tanh(a) = 2σ(2a) − 1` so that all three gates go through it.
  */
 export function gruForward(
   blas: OpenBlas,
@@ -74,10 +65,12 @@ export function gruForward(
   h0: Float32Array,
   wh: Float32Array,
   bh: Float32Array,
+  activation: GateActivation,
   options: { readonly keepOutputs: boolean; readonly keepTape: boolean },
 ): GruForward {
   const { size, hidden: H, batchSizes, offsets } = geometry;
   const G = 3 * H;
+  const H2 = 2 * H;
   const events = offsets[batchSizes.length];
   const state = Float32Array.from(h0);
   const gh = new Float32Array(size * G);
@@ -85,9 +78,11 @@ export function gruForward(
   const tape = options.keepTape
     ? { hPrev: new Float32Array(events * H), gates: new Float32Array(events * G), ghn: new Float32Array(events * H) }
     : null;
-  // Scratch when no tape is kept, so the loop below has one shape (no per-element branch).
+  // Scratch when no tape is kept, so the loops below have one shape (no per-element branch).
   const gates = tape?.gates ?? new Float32Array(size * G);
   const ghnAll = tape?.ghn ?? new Float32Array(size * H);
+  const pre = activation.input;
+  const act = activation.output;
   for (let t = 0; t < batchSizes.length; t++) {
     const bs = batchSizes[t];
     const row0 = offsets[t];
@@ -96,22 +91,39 @@ export function gruForward(
     // gh = h·Wh + bh for the running rows: bias rows first, then sgemm adds the product (beta = 1).
     for (let i = 0; i < bs; i++) gh.set(bh, i * G);
     blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, bs, G, H, 1, state, H, wh, G, 1, gh, G);
+    // r, z = σ(x_rz + gh_rz)
+    for (let i = 0; i < bs; i++) {
+      const xo = (row0 + i) * G;
+      const go = i * G;
+      const ao = i * H2;
+      for (let j = 0; j < H2; j++) pre[ao + j] = x[xo + j] + gh[go + j];
+    }
+    activation.sigmoid(bs * H2);
+    // keep r, z; the candidate's pre-activation, doubled for tanh(a) = 2σ(2a) − 1
     for (let i = 0; i < bs; i++) {
       const xo = (row0 + i) * G;
       const po = (saved + i) * G;
       const go = i * G;
-      const so = i * H;
+      const ao = i * H2;
       const no = (saved + i) * H;
       for (let j = 0; j < H; j++) {
-        const r = sigmoid(x[xo + j] + gh[go + j]);
-        const z = sigmoid(x[xo + H + j] + gh[go + H + j]);
-        const ghn = gh[go + 2 * H + j];
-        const n = tanh(x[xo + 2 * H + j] + r * ghn);
-        state[so + j] = n + z * (state[so + j] - n);
+        const r = act[ao + j];
+        const ghn = gh[go + H2 + j];
         gates[po + j] = r;
-        gates[po + H + j] = z;
-        gates[po + 2 * H + j] = n;
+        gates[po + H + j] = act[ao + H + j];
         ghnAll[no + j] = ghn;
+        pre[i * H + j] = 2 * (x[xo + H2 + j] + r * ghn);
+      }
+    }
+    activation.sigmoid(bs * H);
+    // n = tanh(…), h' = n + z⊙(h − n)
+    for (let i = 0; i < bs; i++) {
+      const po = (saved + i) * G;
+      const so = i * H;
+      for (let j = 0; j < H; j++) {
+        const n = 2 * act[i * H + j] - 1;
+        gates[po + H2 + j] = n;
+        state[so + j] = n + gates[po + H + j] * (state[so + j] - n);
       }
     }
     if (outputs !== null) outputs.set(state.subarray(0, bs * H), row0 * H);
