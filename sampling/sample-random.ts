@@ -1,20 +1,21 @@
 /**
- * Random sorted subsets (pytorch-lifestream `SampleRandom`): each view keeps `l` events chosen
- * without replacement, in time order, not contiguous. As in the reference, `l` is uniform on
- * [cntMin, min(cntMax, length)) with the upper end exclusive.
+ * Random sorted subsets (pytorch-lifestream `SampleRandom`): each view keeps `min(l, length)`
+ * events chosen without replacement, in time order, not contiguous. As in the reference, `l` is
+ * uniform on [cntMin, cntMax) with the upper end exclusive, and only then capped at the length, so
+ * short sequences come back whole more often than any other size.
  */
 import type { Rng } from '../data/random.js';
 import { ConfigError } from '../errors.js';
 import { expectInteger, expectKnownKeys } from '../options.js';
-import { fullCopies, type Splitter } from './splitter.js';
+import type { Splitter } from './splitter.js';
 
 /** Options of {@link SampleRandom}. */
 export interface SampleRandomOptions {
   /** Views per client. Minimum: `1`. @defaultValue `5` */
   readonly splitCount: number;
-  /** Smallest view, in events; sequences with `length <= cntMin` give full copies. Minimum: `1`. @defaultValue `25` */
+  /** Smallest drawn view length, in events (shorter sequences come back whole). Minimum: `1`. @defaultValue `25` */
   readonly cntMin: number;
-  /** Exclusive upper bound of the view length (capped at the sequence length). Must be >= `cntMin`. @defaultValue `200` */
+  /** Exclusive upper bound of the drawn view length; must be >= `cntMin` (equal means exactly `cntMin`). @defaultValue `200` */
   readonly cntMax: number;
 }
 
@@ -45,11 +46,10 @@ export class SampleRandom implements Splitter {
   /** See {@link Splitter.split}. */
   split(length: number, rng: Rng): Int32Array[] {
     const { splitCount, cntMin, cntMax } = this.options;
-    if (length <= cntMin) return fullCopies(length, splitCount);
-    // numpy randint(cntMin, hi) needs hi > cntMin; when cntMax == cntMin the only length is cntMin.
-    const high = Math.max(cntMin, Math.min(cntMax, length) - 1);
+    // numpy's randint(cntMin, cntMax) needs cntMax > cntMin; when they are equal the only length is cntMin.
+    const high = Math.max(cntMin, cntMax - 1);
     const views: Int32Array[] = [];
-    for (let k = 0; k < splitCount; k++) views.push(sortedSample(length, rng.int(cntMin, high), rng));
+    for (let k = 0; k < splitCount; k++) views.push(sortedSample(length, Math.min(rng.int(cntMin, high), length), rng));
     return views;
   }
 }

@@ -99,7 +99,7 @@ describe('SampleSlices', () => {
 });
 
 describe('SampleRandom', () => {
-  it('draws sorted distinct subsets with lengths uniform on [cntMin, min(cntMax, L)) (upper end exclusive)', () => {
+  it('draws sorted distinct subsets with lengths uniform on [cntMin, cntMax) (upper end exclusive)', () => {
     const splitter = new SampleRandom({ splitCount: 5, cntMin: 2, cntMax: 7 });
     const rng = new Rng(11);
     const lengths = new Map<number, number>();
@@ -110,6 +110,17 @@ describe('SampleRandom', () => {
       }
     }
     assertUniform(lengths, range(2, 6), 'lengths');
+  });
+  it('caps the drawn length at the sequence length afterwards, as the reference (extra mass on the full sequence)', () => {
+    const splitter = new SampleRandom({ splitCount: 1, cntMin: 2, cntMax: 9 });
+    const rng = new Rng(13);
+    const lengths = new Map<number, number>();
+    for (let draw = 0; draw < 3500; draw++) count(lengths, splitter.split(5, rng)[0]!.length);
+    // l ~ U{2..8}; min(l, 5): 2, 3, 4 each 1/7, 5 with 4/7 → 500 / 500 / 500 / 2000 expected.
+    for (const [value, expected] of [[2, 500], [3, 500], [4, 500], [5, 2000]] as const) {
+      assert.ok(Math.abs((lengths.get(value) ?? 0) - expected) < 6 * Math.sqrt(expected), `length ${value}: ${lengths.get(value)}`);
+    }
+    assert.equal(lengths.size, 4);
   });
   it('includes every event equally often', () => {
     const splitter = new SampleRandom({ splitCount: 1, cntMin: 4, cntMax: 5 });
