@@ -47,9 +47,9 @@ export function parseRedisUrl(url: string): RedisTarget {
   return { options, display: redactUrl(url) };
 }
 
-/** Replaces the password of every `redis[s]://user:password@` URL in `text` with `***`. */
+/** Replaces the password of every `scheme://user:password@` URL in `text` with `***` (any scheme: typos leak too). */
 export function redactUrl(text: string): string {
-  return text.replace(/(rediss?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
 }
 
 /** Redacts URLs and every given secret (e.g. the password itself, which errors may quote bare). */
