@@ -4,10 +4,9 @@
  * [−1, 1]; loss = `Σ_r h⁻_r · CDF⁺_r`, the probability that a random negative pair is more similar
  * than a random positive one.
  *
- * Each similarity is split linearly between its two neighbouring nodes (a triangular kernel). The
- * reference finds the lower node with `floor(s / step)`, which is only aligned with the nodes
- * when `numSteps` is odd; here the nodes are always used, so even counts work too (and odd counts
- * match the reference).
+ * Each similarity is split linearly between its two neighbouring nodes (a triangular kernel),
+ * which is the reference's two-case binning (its lower node is `floor((s + 1) / step)`, aligned
+ * with the nodes at −1 + r·step) written as one elementwise function.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../../errors.js';

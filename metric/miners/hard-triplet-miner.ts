@@ -1,6 +1,9 @@
 /**
  * Hard triplets (pytorch-lifestream `HardTripletSelector`): every positive pair (a, p) with a < p,
- * combined with each of the `negCount` negatives closest to the anchor.
+ * combined with each of the `negCount` negatives closest to the anchor. The reference concatenates
+ * `positive_pairs.repeat(neg_count)` (pair-major) with the negatives unbound anchor-major, so its
+ * triplets mostly pair a positive pair with another pair's negatives; here each pair gets its own
+ * anchor's negatives, which is what the class describes.
  */
 import { expectInteger, expectKnownKeys } from '../../options.js';
 import type { BaseDistance } from '../distances/base-distance.js';
