@@ -9,9 +9,10 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { generateTransactions } from '../../data/synthetic/generate-transactions.js';
+import { writeAtomically } from '../../data/atomic-write.js';
+import { inspectFile } from '../../data/inspect-file.js';
 import { readSchemaMapping } from '../../data/schema-mapping-io.js';
 import { buildReport } from '../../downstream/demo-report/build-report.js';
-import { writeDataSummary } from '../../downstream/demo-report/data-summary.js';
 import type { RunInfoInput } from '../../downstream/demo-report/run-layout.js';
 import { RUN_INFO_FILE } from '../../downstream/demo-report/run-layout.js';
 import { stepProgress, type StepProgress } from '../../downstream/demo-report/step-progress.js';
@@ -139,7 +140,11 @@ export async function runDemo(options: DemoOptions, progress: StepProgress): Pro
   };
 
   const data = await timed('generate', () => generateTransactions({ out: join(runDir, 'data'), clients: options.clients, seed: options.seed }));
-  await timed('data summary', async () => writeDataSummary(data.transactionsPath, await readSchemaMapping(data.schemaPath), join(runDir, 'inspect.json')));
+  await timed('data summary', async () => {
+    // The same JSON `meles inspect --json` prints.
+    const summary = await inspectFile(data.transactionsPath, await readSchemaMapping(data.schemaPath));
+    await writeAtomically(join(runDir, 'inspect.json'), (tmp) => writeFile(tmp, `${JSON.stringify(summary, null, 2)}\n`));
+  });
 
   // The pipeline file stays in the run directory: `meles pipeline run RUN_DIR/pipeline.json` repeats this part.
   const pipelineFile = join(runDir, 'pipeline.json');
