@@ -8,6 +8,7 @@ import type { BaseDistance } from './base-distance.js';
 import { CosineSimilarity } from './cosine-similarity.js';
 import { DotProductSimilarity } from './dot-product-similarity.js';
 import { EuclideanDistance } from './euclidean-distance.js';
+import { squaredDistanceValues } from './squared-distance-cache.js';
 import { SquaredEuclideanDistance } from './squared-euclidean-distance.js';
 
 const CASES: [string, () => BaseDistance, NaiveDistance][] = [
@@ -48,5 +49,19 @@ describe('distances', () => {
     const y = tf.zeros([2, 4]) as tf.Tensor2D;
     assert.throws(() => new EuclideanDistance().pairwise(x, y), /equal widths/);
     tf.dispose([x, y]);
+  });
+});
+
+describe('squared-distance cache', () => {
+  it('never serves one shape’s matrix to a reshape of the same buffer', () => {
+    const x = tf.tensor2d([[0, 0, 3, 4], [1, 1, 1, 1]]);
+    const wide = squaredDistanceValues(x);
+    const tall = tf.reshape(x, [4, 2]) as tf.Tensor2D;
+    const values = squaredDistanceValues(tall);
+    assert.equal(wide.length, 4);
+    assert.equal(values.length, 16);
+    assertClose(values[1]!, 25); // rows [0,0] and [3,4]
+    assert.equal(squaredDistanceValues(x), squaredDistanceValues(x), 'same tensor reuses its matrix');
+    tf.dispose([x, tall]);
   });
 });
