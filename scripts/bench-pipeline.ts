@@ -1,0 +1,162 @@
+/**
+ * Pipeline benchmark (`node --import tsx scripts/bench-pipeline.ts [--clients N] [--shards S] [--redis URL]`):
+ *  1. queue overhead per stage: a pipeline whose stages are all up to date is submitted several
+ *     times; for the first stage we take submit → start (job created → processing started), for
+ *     every later stage child finished → parent started (the flow hand-off). Medians, in ms.
+ *  2. embedding one file in sharded jobs with one `meles worker` process versus two (one child
+ *     process each), same model and shards; wall time from the first shard start to the embed
+ *     merge end, and the speed-up.
+ * Uses its own BullMQ prefix on the Redis at --redis / REDIS_URL / 127.0.0.1:6379 and removes it.
+ */
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { Queue, type Job } from 'bullmq';
+import { generateTransactions } from '../data/synthetic/generate-transactions.js';
+import { runPipelineLocally } from '../pipeline/local-runner.js';
+import { readPipelineFile, type PipelineConfig } from '../pipeline/pipeline-config.js';
+import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE } from '../pipeline/queues.js';
+import { parseRedisUrl, redisUrlFrom, type RedisTarget } from '../pipeline/redis-url.js';
+import { collectStatus } from '../pipeline/status.js';
+import { submitPipeline } from '../pipeline/submit.js';
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '2000' },
+    shards: { type: 'string', default: '4' },
+    repeats: { type: 'string', default: '5' },
+    redis: { type: 'string' },
+  },
+});
+const clients = Number(values.clients);
+const shards = Number(values.shards);
+const repeats = Number(values.repeats);
+const redis = parseRedisUrl(redisUrlFrom(values.redis));
+const prefix = `bench-${randomUUID()}`;
+const repo = new URL('../', import.meta.url).pathname;
+const root = await mkdtemp(join(tmpdir(), 'meles-bench-pipeline-'));
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface WorkerHandle { stop(): Promise<void> }
+
+async function startWorker(): Promise<WorkerHandle> {
+  const child = spawn(process.execPath, [join(repo, 'bin/meles.mjs'), 'worker', '--data-root', root, '--out-root', root, '--prefix', prefix,
+    '--concurrency', '1', '--lock-duration', '30000', '--stalled-interval', '30000'], { env: { ...process.env, MELES_QUIET: '1', REDIS_URL: redisUrlFrom(values.redis) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise((done) => child.once('exit', done));
+  while (!err.includes('meles worker: ready')) {
+    if (child.exitCode !== null) throw new Error(`worker failed:\n${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { stop: async () => { child.kill('SIGTERM'); await exited; } };
+}
+
+async function waitForRun(runId: string): Promise<void> {
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`run ${runId} did not finish within 20 minutes`);
+    const [run] = await collectStatus(redis, prefix, runId);
+    if (run?.state === 'failed') throw new Error(`run ${runId} failed: ${JSON.stringify(run.jobs)}`);
+    if (run?.state === 'completed' && run.jobs.length === 4 + shards) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function jobsOf(runId: string): Promise<Map<string, Job>> {
+  const out = new Map<string, Job>();
+  for (const name of [STAGE_QUEUE, CONTROL_QUEUE]) {
+    const queue = new Queue(name, { connection: redis.options, prefix });
+    for (const job of await queue.getJobs(['completed'], 0, -1)) if (job?.id?.startsWith(runId)) out.set(job.id.slice(runId.length + 1), job);
+    await queue.close();
+  }
+  return out;
+}
+
+async function pipelineFile(name: string, out: string, data: string): Promise<PipelineConfig> {
+  const path = join(root, `${name}.json`);
+  await writeFile(path, JSON.stringify({
+    name, data, schema: join(root, 'gen', 'schema.json'), out,
+    train: { epochs: 1, batchSize: 64, maxBatchesPerEpoch: 2, encoder: { hidden: 64 }, validationShare: 0 },
+    embed: { shards },
+  }));
+  return readPipelineFile(path);
+}
+
+async function cleanup(target: RedisTarget): Promise<void> {
+  for (const name of [STAGE_QUEUE, CONTROL_QUEUE, SCHEDULE_QUEUE]) {
+    const queue = new Queue(name, { connection: target.options, prefix });
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+  }
+}
+
+try {
+  const gen = await generateTransactions({ out: join(root, 'gen'), clients, seed: 7 });
+  process.stderr.write(`data: ${gen.clients} clients, ${gen.events} events; ${shards} shards\n`);
+  const base = await pipelineFile('base', join(root, 'out-base'), gen.transactionsPath);
+  const t0 = performance.now();
+  await runPipelineLocally(base);
+  process.stderr.write(`in-process run (ingest, train, ${shards} embed shards, features): ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+
+  // 1. Queue overhead: every stage of `base` is up to date, so jobs measure the queue alone.
+  const one = await startWorker();
+  const submitToStart: number[] = [];
+  const handoff: number[] = [];
+  try {
+    for (let r = 0; r < repeats; r++) {
+      const { runId } = await submitPipeline(base, { redis, prefix, runId: `overhead-${r}` });
+      await waitForRun(runId);
+      const jobs = await jobsOf(runId);
+      const ingest = jobs.get('ingest')!;
+      submitToStart.push(ingest.processedOn! - ingest.timestamp);
+      const chain = ['ingest', 'train', 'embed', 'features'];
+      for (let i = 1; i < chain.length; i++) {
+        handoff.push(jobs.get(chain[i]!)!.processedOn! - jobs.get(chain[i - 1]!)!.finishedOn!);
+      }
+      // Only the first shard: with one worker slot the others queue behind it by design.
+      const shard = jobs.get('embed-shard-0')!;
+      submitToStart.push(shard.processedOn! - shard.timestamp);
+    }
+  } finally {
+    await one.stop();
+  }
+
+  // 2. Embedding with one worker process vs two: same model (copied ingest + train), fresh embed.
+  process.stderr.write(`queue overhead measured over ${repeats} submissions\n`);
+  const wall: Record<number, number> = {};
+  for (const count of [1, 2]) {
+    const out = join(root, `out-${count}w`);
+    await cp(join(root, 'out-base', 'ingest'), join(out, 'ingest'), { recursive: true });
+    await cp(join(root, 'out-base', 'train'), join(out, 'train'), { recursive: true });
+    const config = await pipelineFile(`w${count}`, out, gen.transactionsPath);
+    const workers = await Promise.all(Array.from({ length: count }, () => startWorker()));
+    try {
+      const { runId } = await submitPipeline(config, { redis, prefix, runId: `embed-${count}w` });
+      await waitForRun(runId);
+      const jobs = await jobsOf(runId);
+      const starts = Array.from({ length: shards }, (_, s) => jobs.get(`embed-shard-${s}`)!.processedOn!);
+      wall[count] = (jobs.get('embed')!.finishedOn! - Math.min(...starts)) / 1000;
+      process.stderr.write(`${count} worker(s): ${wall[count]!.toFixed(1)} s\n`);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  }
+  const lines = [
+    `queue overhead, submit → start (ingest and the first embed shard): median ${median(submitToStart).toFixed(1)} ms over ${submitToStart.length} jobs (target < 50 ms)`,
+    `queue overhead, stage hand-off (child finished → parent started): median ${median(handoff).toFixed(1)} ms over ${handoff.length} hand-offs (target < 50 ms)`,
+    `embedding ${gen.clients} clients in ${shards} shards: 1 worker ${wall[1]!.toFixed(1)} s, 2 workers ${wall[2]!.toFixed(1)} s, speed-up ${(wall[1]! / wall[2]!).toFixed(2)}× (target ≥ 1.7×)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  await cleanup(redis);
+  await rm(root, { recursive: true, force: true });
+}
