@@ -60,12 +60,13 @@ export class ContrastiveLoss extends BaseLoss {
   protected compute(embeddings: tf.Tensor2D, labels: Int32Array, mined: MinedIndices | undefined): tf.Scalar {
     const { posMargin, negMargin, squared, reduction } = this.options;
     const size = labels.length;
-    const masks = pairMasks(mined === undefined ? allPairs(labels) : asPairs(mined), size);
+    const pairs = mined === undefined ? allPairs(labels) : asPairs(mined);
     if (isPlainEuclidean(this.distance)) {
-      return euclideanPairLoss(embeddings, masks, hingeAbove(posMargin, squared), hingeBelow(negMargin, squared), (s) =>
+      return euclideanPairLoss(embeddings, pairs, hingeAbove(posMargin, squared), hingeBelow(negMargin, squared), (s) =>
         reduction === 'sum' ? [1, 1] : [s.posNonZero > 0 ? 1 / s.posNonZero : 0, s.negNonZero > 0 ? 1 / s.negNonZero : 0],
       );
     }
+    const masks = pairMasks(pairs, size);
     const d = this.distance.pairwise(embeddings);
     let pos: tf.Tensor = tf.relu(tf.sub(d, posMargin));
     let neg: tf.Tensor = tf.relu(tf.sub(negMargin, d));

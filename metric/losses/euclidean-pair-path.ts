@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SQRT_EPS, type BaseDistance } from '../distances/base-distance.js';
 import { squaredDistanceValues } from '../distances/squared-distance-cache.js';
 import { EuclideanDistance } from '../distances/euclidean-distance.js';
-import type { PairMasks } from './pair-masks.js';
+import type { MinedPairs } from '../mined-indices.js';
 
 /** One pair term φ(d) with its derivative, in plain numbers. */
 export interface PairTerm {
@@ -39,62 +39,57 @@ export interface PairTermStats {
 /** Turns the forward statistics into the weights of the two sums: loss = wPos·posSum + wNeg·negSum. */
 export type PairReduction = (stats: PairTermStats) => readonly [number, number];
 
-/** `Σ_P φ⁺(d) · wPos + Σ_N φ⁻(d) · wNeg` over Euclidean distances of the rows of `x`, with its gradient. */
-export function euclideanPairLoss(x: tf.Tensor2D, masks: PairMasks, pos: PairTerm, neg: PairTerm, reduce: PairReduction): tf.Scalar {
+/**
+ * `wPos · Σ_P φ⁺(d) + wNeg · Σ_N φ⁻(d)` over Euclidean distances of the rows of `x`, with its
+ * gradient. Loops run over the pair lists (a repeated pair counts each time), never over `n × n`.
+ */
+export function euclideanPairLoss(x: tf.Tensor2D, pairs: MinedPairs, pos: PairTerm, neg: PairTerm, reduce: PairReduction): tf.Scalar {
   const size = x.shape[0];
   const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const rows = args[0] as tf.Tensor2D;
     const save = args[1] as tf.GradSaveFunc;
     save([rows]);
     const sq = squaredDistanceValues(rows);
+    const distance = (i: number, j: number): number => Math.sqrt(Math.max(sq[i * size + j]!, SQRT_EPS));
     let posSum = 0;
     let negSum = 0;
     let posNonZero = 0;
     let negNonZero = 0;
-    for (let k = 0; k < sq.length; k++) {
-      const wp = masks.pos[k]!;
-      const wn = masks.neg[k]!;
-      if (wp === 0 && wn === 0) continue;
-      const d = Math.sqrt(Math.max(sq[k]!, SQRT_EPS));
-      if (wp !== 0) {
-        const v = pos.value(d);
-        posSum += wp * v;
-        if (v > 0) posNonZero += wp;
-      }
-      if (wn !== 0) {
-        const v = neg.value(d);
-        negSum += wn * v;
-        if (v > 0) negNonZero += wn;
-      }
+    for (let t = 0; t < pairs.a1.length; t++) {
+      const v = pos.value(distance(pairs.a1[t]!, pairs.p[t]!));
+      posSum += v;
+      if (v > 0) posNonZero++;
+    }
+    for (let t = 0; t < pairs.a2.length; t++) {
+      const v = neg.value(distance(pairs.a2[t]!, pairs.n[t]!));
+      negSum += v;
+      if (v > 0) negNonZero++;
     }
     const [wPos, wNeg] = reduce({ posSum, negSum, posNonZero, negNonZero });
     const value = tf.scalar(wPos * posSum + wNeg * negSum);
     const gradFunc = (dy: tf.Scalar, saved: tf.Tensor[]): tf.Tensor => {
-      // ∂sq_ij/∂x_i = 2(x_i − x_j) and ∂sq_ij/∂x_j = −2(x_i − x_j). Only mined pairs have G ≠ 0
-      // (a few per row), so this sparse loop replaces an n × n · n × d matMul. Below the floor
-      // the distance is constant, so G = 0 there (as in the tensor path).
+      // ∂sq_ij/∂x_i = 2(x_i − x_j) and ∂sq_ij/∂x_j = −2(x_i − x_j); ∂d/∂sq = 1/(2d). Below the
+      // floor the distance is constant, so those pairs add nothing (as in the tensor path).
       const xs = saved[0]!.dataSync() as Float32Array;
       const dim = saved[0]!.shape[1]!;
       const scale = 2 * (dy.dataSync()[0]! as number);
       const grad = new Float32Array(size * dim);
-      for (let i = 0; i < size; i++) {
-        for (let j = 0; j < size; j++) {
-          const k = i * size + j;
-          const wp = masks.pos[k]!;
-          const wn = masks.neg[k]!;
-          if ((wp === 0 && wn === 0) || !(sq[k]! > SQRT_EPS)) continue;
-          const d = Math.sqrt(sq[k]!);
-          const g = (scale * (wPos * wp * pos.slope(d) + wNeg * wn * neg.slope(d))) / (2 * d);
-          if (g === 0) continue;
-          const rowI = i * dim;
-          const rowJ = j * dim;
-          for (let c = 0; c < dim; c++) {
-            const step = g * (xs[rowI + c]! - xs[rowJ + c]!);
-            grad[rowI + c]! += step;
-            grad[rowJ + c]! -= step;
-          }
+      const accumulate = (i: number, j: number, weight: number, term: PairTerm): void => {
+        const s = sq[i * size + j]!;
+        if (weight === 0 || !(s > SQRT_EPS)) return;
+        const d = Math.sqrt(s);
+        const g = (scale * weight * term.slope(d)) / (2 * d);
+        if (g === 0) return;
+        const rowI = i * dim;
+        const rowJ = j * dim;
+        for (let c = 0; c < dim; c++) {
+          const step = g * (xs[rowI + c]! - xs[rowJ + c]!);
+          grad[rowI + c]! += step;
+          grad[rowJ + c]! -= step;
         }
-      }
+      };
+      for (let t = 0; t < pairs.a1.length; t++) accumulate(pairs.a1[t]!, pairs.p[t]!, wPos, pos);
+      for (let t = 0; t < pairs.a2.length; t++) accumulate(pairs.a2[t]!, pairs.n[t]!, wNeg, neg);
       return tf.tensor2d(grad, [size, dim]);
     };
     return { value, gradFunc };

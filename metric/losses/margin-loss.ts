@@ -51,14 +51,15 @@ export class MarginLoss extends BaseLoss {
   protected compute(embeddings: tf.Tensor2D, labels: Int32Array, mined: MinedIndices | undefined): tf.Scalar {
     const { margin, beta, reduction } = this.options;
     const size = labels.length;
-    const masks = pairMasks(mined === undefined ? allPairs(labels) : asPairs(mined), size);
+    const pairs = mined === undefined ? allPairs(labels) : asPairs(mined);
     if (isPlainEuclidean(this.distance)) {
-      return euclideanPairLoss(embeddings, masks, hingeAbove(beta - margin, false), hingeBelow(beta + margin, false), (s) => {
+      return euclideanPairLoss(embeddings, pairs, hingeAbove(beta - margin, false), hingeBelow(beta + margin, false), (s) => {
         const nonZero = s.posNonZero + s.negNonZero;
         const weight = reduction === 'sum' ? 1 : nonZero > 0 ? 1 / nonZero : 0;
         return [weight, weight];
       });
     }
+    const masks = pairMasks(pairs, size);
     const d = this.distance.pairwise(embeddings);
     const pos = tf.relu(tf.add(tf.sub(d, beta), margin));
     const neg = tf.relu(tf.add(tf.sub(beta, d), margin));
