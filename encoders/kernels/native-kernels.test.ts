@@ -134,6 +134,24 @@ describe('native _FusedMatMul', { skip }, () => {
   });
 });
 
+describe('native Sum over leading axes', { skip }, () => {
+  test('matches stock wasm and cpu, with and without keepDims; other axes are delegated', async () => {
+    const cases: [number[], number | number[], boolean][] = [
+      [[37, 12], 0, false], // a bias gradient
+      [[4, 5, 6], [0, 1], false],
+      [[4, 5, 6], [1, 0], true],
+      [[6, 3], -2, true],
+    ];
+    for (const [shape, axis, keepDims] of cases) {
+      await compareAll(`sum [${shape}] axis ${JSON.stringify(axis)} keepDims=${keepDims}`, () => [tf.sum(seeded(shape, 30), axis, keepDims)]);
+    }
+    await useMode('native');
+    const before = nativeKernelCounters().delegated;
+    tf.tidy(() => tf.sum(seeded([4, 5], 1), 1).dataSync());
+    assert.equal(nativeKernelCounters().delegated, before + 1, 'a reduction over the last axis should go to the stock kernel');
+  });
+});
+
 describe('native kernels and the wasm heap', { skip }, () => {
   test('no tensor or heap allocation leaks', async () => {
     await useMode('native');

@@ -12,6 +12,7 @@ import type { KernelConfig } from '@tensorflow/tfjs';
 import { expectInteger } from '../../options.js';
 import { nativeBatchMatMul, nativeFusedMatMul, type NativeKernelCounters } from './mat-mul-kernels.js';
 import { loadOpenBlas, type OpenBlas } from './openblas.js';
+import { nativeSumKernel } from './sum-kernel.js';
 import { asWasmHeapBackend } from './wasm-heap.js';
 import { sharedIdentityKernel } from './wasm-identity.js';
 import { heapSliceKernel, heapSplitVKernel, heapUnpackKernel } from './wasm-slice.js';
@@ -49,7 +50,7 @@ export interface NativeKernelStatus {
 }
 
 /** Names of the kernels computed by OpenBLAS. */
-export const NATIVE_KERNEL_NAMES: readonly string[] = [tf.BatchMatMul, tf._FusedMatMul];
+export const NATIVE_KERNEL_NAMES: readonly string[] = [tf.BatchMatMul, tf._FusedMatMul, tf.Sum];
 /** Names of the kernels replaced by copy-avoiding versions (wasm-slice.ts, wasm-identity.ts). */
 export const HEAP_KERNEL_NAMES: readonly string[] = [tf.Slice, tf.SplitV, tf.Unpack, tf.Identity];
 
@@ -63,7 +64,7 @@ let heapStock: readonly KernelConfig[] | null = null;
 const counters: NativeKernelCounters = { native: 0, delegated: 0 };
 
 /**
- * Replaces the wasm `BatchMatMul` and `_FusedMatMul` kernels with OpenBLAS ones. Call it after
+ * Replaces the wasm `BatchMatMul`, `_FusedMatMul` and (leading-axis) `Sum` kernels with OpenBLAS ones. Call it after
  * `tf.setBackend('wasm')` has resolved. Idempotent; never throws for a missing library or a
  * non-wasm backend (it returns `{enabled: false, reason}`), only for invalid options.
  */
@@ -80,19 +81,20 @@ export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKe
   if (!loaded.ok) return { enabled: false, reason: loaded.reason, kernels: heapKernels };
   const stock = NATIVE_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
   if (stock.some((config) => config === undefined)) {
-    return { enabled: false, reason: 'the wasm backend has no stock BatchMatMul/_FusedMatMul kernel to replace', kernels: heapKernels };
+    return { enabled: false, reason: 'the wasm backend has no stock BatchMatMul/_FusedMatMul/Sum kernel to replace', kernels: heapKernels };
   }
-  const [batchMatMul, fusedMatMul] = stock as KernelConfig[];
+  const [batchMatMul, fusedMatMul, sum] = stock as KernelConfig[];
   loaded.blas.setThreads(threads);
   // Keep the stock setupFunc: if the backend is ever re-created it still prepares the stock
   // kernel, which the replacements call for inputs they do not handle.
   install([
     { ...batchMatMul, kernelFunc: nativeBatchMatMul(loaded.blas, batchMatMul.kernelFunc, counters) },
     { ...fusedMatMul, kernelFunc: nativeFusedMatMul(loaded.blas, fusedMatMul.kernelFunc, counters) },
+    { ...sum, kernelFunc: nativeSumKernel(loaded.blas, sum.kernelFunc, counters) },
   ]);
   const problem = selfCheck();
   if (problem !== null) {
-    install([batchMatMul, fusedMatMul]);
+    install([batchMatMul, fusedMatMul, sum]);
     return { enabled: false, reason: `OpenBLAS self-check failed (${problem}); kept the stock matMul kernels`, kernels: heapKernels };
   }
   const status: NativeKernelStatus = {
@@ -101,7 +103,7 @@ export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKe
     threads: loaded.blas.getThreads(),
     kernels: [...NATIVE_KERNEL_NAMES, ...heapKernels],
   };
-  active = { status, stock: [batchMatMul, fusedMatMul] };
+  active = { status, stock: [batchMatMul, fusedMatMul, sum] };
   return status;
 }
 
