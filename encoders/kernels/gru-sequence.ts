@@ -133,9 +133,13 @@ export function gruForward(
 
 /** Gradients of {@link gruBackward}, shaped like the forward inputs. */
 export interface GruGradients {
+  /** Gradient of the input projection `[events, 3H]`. */
   readonly dx: Float32Array;
+  /** Gradient of the initial states `[size, H]`. */
   readonly dh0: Float32Array;
+  /** Gradient of the recurrent weights `[H, 3H]`. */
   readonly dwh: Float32Array;
+  /** Gradient of the recurrent bias `[3H]`. */
   readonly dbh: Float32Array;
 }
 
