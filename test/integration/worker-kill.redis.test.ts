@@ -13,7 +13,7 @@ import {
   SCHEMA, killWorkerGroup, obliterateAll, redis, startWorkerProcess, uniquePrefix, waitFor, writePipelineFile, writeTransactions, type WorkerProcess,
 } from './helpers.js';
 
-const CLIENTS = 600;
+const CLIENTS = 1000;
 
 describe('a worker SIGKILLed in the middle of an embed shard', () => {
   let root: string;
@@ -48,13 +48,14 @@ describe('a worker SIGKILLed in the middle of an embed shard', () => {
     const stages = new Queue(STAGE_QUEUE, { connection: redis.options, prefix });
     try {
       const shardId = `${runId}-embed-shard-0`;
-      await waitFor('shard 0 to be running', async () => {
+      // Wait until the stage body itself has started (it reports progress first thing).
+      await waitFor('shard 0 to be embedding', async () => {
         const job = await stages.getJob(shardId);
-        return job && (await job.getState()) === 'active' ? true : undefined;
+        return job && (await job.getState()) === 'active' && typeof job.progress === 'object' ? true : undefined;
       }, 120_000);
-      await new Promise((r) => setTimeout(r, 500));
       killWorkerGroup(doomed);
       await doomed.exited;
+      assert.equal(await (await stages.getJob(shardId))?.getState(), 'active', 'the shard was still running when its worker died');
       const [mid] = await collectStatus(redis, prefix, runId);
       assert.notEqual(mid?.state, 'completed', 'the kill happened before the run finished');
 
