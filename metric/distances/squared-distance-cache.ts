@@ -6,7 +6,7 @@
  * with the tensor. A reshape shares the `dataId` with another shape, so the shape is checked too.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { squaredDistances } from './base-distance.js';
+import { matMulTransposed } from './base-distance.js';
 
 interface Entry {
   readonly rows: number;
@@ -22,9 +22,26 @@ export function squaredDistanceValues(x: tf.Tensor2D): Float32Array {
   const [rows, cols] = x.shape;
   const hit = cache.get(key);
   if (hit !== undefined && hit.rows === rows && hit.cols === cols) return hit.values;
-  const matrix = squaredDistances(x, x);
-  const values = matrix.dataSync() as Float32Array;
-  matrix.dispose();
+  // Only the Gram matrix comes from a kernel; norms and the combination are one JS pass, which
+  // saves five n × n kernels (and their heap copies) over `squaredDistances`.
+  const gram = matMulTransposed(x, x);
+  // A private copy: the cpu backend's dataSync hands out its own buffer, which is edited below.
+  const values = new Float32Array(gram.dataSync());
+  gram.dispose();
+  const data = x.dataSync();
+  const norms = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let sum = 0;
+    for (let c = i * cols; c < (i + 1) * cols; c++) sum += data[c]! * data[c]!;
+    norms[i] = sum;
+  }
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < rows; j++) {
+      const k = i * rows + j;
+      // Clamped at 0 against rounding, like `squaredDistances`; the diagonal is exactly 0.
+      values[k] = i === j ? 0 : Math.max(norms[i]! + norms[j]! - 2 * values[k]!, 0);
+    }
+  }
   cache.set(key, { rows, cols, values });
   return values;
 }
