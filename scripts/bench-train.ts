@@ -4,6 +4,9 @@
  * categorical embedding 16 over 250 values, one log-scaled numeric), with the PyTorch script run
  * in the same process tree for the ratios, plus a GRU length sweep to show linear growth.
  *
+ * The Transformer runs 1 layer with 4 heads: at 320 sequences × 200 events two layers need more than
+ * the 4 GB a wasm32 heap can hold (attention scores are batch × heads × length²).
+ *
  * A train step = forward + contrastive loss with 5 hard negatives + backward + Adam, as in the
  * PyTorch script. Kernel setup comes from initBackend (set MELES_NATIVE_KERNELS=0 or
  * MELES_FUSED_GRU=0 to measure the fallbacks).
@@ -67,7 +70,7 @@ interface Measured {
 }
 
 function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, steps: number, embedSteps: number): Measured {
-  const config = buildEncoderConfig(resolveEncoderOptions({ encoder: kind, hidden: HIDDEN, categoricalDim: 16, heads: 4, layers: kind === 'transformer' ? 2 : 1, learnableInitialState: false, embeddingNoise: 0 }), {
+  const config = buildEncoderConfig(resolveEncoderOptions({ encoder: kind, hidden: HIDDEN, categoricalDim: 16, heads: 4, layers: 1, learnableInitialState: false, embeddingNoise: 0 }), {
     categorical: [{ name: 'mcc', vocabularySize: 250 }],
     numeric: ['amount'],
   });
@@ -134,14 +137,36 @@ function torch(cell: 'gru' | 'lstm', minLen: number, maxLen: number): { train: n
   return { train: json.train_step_ms_median, embed: json.embed_batch_ms_median, events: json.events };
 }
 
+/** Runs one measurement in a fresh process: the wasm heap only grows, so encoders must not share one. */
+function child(kind: EncoderKind, minLen: number, maxLen: number, steps: number): Measured | null {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', process.argv[1]!, '--child', kind, String(minLen), String(maxLen), String(steps)], {
+    encoding: 'utf8',
+    env: { ...process.env, MELES_QUIET: '1' },
+  });
+  const line = run.stdout.trim().split('\n').at(-1) ?? '';
+  if (run.status !== 0 || !line.startsWith('{')) {
+    process.stderr.write(`${kind} ${minLen}-${maxLen}: child failed (${run.status}): ${run.stderr.split('\n').filter((l) => /Error|Abort/.test(l)).slice(0, 2).join(' ').slice(0, 300)}\n`);
+    return null;
+  }
+  return JSON.parse(line) as Measured;
+}
+
+if (args[0] === '--child') {
+  await initBackend((process.env.MELES_BACKEND as BackendName | undefined) ?? 'wasm');
+  const [, kind, minLen, maxLen, steps] = args;
+  const m = measure(kind as EncoderKind, referenceBatch(minLen === maxLen ? 1 : 0, Number(minLen), Number(maxLen)), Number(steps), Number(steps));
+  console.log(JSON.stringify(m));
+  process.exit(0);
+}
+
 const backend: BackendName = await initBackend((process.env.MELES_BACKEND as BackendName | undefined) ?? 'wasm');
 const kernels = `native kernels ${process.env.MELES_NATIVE_KERNELS === '0' ? 'off' : 'on if OpenBLAS loads'}, fused GRU ${process.env.MELES_FUSED_GRU === '0' ? 'off' : 'on if native'}`;
-console.log(`# bench-train: backend ${backend} (${kernels}), hidden ${HIDDEN}, ${CLIENTS}×${SPLITS} sequences, lengths 25–200, median of ${STEPS} steps`);
-const batch = referenceBatch(0, 25, 200);
+console.log(`# bench-train: backend ${backend} (${kernels}), hidden ${HIDDEN}, ${CLIENTS}×${SPLITS} sequences, lengths 25–200, median of ${STEPS} steps; transformer: 1 layer, 4 heads (2 layers exceed the 4 GB wasm heap at this batch)`);
 console.log('| encoder | train step ms | embed batch ms | train events/s | embed events/s | peak RSS MB | torch train ms | torch embed ms | train ratio | embed ratio |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const kind of ENCODERS) {
-  const m = measure(kind, batch, STEPS, STEPS);
+  const m = child(kind, 25, 200, STEPS);
+  if (m === null) continue;
   const t = kind === 'transformer' ? null : torch(kind, 25, 200);
   const cells = [
     kind,
@@ -163,13 +188,15 @@ if (LENGTHS.length > 0 && LENGTHS[0]! > 0) {
   console.log('|---|---|---|---|');
   let base = 0;
   for (const L of LENGTHS) {
-    const m = measure('gru', referenceBatch(1, L, L), Math.max(2, Math.min(STEPS, 3)), 1);
+    const m = child('gru', L, L, Math.max(2, Math.min(STEPS, 3)));
+    if (m === null) continue;
     const perK = (m.trainMs / m.events) * 1000;
     if (base === 0) base = perK;
     console.log(`| ${L} | ${m.trainMs.toFixed(0)} | ${perK.toFixed(2)} | ${(perK / base).toFixed(2)} |`);
   }
 }
 if (args.includes('--layers-rnn')) {
+  const batch = referenceBatch(0, 25, 200);
   const ms = measureLayersGru(batch, 2);
   console.log(`\n# tfjs-layers GRU (padded, ${batch.size}×${batch.maxLength}×17 → ${HIDDEN}, MSE + Adam): ${ms.toFixed(0)} ms per train step`);
 }
