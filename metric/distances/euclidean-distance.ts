@@ -11,7 +11,10 @@ export class EuclideanDistance extends BaseDistance {
   /** Reuses the batch's cached squared distances (see `squared-distance-cache.ts`) when not normalising. */
   override pairwiseValues(x: tf.Tensor2D): Float32Array {
     if (this.normalizeEmbeddings) return super.pairwiseValues(x);
-    return squaredDistanceValues(x).map((sq) => Math.sqrt(Math.max(sq, SQRT_EPS)));
+    const squared = squaredDistanceValues(x);
+    const out = new Float32Array(squared.length);
+    for (let k = 0; k < squared.length; k++) out[k] = Math.sqrt(Math.max(squared[k]!, SQRT_EPS));
+    return out;
   }
 
   protected compute(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {

@@ -52,7 +52,7 @@ export class HardNegativePairMiner extends BaseMiner {
     const chosen = new Int32Array(k * size).fill(-1);
     const best = new Int32Array(k);
     for (let j = 0; j < size; j++) {
-      const filled = nearestOthers(matrix, size, labels, j, k, best, this.distance.closer.bind(this.distance));
+      const filled = nearestOthers(matrix, size, labels, j, k, best, this.distance.isInverted);
       for (let r = 0; r < filled; r++) chosen[r * size + j] = best[r]!;
     }
     const a2: number[] = [];
@@ -69,7 +69,8 @@ export class HardNegativePairMiner extends BaseMiner {
 /**
  * Writes into `out` the up-to-`k` rows closest to `anchor` among rows of other labels, closest
  * first (ties: lower index first), and returns how many were found. Insertion into a k-slot list:
- * k is small, so this beats sorting each row.
+ * k is small, so this beats sorting each row. Values are compared as `sign · value` (sign −1 for
+ * similarities) instead of through a callback: this loop runs n² times per batch.
  */
 export function nearestOthers(
   matrix: Float32Array,
@@ -78,16 +79,18 @@ export function nearestOthers(
   anchor: number,
   k: number,
   out: Int32Array,
-  closer: (a: number, b: number) => boolean,
+  inverted: boolean,
 ): number {
+  const sign = inverted ? -1 : 1;
+  const label = labels[anchor];
   let filled = 0;
   const row = anchor * size;
   for (let i = 0; i < size; i++) {
-    if (labels[i] === labels[anchor]) continue;
-    const value = matrix[row + i]!;
-    if (filled === k && !closer(value, matrix[row + out[k - 1]!]!)) continue;
+    if (labels[i] === label) continue;
+    const value = sign * matrix[row + i]!;
+    if (filled === k && !(value < sign * matrix[row + out[k - 1]!]!)) continue;
     let at = filled < k ? filled++ : k - 1;
-    while (at > 0 && closer(value, matrix[row + out[at - 1]!]!)) {
+    while (at > 0 && value < sign * matrix[row + out[at - 1]!]!) {
       out[at] = out[at - 1]!;
       at--;
     }

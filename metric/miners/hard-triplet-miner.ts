@@ -38,9 +38,8 @@ export class HardTripletMiner extends BaseMiner {
     const p: number[] = [];
     const n: number[] = [];
     const best = new Int32Array(this.options.negCount);
-    const closer = this.distance.closer.bind(this.distance);
     for (let i = 0; i < size; i++) {
-      const found = nearestOthers(matrix, size, labels, i, this.options.negCount, best, closer);
+      const found = nearestOthers(matrix, size, labels, i, this.options.negCount, best, this.distance.isInverted);
       for (let j = i + 1; j < size; j++) {
         if (labels[j] !== labels[i]) continue;
         for (let r = 0; r < found; r++) {
