@@ -3,7 +3,7 @@
  * shapes, forward + backward and forward only: the plain-tfjs packed recurrence of
  * encoders/packed-recurrence.ts vs the fused whole-sequence op of encoders/kernels/fused-gru.ts.
  *
- *   npx tsx scripts/profile-gru-layer.ts [--hidden 256] [--size 320] [--min-len 25] [--max-len 200] [--reps 3]
+ *   npx tsx scripts/profile-gru-layer.ts [--hidden 256] [--size 320] [--min-len 25] [--max-len 200] [--reps 5]
  *
  * Both run on wasm with the native kernels enabled (the fused op needs OpenBLAS).
  */
@@ -26,15 +26,18 @@ function median(times: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function timeIt(reps: number, run: () => void): number {
-  run(); // warm-up
-  const times: number[] = [];
+/** Median ms of each variant, run alternately so that load from other processes hits both alike. */
+function timeInterleaved(reps: number, runs: readonly (() => void)[]): number[] {
+  for (const run of runs) run(); // warm-up
+  const times = runs.map((): number[] => []);
   for (let i = 0; i < reps; i++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
+    runs.forEach((run, v) => {
+      const start = performance.now();
+      run();
+      times[v].push(performance.now() - start);
+    });
   }
-  return median(times);
+  return times.map(median);
 }
 
 async function main(): Promise<void> {
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
       size: { type: 'string', default: '320' },
       'min-len': { type: 'string', default: '25' },
       'max-len': { type: 'string', default: '200' },
-      reps: { type: 'string', default: '3' },
+      reps: { type: 'string', default: '5' },
     },
   });
   const H = expectInteger('hidden', Number(values.hidden), 1);
@@ -91,12 +94,14 @@ async function main(): Promise<void> {
   const infer = (layer: () => tf.Tensor2D) => (): void => {
     tf.tidy(layer).dispose();
   };
-  console.log(`GRU layer: ${size} sequences, lengths ${minLength}–${maxLength} (${packed.events} events, ${packed.steps} steps), input ${INPUT}, hidden ${H}; median of ${reps}`);
+  console.log(`GRU layer: ${size} sequences, lengths ${minLength}–${maxLength} (${packed.events} events, ${packed.steps} steps), input ${INPUT}, hidden ${H}; median of ${reps}, variants interleaved`);
+  const trainMs = timeInterleaved(reps, [train(plain), train(fused)]);
+  const inferMs = timeInterleaved(reps, [infer(plain), infer(fused)]);
   console.log('| variant | forward + backward ms | forward only ms |');
   console.log('|---|---|---|');
-  for (const [name, layer] of [['plain tfjs ops (native kernels)', plain], ['fused whole-sequence op', fused]] as const) {
-    console.log(`| ${name} | ${timeIt(reps, train(layer)).toFixed(0)} | ${timeIt(reps, infer(layer)).toFixed(0)} |`);
-  }
+  ['plain tfjs ops (native kernels)', 'fused whole-sequence op'].forEach((name, v) => {
+    console.log(`| ${name} | ${trainMs[v].toFixed(0)} | ${inferMs[v].toFixed(0)} |`);
+  });
   tf.dispose([input, weights]);
   store.dispose();
 }
