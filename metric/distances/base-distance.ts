@@ -48,6 +48,14 @@ export abstract class BaseDistance {
     return values;
   }
 
+  /**
+   * Values that order pairs as {@link BaseDistance.pairwiseValues} does, possibly cheaper (shared,
+   * read-only). Defaults to the values themselves.
+   */
+  rankingValues(x: tf.Tensor2D): Float32Array {
+    return this.pairwiseValues(x);
+  }
+
   /** How much closer `x` is than `y`: `x - y` for distances, `y - x` for similarities. */
   margin(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
     return this.isInverted ? tf.sub(y, x) : tf.sub(x, y);

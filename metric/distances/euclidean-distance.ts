@@ -17,6 +17,11 @@ export class EuclideanDistance extends BaseDistance {
     return out;
   }
 
+  /** Squared distances order pairs like distances; un-normalised, they are the shared cached matrix. */
+  override rankingValues(x: tf.Tensor2D): Float32Array {
+    return this.normalizeEmbeddings ? super.rankingValues(x) : squaredDistanceValues(x);
+  }
+
   protected compute(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => tf.sqrt(tf.maximum(squaredDistances(x, y), SQRT_EPS)) as tf.Tensor2D);
   }

@@ -25,7 +25,7 @@ export function squaredDistanceValues(x: tf.Tensor2D): Float32Array {
   // Only the Gram matrix comes from a kernel; norms and the combination are one JS pass, which
   // saves five n × n kernels (and their heap copies) over `squaredDistances`.
   const gram = matMulTransposed(x, x);
-  // A private copy: the cpu backend's dataSync hands out its own buffer, which is edited below.
+  // A private copy, edited below: backends may hand out their own buffer from dataSync (cpu does).
   const values = new Float32Array(gram.dataSync());
   gram.dispose();
   const data = x.dataSync();

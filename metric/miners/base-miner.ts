@@ -10,8 +10,14 @@ import { checkMinedIndices, type MinedIndices } from '../mined-indices.js';
 
 /** What a miner sees: the batch's pairwise matrix as numbers, plus labels. */
 export interface MiningInput {
-  /** Row-major `size × size` values of the miner's distance. */
+  /** Row-major `size × size` values of the miner's distance (computed on first use). */
   readonly matrix: Float32Array;
+  /**
+   * Row-major `size × size` values that order pairs exactly as {@link MiningInput.matrix} does
+   * (squared distances for Euclidean: no square roots, shared with the loss). For miners that only
+   * rank. Read-only. Computed on first use.
+   */
+  readonly ranking: Float32Array;
   /** Number of rows in the batch. */
   readonly size: number;
   /** Embedding width. */
@@ -34,8 +40,20 @@ export abstract class BaseMiner {
   mine(embeddings: tf.Tensor2D, labels: Int32Array): MinedIndices {
     checkEmbeddings(embeddings, labels);
     const [size, dim] = embeddings.shape;
-    const matrix = this.distance.pairwiseValues(embeddings);
-    const mined = this.compute({ matrix, size, dim, labels });
+    const distance = this.distance;
+    let matrix: Float32Array | undefined;
+    let ranking: Float32Array | undefined;
+    const mined = this.compute({
+      size,
+      dim,
+      labels,
+      get matrix(): Float32Array {
+        return (matrix ??= distance.pairwiseValues(embeddings));
+      },
+      get ranking(): Float32Array {
+        return (ranking ??= distance.rankingValues(embeddings));
+      },
+    });
     checkMinedIndices(mined, size);
     return mined;
   }

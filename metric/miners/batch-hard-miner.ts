@@ -15,7 +15,7 @@ export class BatchHardMiner extends BaseMiner {
     super(distance);
   }
 
-  protected compute({ matrix, size, labels }: MiningInput): MinedTriplets {
+  protected compute({ ranking: matrix, size, labels }: MiningInput): MinedTriplets {
     const a: number[] = [];
     const p: number[] = [];
     const n: number[] = [];

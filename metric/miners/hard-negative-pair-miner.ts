@@ -36,7 +36,7 @@ export class HardNegativePairMiner extends BaseMiner {
     this.options = o;
   }
 
-  protected compute({ matrix, size, labels }: MiningInput): MinedPairs {
+  protected compute({ ranking: matrix, size, labels }: MiningInput): MinedPairs {
     const a1: number[] = [];
     const p: number[] = [];
     for (let i = 0; i < size; i++) {

@@ -33,7 +33,7 @@ export class HardTripletMiner extends BaseMiner {
     this.options = { negCount: expectInteger('negCount', options.negCount ?? 1, 1) };
   }
 
-  protected compute({ matrix, size, labels }: MiningInput): MinedTriplets {
+  protected compute({ ranking: matrix, size, labels }: MiningInput): MinedTriplets {
     const a: number[] = [];
     const p: number[] = [];
     const n: number[] = [];
