@@ -29,6 +29,13 @@ describe('buildReport on a run directory', () => {
     assert.match(html, /best <b>MeLES<\/b> 0\.770/);
   });
 
+  it('shows the paired t-tests of the same part and the comparison warnings', () => {
+    assert.match(html, /Paired t-tests against random encoder/);
+    assert.match(html, /<td>MeLES<\/td><td>age_group accuracy<\/td><td>\+0\.245<\/td><td>8\.4e-4<\/td>/);
+    assert.doesNotMatch(html, /\+0\.010/); // the test-part row is not mixed in
+    assert.match(html, /3 ids of targets\.arrow have no features/);
+  });
+
   it('shows the test-part scores by default', async () => {
     const again = await buildReport(dir, { sample: 20, tsneSteps: 20 });
     const text = await readFile(again.html, 'utf8');
@@ -60,6 +67,8 @@ describe('buildReport on a run directory', () => {
     assert.match(html, /77\.3 s/); // train timing from run.json, rounded
     assert.match(html, /report: t-SNE of MeLES \(60 clients\)/);
     assert.match(html, /lengthQuantiles\.p90<\/td><td>654/);
+    assert.match(html, /columns\.mcc<\/td><td>type Utf8, nulls 7/);
+    assert.match(html, /top<\/td><td>a 10; b 4/);
     assert.match(html, /random encoder: 1 client\(s\) have no labels/);
   });
 

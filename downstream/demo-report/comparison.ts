@@ -16,9 +16,20 @@ const resultSchema = z.looseObject({
 });
 
 /** The part of `EvaluationResult` (downstream/evaluate-types.ts) the report reads. */
+const testSchema = z.looseObject({
+  set: z.string(),
+  baseline: z.string(),
+  target: z.string(),
+  metric: z.string(),
+  part: z.enum(['valid', 'test']),
+  test: z.looseObject({ meanDiff: z.number().nullable(), pValue: z.number().nullable() }),
+});
+
 const reportSchema = z.looseObject({
   protocol: z.looseObject({ folds: z.number().int() }).optional(),
   results: z.array(resultSchema).min(1),
+  comparisons: z.array(testSchema).default([]),
+  warnings: z.array(z.string()).default([]),
 });
 
 /**
@@ -55,6 +66,22 @@ export interface Comparison {
   readonly cells: readonly ComparisonCell[];
   /** Cross-validation folds of the protocol, when the file says. */
   readonly folds?: number;
+  /** Paired t-tests of each set against the baseline, on the same part as the cells. */
+  readonly tests: readonly BaselineTest[];
+  /** Warnings the comparison recorded (dropped ids, id-type mismatches). */
+  readonly warnings: readonly string[];
+}
+
+/** A paired t-test of one set against the comparison's baseline set. */
+export interface BaselineTest {
+  readonly set: string;
+  readonly baseline: string;
+  readonly target: string;
+  readonly metric: string;
+  /** Mean of (set − baseline) over the paired scores; NaN when undefined. */
+  readonly meanDiff: number;
+  /** Two-sided p-value; NaN when undefined. */
+  readonly pValue: number;
 }
 
 /**
@@ -79,15 +106,18 @@ export async function readComparison(path: string, part: ScorePart = 'test'): Pr
     return { set, target, metric: primary.metric, mean: summary.mean, std: summary.std ?? NaN, halfWidth: summary.halfWidth ?? NaN, part };
   });
   const folds = parsed.data.protocol?.folds;
-  return { ...summarise(cells), ...(folds === undefined ? {} : { folds }) };
+  const tests = parsed.data.comparisons
+    .filter((c) => c.part === part)
+    .map((c) => ({ set: c.set, baseline: c.baseline, target: c.target, metric: c.metric, meanDiff: c.test.meanDiff ?? NaN, pValue: c.test.pValue ?? NaN }));
+  return { ...summarise(cells), ...(folds === undefined ? {} : { folds }), tests, warnings: parsed.data.warnings };
 }
 
-/** Groups cells into the table's rows and columns, keeping first-seen order. */
+/** Groups cells into the table's rows and columns, keeping first-seen order (no tests or warnings). */
 export function summarise(cells: readonly ComparisonCell[]): Comparison {
   const sets = [...new Set(cells.map((c) => c.set))];
   const columnKeys = new Map<string, { target: string; metric: string }>();
   for (const c of cells) columnKeys.set(`${c.target}\u0000${c.metric}`, { target: c.target, metric: c.metric });
-  return { sets, columns: [...columnKeys.values()], cells };
+  return { sets, columns: [...columnKeys.values()], cells, tests: [], warnings: [] };
 }
 
 /** The cell of a set on a (target, metric) column, if the comparison has it. */

@@ -19,7 +19,7 @@ export function renderReportHtml(content: ReportContent): string {
 <p class="meta">Report built ${esc(content.generatedAt)}${run.createdAt ? ` · run started ${esc(run.createdAt)}` : ''}</p>
 ${notes(content.notes)}
 <h2>A/B comparison</h2>
-${section(content.comparison, ({ table, chartSvg }) => `${highlights(table)}${abTable(table)}<figure class="chart" id="ab-chart">${chartSvg}</figure>`)}
+${section(content.comparison, ({ table, chartSvg }) => `${highlights(table)}${abTable(table)}<figure class="chart" id="ab-chart">${chartSvg}</figure>${baselineTests(table)}${notes(table.warnings)}`)}
 <h2>Training</h2>
 ${section(content.training, ({ epochs, chartSvg }) => `<figure class="chart" id="training-chart">${chartSvg}</figure>${epochTable(epochs)}`)}
 <h2>Embeddings in 2-D</h2>
@@ -82,6 +82,21 @@ function abTable(table: Comparison): string {
   return `<p>Mean ± Student-t 95% half-width of the scores ${part}; best per column in bold.</p><table id="ab-table"><thead><tr><th>method</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** The paired t-tests against the baseline set, when the comparison named one. */
+function baselineTests(table: Comparison): string {
+  if (table.tests.length === 0) return '';
+  const rows = table.tests.map((t) =>
+    `<tr><td>${esc(t.set)}</td><td>${esc(t.target)} ${esc(t.metric)}</td><td>${t.meanDiff >= 0 ? '+' : ''}${fmt(t.meanDiff)}</td><td>${formatP(t.pValue)}</td></tr>`,
+  );
+  return `<h3>Paired t-tests against ${esc(table.tests[0]!.baseline)}</h3>`
+    + `<table id="baseline-tests"><thead><tr><th>method</th><th>metric</th><th>difference</th><th>p (two-sided)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function formatP(p: number): string {
+  if (Number.isNaN(p)) return '–';
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
+}
+
 function epochTable(epochs: readonly EpochPoint[]): string {
   const rows = epochs.map((e) =>
     `<tr><td>${e.epoch}</td><td>${fmt(e.loss)}</td><td>${e.recallAt4 === undefined ? '–' : fmt(e.recallAt4)}</td>`
@@ -116,14 +131,30 @@ function keyValueTable(rows: readonly [string, string][]): string {
   return `<table><tbody>${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</tbody></table>`;
 }
 
-/** Flattens nested JSON into dotted keys; arrays of scalars become one comma-separated value. */
+/**
+ * Flattens nested JSON into dotted keys: arrays of scalars become one comma-separated value,
+ * arrays of objects one row per element (keyed by its `name` when it has one, e.g. columns).
+ */
 function flatten(value: unknown, prefix = '', out: [string, string][] = []): [string, string][] {
-  if (value !== null && typeof value === 'object' && !isScalarArray(value)) {
+  if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject)) {
+    value.forEach((item: Record<string, unknown>, i) => {
+      const { name, ...rest } = item;
+      const key = typeof name === 'string' ? name : String(i);
+      out.push([`${prefix}.${key}`, Object.entries(rest).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : scalar(v)}`).join(', ')]);
+    });
+  } else if (Array.isArray(value) && value.length > 0 && value.every((v) => Array.isArray(v) && isScalarArray(v))) {
+    // e.g. the most frequent values of a column as [value, count] pairs
+    out.push([prefix || 'value', value.map((pair: unknown[]) => pair.map(scalar).join(' ')).join('; ')]);
+  } else if (value !== null && typeof value === 'object' && !isScalarArray(value)) {
     for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
   } else {
     out.push([prefix || 'value', Array.isArray(value) ? value.map(scalar).join(', ') : scalar(value)]);
   }
   return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function isScalarArray(value: object): boolean {

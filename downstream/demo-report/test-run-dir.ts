@@ -62,10 +62,19 @@ export async function writeTestRunDir(dir: string, clients = 120): Promise<RunIn
       cell('MeLES', 'gender', 'auroc', 0.7702, 0.0099),
       cell('random encoder', 'gender', 'auroc', 0.5103, 0.0205),
     ],
-    comparisons: [],
-    warnings: [],
+    comparisons: [
+      { set: 'MeLES', baseline: 'random encoder', target: 'age_group', metric: 'accuracy', part: 'valid', test: { meanDiff: 0.2451, t: 9, df: 4, pValue: 0.00084 } },
+      { set: 'MeLES', baseline: 'random encoder', target: 'age_group', metric: 'accuracy', part: 'test', test: { meanDiff: 0.0101, t: 1, df: 4, pValue: 0.5 } },
+    ],
+    warnings: ['3 ids of targets.arrow have no features in meles.arrow'],
   }));
-  await writeFile(join(dir, 'inspect.json'), JSON.stringify({ rows: 98765, clients, lengthQuantiles: { p50: 321, p90: 654 } }));
+  await writeFile(join(dir, 'inspect.json'), JSON.stringify({
+    rows: 98765,
+    clients,
+    lengthQuantiles: { p50: 321, p90: 654 },
+    columns: [{ name: 'client_id', type: 'Int32', nulls: 0 }, { name: 'mcc', type: 'Utf8', nulls: 7 }],
+    top: [['a', 10], ['b', 4]],
+  }));
   const run: RunInfoInput = {
     formatVersion: 1,
     title: 'Fixture run',
