@@ -4,8 +4,8 @@
  * costs ~1.5 ns, so on wasm the scratch buffers live on the wasm heap and the backend's own
  * kernel function is called on them directly (no tfjs op, no tape, no allocation per call).
  */
-import type { DataId, TensorInfo } from '@tensorflow/tfjs';
-import { asWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.js';
+import type { TensorInfo } from '@tensorflow/tfjs';
+import { asWasmKernelBackend } from './wasm-heap.js';
 
 /** `output[i] = σ(input[i])` for the first `count` values (an implementation may do all of them). */
 export interface GateActivation {
@@ -31,19 +31,6 @@ export function jsGateActivation(length: number): GateActivation {
     },
     dispose(): void {},
   };
-}
-
-/** The extra backend members the wasm variant needs. */
-interface WasmKernelBackend extends WasmHeapBackend {
-  readonly wasm: WasmHeapBackend['wasm'] & { cwrap(name: string, ret: null, args: string[]): (...args: number[]) => void };
-  readonly dataIdMap: { get(dataId: DataId): { readonly memoryOffset: number; readonly id: number } | undefined };
-  disposeData(dataId: DataId, force?: boolean): boolean;
-}
-
-function asWasmKernelBackend(backend: unknown): WasmKernelBackend | null {
-  const heap = asWasmHeapBackend(backend);
-  if (heap === null || !('disposeData' in heap) || !('cwrap' in heap.wasm) || typeof heap.wasm.cwrap !== 'function') return null;
-  return heap as WasmKernelBackend;
 }
 
 /**

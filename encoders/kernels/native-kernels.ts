@@ -16,6 +16,7 @@ import { nativeSumKernel } from './sum-kernel.js';
 import { asWasmHeapBackend } from './wasm-heap.js';
 import { sharedIdentityKernel } from './wasm-identity.js';
 import { heapSliceKernel, heapSplitVKernel, heapUnpackKernel } from './wasm-slice.js';
+import { simdTanhKernel } from './wasm-tanh.js';
 
 /** Options of {@link enableNativeKernels}. */
 export interface NativeKernelOptions {
@@ -51,8 +52,8 @@ export interface NativeKernelStatus {
 
 /** Names of the kernels computed by OpenBLAS. */
 export const NATIVE_KERNEL_NAMES: readonly string[] = [tf.BatchMatMul, tf._FusedMatMul, tf.Sum];
-/** Names of the kernels replaced by copy-avoiding versions (wasm-slice.ts, wasm-identity.ts). */
-export const HEAP_KERNEL_NAMES: readonly string[] = [tf.Slice, tf.SplitV, tf.Unpack, tf.Identity];
+/** Names of the kernels replaced by copy-avoiding or SIMD versions (wasm-slice.ts, wasm-identity.ts, wasm-tanh.ts). */
+export const HEAP_KERNEL_NAMES: readonly string[] = [tf.Slice, tf.SplitV, tf.Unpack, tf.Identity, tf.Tanh];
 
 interface Active {
   readonly status: NativeKernelStatus;
@@ -116,8 +117,8 @@ export function disableNativeKernels(): void {
 }
 
 /**
- * Installs only the copy-avoiding `Slice`/`SplitV`/`Unpack`/`Identity` kernels (pure JavaScript,
- * no OpenBLAS).
+ * Installs only the copy-avoiding `Slice`/`SplitV`/`Unpack`/`Identity` kernels and the SIMD
+ * `Tanh` (no OpenBLAS needed).
  * {@link enableNativeKernels} does this too; call this alone to keep the stock matMul kernels.
  * Returns false (and changes nothing) when the active backend is not wasm.
  */
@@ -131,14 +132,15 @@ function installHeapKernels(): readonly string[] {
   if (heapStock !== null) return HEAP_KERNEL_NAMES;
   const stock = HEAP_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
   if (stock.some((config) => config === undefined)) return [];
-  const [slice, splitV, unpack, identity] = stock as KernelConfig[];
+  const [slice, splitV, unpack, identity, tanh] = stock as KernelConfig[];
   install([
     { ...slice, kernelFunc: heapSliceKernel(slice.kernelFunc) },
     { ...splitV, kernelFunc: heapSplitVKernel(splitV.kernelFunc) },
     { ...unpack, kernelFunc: heapUnpackKernel(unpack.kernelFunc) },
     { ...identity, kernelFunc: sharedIdentityKernel(identity.kernelFunc) },
+    { ...tanh, kernelFunc: simdTanhKernel(tanh.kernelFunc) },
   ]);
-  heapStock = [slice, splitV, unpack, identity];
+  heapStock = [slice, splitV, unpack, identity, tanh];
   return HEAP_KERNEL_NAMES;
 }
 

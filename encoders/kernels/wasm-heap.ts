@@ -47,3 +47,24 @@ export function memoryOffset(backend: WasmHeapBackend, tensor: TensorInfo): numb
 export function f32View(backend: WasmHeapBackend, tensor: TensorInfo, length: number, start = 0): Float32Array {
   return new Float32Array(backend.wasm.HEAPU8.buffer, memoryOffset(backend, tensor) + start * 4, length);
 }
+
+/** The backend members needed to call the wasm module's own kernel functions on heap tensors. */
+export interface WasmKernelBackend extends WasmHeapBackend {
+  readonly wasm: WasmHeapBackend['wasm'] & { cwrap(name: string, ret: null, args: string[]): (...args: number[]) => void };
+  readonly dataIdMap: { get(dataId: DataId): { readonly memoryOffset: number; readonly id: number } | undefined };
+  disposeData(dataId: DataId, force?: boolean): boolean;
+}
+
+/** `backend` as a {@link WasmKernelBackend}, or `null` when it is not the wasm backend. */
+export function asWasmKernelBackend(backend: unknown): WasmKernelBackend | null {
+  const heap = asWasmHeapBackend(backend);
+  if (heap === null || !('disposeData' in heap) || !('cwrap' in heap.wasm) || typeof heap.wasm.cwrap !== 'function') return null;
+  return heap as WasmKernelBackend;
+}
+
+/** The wasm module's id of a tensor (what its C++ kernels take). */
+export function wasmTensorId(backend: WasmKernelBackend, tensor: TensorInfo): number {
+  const data = backend.dataIdMap.get(tensor.dataId);
+  if (data === undefined) throw new Error(`Tensor ${JSON.stringify(tensor.dataId)} is not on the wasm backend`);
+  return data.id;
+}
