@@ -58,3 +58,28 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
   for (const secret of secrets) if (secret && secret.length >= 3) out = out.split(secret).join('***');
   return out;
 }
+
+/** Anything that connects to Redis and can be force-disconnected (BullMQ queues and workers). */
+export interface Connectable {
+  /** Resolves once connected. */
+  waitUntilReady(): Promise<unknown>;
+  /** Closes the connection (BullMQ's `disconnect()` can hang while the server is down; `close()` does not). */
+  close(): Promise<void>;
+}
+
+/**
+ * Waits until every client is connected, or disconnects them all and throws after `timeoutMs`:
+ * ioredis retries a down server forever, and a CLI query should say so instead of hanging.
+ */
+export async function connectWithin(clients: readonly Connectable[], target: RedisTarget, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((done) => {
+    timer = setTimeout(() => done('timeout'), timeoutMs);
+  });
+  const outcome = await Promise.race([Promise.all(clients.map((c) => c.waitUntilReady())), timeout]).finally(() => clearTimeout(timer));
+  if (outcome === 'timeout') {
+    const grace = () => new Promise<void>((done) => setTimeout(done, 2000).unref());
+    await Promise.all(clients.map((c) => Promise.race([c.close().catch(() => {}), grace()])));
+    throw new Error(`Redis at ${target.display} did not answer within ${Math.round(timeoutMs / 1000)} s`);
+  }
+}

@@ -5,7 +5,7 @@
 import { Queue, type Job, type JobType } from 'bullmq';
 import { z } from 'zod';
 import { CONTROL_QUEUE, STAGE_QUEUE } from './queues.js';
-import { redact, type RedisTarget } from './redis-url.js';
+import { connectWithin, redact, type RedisTarget } from './redis-url.js';
 
 const STATES = ['active', 'waiting', 'waiting-children', 'prioritized', 'delayed', 'completed', 'failed'] as const;
 
@@ -56,15 +56,22 @@ const dataSchema = z.object({
 const progressSchema = z.object({ fraction: z.number(), message: z.string().optional() });
 const resultSchema = z.object({ skipped: z.boolean(), summary: z.string() });
 
-/** Reads every pipeline job under `prefix` and groups them by run, newest run first. */
-export async function collectStatus(redis: RedisTarget, prefix: string, runId?: string): Promise<RunStatus[]> {
-  const queues = [STAGE_QUEUE, CONTROL_QUEUE].map((name) => new Queue(name, { connection: redis.options, prefix }));
+/**
+ * Reads every pipeline job under `prefix` and groups them by run, newest run first.
+ * Throws when Redis does not answer within `timeoutMs`. @param timeoutMs - @defaultValue `15000`
+ */
+export async function collectStatus(redis: RedisTarget, prefix: string, runId?: string, timeoutMs = 15_000): Promise<RunStatus[]> {
+  const queues = [STAGE_QUEUE, CONTROL_QUEUE].map((name) => {
+    const queue = new Queue(name, { connection: redis.options, prefix });
+    queue.on('error', () => {}); // connection errors surface through connectWithin's timeout
+    return queue;
+  });
   const secrets = [redis.options.password];
+  await connectWithin(queues, redis, timeoutMs); // on timeout it has already disconnected them
   try {
     const jobs: StageJobStatus[] = [];
     const runs = new Map<string, StageJobStatus[]>();
     for (const queue of queues) {
-      queue.on('error', () => {});
       for (const state of STATES) {
         for (const job of await queue.getJobs([state as JobType], 0, 999)) {
           if (!job) continue;
