@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import { enableHeapKernels, enableNativeKernels } from './kernels/native-kernels.js';
+import { installTransposingMatMul } from './wasm-transposed-matmul.js';
 import { registerUnsortedSegmentSumForWasm } from './wasm-unsorted-segment-sum.js';
 
 /** Backends meles can run on, fastest first. */
@@ -67,9 +68,11 @@ export function initBackend(preferred: BackendName | 'auto' = 'auto', options: I
 
 /** Installs the wasm kernel replacements; returns a note for the log line. */
 function wasmKernels(native: boolean): string {
-  if (!native) return enableHeapKernels() ? ' (heap-view slicing, stock matMul)' : '';
-  const status = enableNativeKernels();
-  return status.enabled ? ` (OpenBLAS matMul: ${status.library})` : ` (stock matMul: ${status.reason})`;
+  const status = native ? enableNativeKernels() : { enabled: false, reason: 'MELES_NATIVE_KERNELS=0' };
+  if (status.enabled) return ` (OpenBLAS matMul: ${status.library})`;
+  enableHeapKernels();
+  const transposing = installTransposingMatMul();
+  return ` (wasm matMul${transposing ? ' with materialised transposes' : ''}; OpenBLAS off: ${status.reason})`;
 }
 
 function envBackend(): BackendName | 'auto' {
