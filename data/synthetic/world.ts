@@ -20,7 +20,7 @@ export const AGE_SHARES: readonly number[] = [0.23, 0.3, 0.26, 0.21];
 
 /** Tunable strengths of the planted signals (defaults calibrated as described in data/README.md). */
 export interface SignalStrengths {
-  /** How strongly age tilts the cluster preferences (log-weight added to favoured clusters). @defaultValue `0.38` */
+  /** How strongly age tilts the cluster preferences (log-weight added to favoured clusters). @defaultValue `0.3` */
   readonly ageClusterTilt: number;
   /** Per-client random log-weight noise on cluster preferences (hides the age tilt). @defaultValue `0.8` */
   readonly clientClusterNoise: number;
@@ -28,7 +28,7 @@ export interface SignalStrengths {
   readonly genderTypeTilt: number;
   /** Per-client random log-weight noise on transaction types. @defaultValue `0.7` */
   readonly clientTypeNoise: number;
-  /** Shift of mean log-amount per age group step. @defaultValue `0.06` */
+  /** Shift of mean log-amount per age group step (older clients spend more). @defaultValue `0.15` */
   readonly ageAmountShift: number;
   /** Range of the per-client probability of following the class's cluster transition. @defaultValue `[0.04, 0.25]` */
   readonly followRange: readonly [number, number];
@@ -36,11 +36,11 @@ export interface SignalStrengths {
 
 /** Default signal strengths. */
 export const DEFAULT_STRENGTHS: SignalStrengths = {
-  ageClusterTilt: 0.38,
+  ageClusterTilt: 0.3,
   clientClusterNoise: 0.8,
   genderTypeTilt: 0.3,
   clientTypeNoise: 0.7,
-  ageAmountShift: 0.06,
+  ageAmountShift: 0.15,
   followRange: [0.04, 0.25],
 };
 
