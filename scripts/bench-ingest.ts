@@ -27,6 +27,8 @@ const file = `${dir}/transactions.arrow`;
 
 interface PhaseResult {
   readonly seconds: number[];
+  /** CPU seconds (user + system) per repeat: on a shared machine wall time includes waiting for a core. */
+  readonly cpuSeconds: number[];
   readonly rows: number;
   readonly clients: number;
   readonly maxRssMB: number;
@@ -34,10 +36,12 @@ interface PhaseResult {
 
 async function runPhase(phase: string): Promise<PhaseResult> {
   const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
   let rows = 0;
   let groups = 0;
   for (let r = 0; r < Number(values.repeat); r++) {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     if (phase === 'meles') {
       const { readSequences } = await import('../data/read-sequences.js');
       const { SYNTHETIC_SCHEMA } = await import('../data/synthetic/generate-transactions.js');
@@ -53,8 +57,10 @@ async function runPhase(phase: string): Promise<PhaseResult> {
       groups = df.getColumn('client_id').nUnique();
     }
     seconds.push((performance.now() - started) / 1000);
+    const used = process.cpuUsage(cpu);
+    cpuSeconds.push((used.user + used.system) / 1e6);
   }
-  return { seconds, rows, clients: groups, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+  return { seconds, cpuSeconds, rows, clients: groups, maxRssMB: process.resourceUsage().maxRSS / 1024 };
 }
 
 function child(phase: string): PhaseResult {
@@ -68,7 +74,7 @@ if (values.phase === 'generate') {
   const { generateTransactions } = await import('../data/synthetic/generate-transactions.js');
   const started = performance.now();
   await generateTransactions({ out: dir, clients, seed: 1, minEvents: events, maxEvents: events });
-  process.stdout.write(`${JSON.stringify({ seconds: [(performance.now() - started) / 1000], rows: clients * events, clients, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ seconds: [(performance.now() - started) / 1000], cpuSeconds: [], rows: clients * events, clients, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
 } else if (values.phase !== undefined) {
   process.stdout.write(`${JSON.stringify(await runPhase(values.phase))}\n`);
 } else {
@@ -81,13 +87,15 @@ if (values.phase === 'generate') {
   const meles = child('meles');
   const best = Math.min(...meles.seconds);
   console.log(
-    `meles readSequences: ${meles.rows} events, ${meles.clients} clients; times ${meles.seconds.map((s) => s.toFixed(2)).join(', ')} s; ` +
+    `meles readSequences: ${meles.rows} events, ${meles.clients} clients; times ${meles.seconds.map((s) => s.toFixed(2)).join(', ')} s ` +
+      `(CPU ${meles.cpuSeconds.map((s) => s.toFixed(2)).join(', ')} s); ` +
       `best ${(meles.rows / best / 1e6).toFixed(2)}M events/s; peak RSS ${meles.maxRssMB.toFixed(0)} MB = ${(meles.maxRssMB / sizeMB).toFixed(2)}x file size`,
   );
   const polars = child('polars');
   const polarsBest = Math.min(...polars.seconds);
   console.log(
-    `nodejs-polars readIPC+sort: ${polars.rows} rows, ${polars.clients} clients; times ${polars.seconds.map((s) => s.toFixed(2)).join(', ')} s; ` +
+    `nodejs-polars readIPC+sort: ${polars.rows} rows, ${polars.clients} clients; times ${polars.seconds.map((s) => s.toFixed(2)).join(', ')} s ` +
+      `(CPU ${polars.cpuSeconds.map((s) => s.toFixed(2)).join(', ')} s, multi-threaded); ` +
       `best ${(polars.rows / polarsBest / 1e6).toFixed(2)}M rows/s; peak RSS ${polars.maxRssMB.toFixed(0)} MB`,
   );
   console.log(`ratio meles/polars time: ${(best / polarsBest).toFixed(2)} (>1 means meles is slower)`);
