@@ -1,11 +1,11 @@
 /**
- * Switches the wasm backend's matrix-product kernels to OpenBLAS (and its Slice, SplitV, Unpack
- * and Identity kernels to copy-avoiding versions) and back.
+ * Switches the wasm backend's matrix products and leading-axis sums to OpenBLAS (and its Slice,
+ * SplitV, Unpack, Identity and Tanh kernels to copy-avoiding or SIMD versions) and back.
  *
  * tfjs looks kernels up by (name, backend) on every call, so replacing the registry entries is
  * enough: every `tf.matMul`, dense layer, recurrent cell and their gradients then run natively.
- * When OpenBLAS or koffi is missing, only the pure-JavaScript copy-avoiding kernels are installed; on another
- * backend nothing is. Either way the result says why.
+ * When OpenBLAS or koffi is missing, only the library-free replacements are installed; on
+ * another backend nothing is. Either way the result says why.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
@@ -65,9 +65,10 @@ let heapStock: readonly KernelConfig[] | null = null;
 const counters: NativeKernelCounters = { native: 0, delegated: 0 };
 
 /**
- * Replaces the wasm `BatchMatMul`, `_FusedMatMul` and (leading-axis) `Sum` kernels with OpenBLAS ones. Call it after
- * `tf.setBackend('wasm')` has resolved. Idempotent; never throws for a missing library or a
- * non-wasm backend (it returns `{enabled: false, reason}`), only for invalid options.
+ * Replaces the wasm `BatchMatMul`, `_FusedMatMul` and (leading-axis) `Sum` kernels with OpenBLAS
+ * ones, after installing the library-free replacements. Call it after `tf.setBackend('wasm')`
+ * has resolved. Idempotent; never throws for a missing library or a non-wasm backend (it
+ * returns `{enabled: false, reason}`), only for invalid options.
  */
 export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKernelStatus {
   const threads = expectInteger('threads', options.threads ?? 1, 1, 256);
