@@ -51,7 +51,8 @@ export async function writeArrowFile(
         failure = { error };
       }
     }
-    await pipeline(Readable.from(guarded(), { objectMode: true }), writer, createWriteStream(tmp));
+    // A small highWaterMark keeps at most a couple of batches queued ahead of the file (default: 16).
+    await pipeline(Readable.from(guarded(), { objectMode: true, highWaterMark: 2 }), writer, createWriteStream(tmp));
     if (failure !== null) throw (failure as { error: unknown }).error;
   });
 }
