@@ -3,6 +3,7 @@
  * sequence-length quantiles, cardinality per categorical, time range, numeric ranges and nulls
  * per column. Backs `meles inspect`.
  */
+import { DataFormatError } from '../errors.js';
 import { openRecordBatches, detectArrowFormat, type ArrowIpcFormat } from './arrow-source.js';
 import { typeName } from './arrow-columns.js';
 import { readSequences, type ReplacedValues } from './read-sequences.js';
@@ -80,6 +81,13 @@ export async function inspectFile(path: string, mapping: SchemaMapping): Promise
       entry.nulls += batch.data.children[i]!.nullCount;
       columns.set(field.name, entry);
     });
+  }
+  // Report every null id/time at once (the reader stops at the first batch that has one).
+  for (const [name, role] of [[mapping.id, 'id'], [mapping.time, 'time']] as const) {
+    const nulls = columns.get(name)?.nulls ?? 0;
+    if (nulls > 0) {
+      throw new DataFormatError(`${path}: column \`${name}\` (${role}): expected no nulls, found ${nulls} null(s) in the file; events without ${role === 'id' ? 'a client' : 'a time'} cannot be grouped`);
+    }
   }
   const { sequences, vocabularies, rows, replaced } = await readSequences(path, mapping);
   const clients = sequences.offsets.length - 1;
