@@ -154,6 +154,22 @@ describe('readSequences column types', () => {
   });
 });
 
+describe('readSequences dictionaries', () => {
+  it('remaps each batch’s own dictionary (replacement dictionaries in a stream)', async () => {
+    const dictType = () => new Dictionary(new Utf8(), new Int8(), 0);
+    const batch = (ids: number[], words: (string | null)[]) =>
+      new Table({ id: makeVector(Int32Array.from(ids)), t: makeVector(Float64Array.from(ids.map((_, i) => i))), w: vec(words, dictType()) }).batches[0]!;
+    const path = join(dir, 'dicts.arrows');
+    await writeArrowFile(path, [batch([1, 2, 1], ['x', 'y', 'x']), batch([2, 1, 3], ['z', 'y', null]), batch([3, 3], ['x', 'z'])], 'stream');
+    const { sequences, vocabularies } = await readSequences(path, { id: 'id', time: 't', categorical: ['w'], numeric: [] });
+    // counts x 3, y 2, z 2 (y first): x=2, y=3, z=4; null -> 1.
+    assert.deepEqual(vocabularies.w!.tokens, ['<pad>', '<unk>', 'x', 'y', 'z']);
+    assert.deepEqual([...sequences.offsets], [0, 3, 5, 8]);
+    // Sorted by time: client 1 x, y, x; client 2 z, y; client 3 x, z, null.
+    assert.deepEqual([...sequences.categorical.w!], [2, 3, 2, 4, 3, 2, 4, 1]);
+  });
+});
+
 describe('readSequences values policy', () => {
   const mapping: SchemaMapping = { id: 'id', time: 't', categorical: ['c'], numeric: ['x'], transforms: { x: 'log' } };
   const base = () => ({
