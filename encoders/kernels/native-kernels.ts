@@ -1,6 +1,6 @@
 /**
  * Switches the wasm backend's matrix products and leading-axis sums to OpenBLAS (and its Slice,
- * SplitV, Unpack, Identity and Tanh kernels to copy-avoiding or SIMD versions) and back.
+ * SplitV, Unpack, Identity, Tanh and GatherV2 kernels to copy-avoiding or SIMD versions) and back.
  *
  * tfjs looks kernels up by (name, backend) on every call, so replacing the registry entries is
  * enough: every `tf.matMul`, dense layer, recurrent cell and their gradients then run natively.
@@ -14,6 +14,7 @@ import { nativeBatchMatMul, nativeFusedMatMul, type NativeKernelCounters } from 
 import { loadOpenBlas, type OpenBlas } from './openblas.js';
 import { nativeSumKernel } from './sum-kernel.js';
 import { asWasmHeapBackend } from './wasm-heap.js';
+import { heapGatherKernel } from './wasm-gather.js';
 import { sharedIdentityKernel } from './wasm-identity.js';
 import { heapSliceKernel, heapSplitVKernel, heapUnpackKernel } from './wasm-slice.js';
 import { simdTanhKernel } from './wasm-tanh.js';
@@ -52,8 +53,8 @@ export interface NativeKernelStatus {
 
 /** Names of the kernels computed by OpenBLAS. */
 export const NATIVE_KERNEL_NAMES: readonly string[] = [tf.BatchMatMul, tf._FusedMatMul, tf.Sum];
-/** Names of the kernels replaced by copy-avoiding or SIMD versions (wasm-slice.ts, wasm-identity.ts, wasm-tanh.ts). */
-export const HEAP_KERNEL_NAMES: readonly string[] = [tf.Slice, tf.SplitV, tf.Unpack, tf.Identity, tf.Tanh];
+/** Names of the kernels replaced by copy-avoiding or SIMD versions (wasm-slice/-identity/-tanh/-gather.ts). */
+export const HEAP_KERNEL_NAMES: readonly string[] = [tf.Slice, tf.SplitV, tf.Unpack, tf.Identity, tf.Tanh, tf.GatherV2];
 
 interface Active {
   readonly status: NativeKernelStatus;
@@ -118,8 +119,8 @@ export function disableNativeKernels(): void {
 }
 
 /**
- * Installs only the copy-avoiding `Slice`/`SplitV`/`Unpack`/`Identity` kernels and the SIMD
- * `Tanh` (no OpenBLAS needed).
+ * Installs only the copy-avoiding `Slice`/`SplitV`/`Unpack`/`Identity`/`GatherV2` kernels and
+ * the SIMD `Tanh` (no OpenBLAS needed).
  * {@link enableNativeKernels} does this too; call this alone to keep the stock matMul kernels.
  * Returns false (and changes nothing) when the active backend is not wasm.
  */
@@ -133,15 +134,16 @@ function installHeapKernels(): readonly string[] {
   if (heapStock !== null) return HEAP_KERNEL_NAMES;
   const stock = HEAP_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
   if (stock.some((config) => config === undefined)) return [];
-  const [slice, splitV, unpack, identity, tanh] = stock as KernelConfig[];
+  const [slice, splitV, unpack, identity, tanh, gather] = stock as KernelConfig[];
   install([
     { ...slice, kernelFunc: heapSliceKernel(slice.kernelFunc) },
     { ...splitV, kernelFunc: heapSplitVKernel(splitV.kernelFunc) },
     { ...unpack, kernelFunc: heapUnpackKernel(unpack.kernelFunc) },
     { ...identity, kernelFunc: sharedIdentityKernel(identity.kernelFunc) },
     { ...tanh, kernelFunc: simdTanhKernel(tanh.kernelFunc) },
+    { ...gather, kernelFunc: heapGatherKernel(gather.kernelFunc) },
   ]);
-  heapStock = [slice, splitV, unpack, identity, tanh];
+  heapStock = [slice, splitV, unpack, identity, tanh, gather];
   return HEAP_KERNEL_NAMES;
 }
 
