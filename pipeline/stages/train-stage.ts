@@ -76,7 +76,8 @@ export const trainStage: StageDefinition<TrainParams, TrainResultSummary> = {
     await rename(scratch, join(ctx.workDir, MODEL_SUBDIR));
     const last = result.epochs.at(-1);
     return {
-      epochs: result.epochs.length,
+      // After a resume the history holds only this attempt's epochs; the count is the model's.
+      epochs: last ? last.epoch + 1 : options.epochs,
       finalLoss: last?.loss ?? null,
       recallAt4: last?.recallAt4 ?? null,
       backend: result.backend,
