@@ -124,7 +124,7 @@ function runFacts(content: ReportContent): string {
   if (run.model?.bytes !== undefined) facts.push(['model size on disk', `${(run.model.bytes / 1024).toFixed(1)} KiB`]);
   const total = content.timings.reduce((s, t) => s + t.seconds, 0);
   const timings = content.timings.map((t) => `<tr><td>${esc(t.step)}</td><td>${t.seconds.toFixed(1)} s</td></tr>`).join('');
-  return `${keyValueTable(facts)}<h3>Timings</h3><table id="timings"><tbody>${timings}<tr><th>total</th><th>${total.toFixed(1)} s</th></tr></tbody></table>`;
+  return `${keyValueTable(facts)}<h3>Timings</h3><table id="timings"><tbody>${timings}<tr><th>sum of the steps above</th><th>${total.toFixed(1)} s</th></tr></tbody></table>`;
 }
 
 function keyValueTable(rows: readonly [string, string][]): string {
