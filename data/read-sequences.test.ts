@@ -209,6 +209,7 @@ describe('readSequences values policy', () => {
     await rejects({ ...base(), id: vec([1, null, 2], new Int32()) }, mapping, /column `id` \(id\): expected no nulls, found 1 null\(s\).*row 1/);
     await rejects({ ...base(), t: vec([1, 2, null], new Float64()) }, mapping, /column `t` \(time\): expected no nulls, found 1 null/);
     await rejects({ ...base(), t: vec([1, Infinity, 2], new Float64()) }, mapping, /column `t` \(time\): expected finite times, found Infinity at row 1/);
+    await rejects({ ...base(), id: vec([1.5, NaN, 2], new Float64()) }, mapping, /column `id` \(id\): expected finite ids, found NaN/);
   });
 
   it('rejects a missing mapped column, naming the columns found', async () => {

@@ -5,7 +5,7 @@
  * one {@link DataFormatError} naming the file, the column, what was expected and what was found.
  *
  * What happens to imperfect values (documented policy):
- * - null or non-finite client ids and times: error (an event without a client or time has no place);
+ * - null or non-finite (NaN, ±Infinity) client ids and times: error (such an event has no place);
  * - null categorical values: index 1 (unknown/missing), counted in `replaced.nullCategorical`;
  * - null, NaN or ±Infinity numerics: 0 (as ptls does), counted in `replaced.nonFiniteNumeric`.
  */
@@ -103,6 +103,9 @@ export async function readSequences(path: string, mapping: SchemaMapping, option
     const columns = layout === null ? 'no schema' : `columns: ${layout.names.join(', ')}`;
     throw new DataFormatError(`${path}: expected at least one row, found 0 rows (${columns})`);
   }
+
+  const badId = ids.keys.find((k) => typeof k === 'number' && !Number.isFinite(k));
+  if (badId !== undefined) throw new DataFormatError(`${path}: column \`${mapping.id}\` (id): expected finite ids, found ${badId}`);
 
   const vocabularies: Vocabularies = {};
   const remaps: Record<string, Int32Array> = {};
