@@ -100,8 +100,8 @@ export function datedName(due: Date): string {
 /** Files matching `pattern`, where only the last path part may hold `*` or `?`; sorted. */
 export async function expandGlob(pattern: string): Promise<string[]> {
   const name = basename(pattern);
-  if (!/[*?]/.test(name)) return [pattern];
   if (/[*?]/.test(dirname(pattern))) throw new ConfigError(`Only the file name part of ${pattern} may contain * or ?`);
+  if (!/[*?]/.test(name)) return [pattern];
   const regex = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   const entries = await readdir(dirname(pattern), { withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile() && regex.test(e.name)).map((e) => join(dirname(pattern), e.name)).sort();
