@@ -92,7 +92,8 @@ async function pipelineFile(name: string, out: string, data: string): Promise<Pi
 }
 
 async function cleanup(target: RedisTarget): Promise<void> {
-  for (const name of [STAGE_QUEUE, CONTROL_QUEUE, SCHEDULE_QUEUE]) {
+  // Two passes over the flow queues: removing a child can move a parent in the other queue back to wait.
+  for (const name of [STAGE_QUEUE, CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE, CONTROL_QUEUE]) {
     const queue = new Queue(name, { connection: target.options, prefix });
     await queue.obliterate({ force: true }).catch(() => {});
     await queue.close();

@@ -24,9 +24,12 @@ export function uniquePrefix(): string {
   return `test-${randomUUID()}`;
 }
 
-/** Removes every pipeline queue under `prefix`. */
+/**
+ * Removes every pipeline queue under `prefix`. Two passes: flows cross queues, and removing a
+ * child in one queue can move its parent in an already-obliterated queue back to `wait`.
+ */
 export async function obliterateAll(prefix: string, target: RedisTarget = redis): Promise<void> {
-  for (const name of [STAGE_QUEUE, CONTROL_QUEUE, SCHEDULE_QUEUE]) {
+  for (const name of [STAGE_QUEUE, CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE, CONTROL_QUEUE]) {
     const queue = new Queue(name, { connection: target.options, prefix });
     queue.on('error', () => {});
     try {
