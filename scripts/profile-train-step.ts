@@ -7,7 +7,7 @@
  *       [--clients 64] [--splits 5] [--min-len 25] [--max-len 200] [--kernels stock|slice|native] [--top 15]
  *
  * Shapes default to the reference of ../shared/bench/torch_meles_step.py. Runs on wasm with
- * `--kernels`: `stock` tfjs kernels, `slice` = heap-view slicing only, `native` (default) = that
+ * `--kernels`: `stock` tfjs kernels, `slice` = the library-free heap kernels only, `native` (default) = those
  * plus the OpenBLAS matMul kernels when the library is present.
  */
 import { parseArgs } from 'node:util';
@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../data/random.js';
 import { initBackend } from '../encoders/backend.js';
 import { buildEncoderConfig, ENCODER_KINDS, resolveEncoderOptions } from '../encoders/encoder-config.js';
-import { enableHeapKernels, enableNativeKernels } from '../encoders/kernels/native-kernels.js';
+import { disableNativeKernels, enableHeapKernels, enableNativeKernels } from '../encoders/kernels/native-kernels.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
 import type { EventBatch } from '../encoders/packed-batch.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
@@ -114,12 +114,14 @@ async function main(): Promise<void> {
   const top = expectInteger('top', Number(values.top), 1);
 
   await initBackend('wasm', { quiet: true });
+  // initBackend installs the replacements itself; start from the stock kernels, then apply --kernels.
+  disableNativeKernels();
   let kernelNote: string = kernels;
   if (kernels === 'native') {
     const status = enableNativeKernels();
     kernelNote = status.enabled ? `native (OpenBLAS ${status.threads} thread)` : `slice only: ${status.reason}`;
   } else if (kernels === 'slice') {
-    kernelNote = enableHeapKernels() ? 'heap-view slicing only' : 'stock (not on wasm)';
+    kernelNote = enableHeapKernels() ? 'library-free heap kernels only (stock matMul)' : 'stock (not on wasm)';
   }
   const features = { categorical: [{ name: 'mcc', vocabularySize: VOCABULARY }], numeric: ['amount'] };
   const model = new SequenceModel(buildEncoderConfig(resolveEncoderOptions({ encoder, hidden }), features), 1);
