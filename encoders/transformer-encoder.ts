@@ -5,8 +5,9 @@
  * block, a final LayerNorm; the output is the CLS token. Tokens stay packed (CLS rows, then real
  * events) for every per-token op; only attention gathers them into padded `[g, heads, S, S]`
  * blocks with padding keys masked out. Blocks hold up to {@link ATTENTION_BLOCK} sequences of
- * similar length (length-sorted), each padded to its own longest, which cuts the quadratic
- * attention memory and work against padding everything to the batch's longest sequence.
+ * similar length (length-sorted; fewer when their scores would exceed {@link ATTENTION_BLOCK_SCORES}),
+ * each padded to its own longest, which cuts the quadratic attention memory and work against
+ * padding everything to the batch's longest sequence.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../data/random.js';
@@ -68,7 +69,7 @@ export class TransformerEncoder implements SequenceEncoder {
   forward(events: tf.Tensor2D, packed: PackedBatch, _mode: ForwardMode): tf.Tensor2D {
     const { size: B } = packed;
     const d = this.config.hidden;
-    const index = tokenIndex(packed);
+    const index = tokenIndex(packed, this.config.heads);
     const blocks = index.blocks.map((b) => ({ ...b, pad: tf.tensor1d(b.pad, 'int32'), keyBias: tf.tensor4d(b.keyBias, [b.count, 1, 1, b.length]) }));
     const unpadIndex = tf.tensor1d(index.unpad, 'int32');
     const projected = tf.add<tf.Tensor2D>(dense(events, this.input), tf.tensor2d(positions(packed, d), [packed.events, d]));
@@ -125,8 +126,10 @@ function layerNorm(x: tf.Tensor2D, norm: Norm): tf.Tensor2D {
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), norm.gamma), norm.beta);
 }
 
-/** Sequences per attention block. */
+/** Most sequences per attention block. */
 export const ATTENTION_BLOCK = 64;
+/** Most attention scores (sequences × heads × S²) per block, so long sequences (2000-event tails) fit the heap. */
+export const ATTENTION_BLOCK_SCORES = 32 * 2 ** 20;
 
 /** One block of length-sorted sequences: its gather index into token rows and its key mask. */
 interface AttentionBlockIndex {
@@ -144,14 +147,14 @@ type AttentionBlock = Omit<AttentionBlockIndex, 'pad' | 'keyBias'> & { readonly 
  * padded position (i, s), the token row (padding points at row 0: its key is masked and its query
  * row is never read back); `unpad` maps each token row to its position in the concatenated blocks.
  */
-function tokenIndex(packed: PackedBatch): { blocks: AttentionBlockIndex[]; unpad: Int32Array } {
+function tokenIndex(packed: PackedBatch, heads: number): { blocks: AttentionBlockIndex[]; unpad: Int32Array } {
   const B = packed.size;
   const unpad = new Int32Array(B + packed.events);
   const blocks: AttentionBlockIndex[] = [];
   let base = 0;
-  for (let first = 0; first < B; first += ATTENTION_BLOCK) {
-    const count = Math.min(ATTENTION_BLOCK, B - first);
+  for (let first = 0, count = 0; first < B; first += count) {
     const length = packed.sortedLengths[first]! + 1;
+    count = Math.max(1, Math.min(ATTENTION_BLOCK, B - first, Math.floor(ATTENTION_BLOCK_SCORES / (heads * length * length))));
     const pad = new Int32Array(count * length);
     const keyBias = new Float32Array(count * length).fill(-1e9);
     for (let j = 0; j < count; j++) {

@@ -40,7 +40,8 @@ describe('embedFile', () => {
 
   it('writes client_id (source type) and float32 emb_* columns; formats agree; no temp files remain', async () => {
     const arrow = join(root, 'e.arrow');
-    const result = await embedFile({ model: modelDir, data: transactions, out: arrow, backend: 'wasm', batchSize: 7, maxEvents: 10 });
+    // maxBatchEvents 25 with tails of up to 10 events: batches of 2–3 clients, still one row per client in order.
+    const result = await embedFile({ model: modelDir, data: transactions, out: arrow, backend: 'wasm', batchSize: 7, maxEvents: 10, maxBatchEvents: 25 });
     assert.equal(result.clients, 40);
     const table = tableFromIPC(await readFile(arrow));
     assert.deepEqual(table.schema.fields.map((f) => f.name), ['client_id', ...Array.from({ length: 6 }, (_, j) => `emb_${j}`)]);

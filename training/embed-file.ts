@@ -38,8 +38,14 @@ export interface EmbedFileOptions {
   readonly maxEvents?: number;
   /** L2-normalise rows (exported embeddings are raw by default, as ptls). @defaultValue `false` */
   readonly l2?: boolean;
-  /** Clients per batch. @defaultValue `256` */
+  /** Most clients per batch. @defaultValue `256` */
   readonly batchSize?: number;
+  /**
+   * Most events per batch (a batch closes earlier when its clients' tails would exceed it), which
+   * bounds tfjs memory for long histories; a single longer client still forms its own batch.
+   * @defaultValue `65536`
+   */
+  readonly maxBatchEvents?: number;
   /** Embed only this shard of the clients. @defaultValue all clients */
   readonly shard?: Shard;
   /** @defaultValue `'auto'` */
@@ -65,6 +71,7 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
   const format = options.format ?? 'arrow';
   const maxEvents = expectInteger('maxEvents', options.maxEvents ?? 2000, 1);
   const batchSize = expectInteger('batchSize', options.batchSize ?? 256, 1);
+  const maxBatchEvents = expectInteger('maxBatchEvents', options.maxBatchEvents ?? 65536, 1);
   const shard = options.shard;
   if (shard) {
     expectInteger('shard.count', shard.count, 1);
@@ -80,8 +87,9 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
     const bar = new ProgressBar(options.progress === true, 'embed [{bar}] {value}/{total} clients');
     bar.start(clients.length, 0, {});
     async function* chunks(): AsyncGenerator<EmbeddingChunk> {
-      for (let start = 0; start < clients.length; start += batchSize) {
-        const part = clients.subarray(start, start + batchSize);
+      for (let start = 0, end = 0; start < clients.length; start = end) {
+        end = batchEnd(sequences, clients, start, batchSize, maxBatchEvents, maxEvents);
+        const part = clients.subarray(start, end);
         const batch = collateTails(sequences, part, maxEvents);
         const embeddings = model.embed(batch, options.l2 === true);
         const values = (await embeddings.data()) as Float32Array;
@@ -96,6 +104,20 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
   } finally {
     model.dispose();
   }
+}
+
+/** End (exclusive) of the batch starting at `start`: at most `batchSize` clients and `maxBatchEvents` tail events. */
+function batchEnd(set: SequenceSet, clients: Int32Array, start: number, batchSize: number, maxBatchEvents: number, maxEvents: number): number {
+  let events = 0;
+  let end = start;
+  while (end < clients.length && end - start < batchSize) {
+    const c = clients[end]!;
+    const tail = Math.min(maxEvents, set.offsets[c + 1]! - set.offsets[c]!);
+    if (end > start && events + tail > maxBatchEvents) break;
+    events += tail;
+    end++;
+  }
+  return end;
 }
 
 /** Client indices of a shard, in file order. */

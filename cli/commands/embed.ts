@@ -15,6 +15,7 @@ interface EmbedFlags {
   readonly format: EmbeddingFormat;
   readonly maxEvents: string;
   readonly batchSize: string;
+  readonly maxBatchEvents: string;
   readonly l2?: boolean;
   readonly shard?: string;
   readonly shardBy: 'range' | 'hash';
@@ -31,7 +32,8 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'output file')
     .addOption(new Option('--format <format>', 'output format').choices([...EMBEDDING_FORMATS]).default('arrow'))
     .option('--max-events <n>', 'embed each client from its last n events', '2000')
-    .option('--batch-size <n>', 'clients per batch', '256')
+    .option('--batch-size <n>', 'most clients per batch', '256')
+    .option('--max-batch-events <n>', 'most events per batch (bounds memory for long histories)', '65536')
     .option('--l2', 'L2-normalise the embeddings (raw encoder output by default)')
     .option('--shard <i/n>', 'embed only shard i of n (0-based), e.g. 0/4')
     .addOption(new Option('--shard-by <how>', 'shard by file order or by client-id hash').choices(['range', 'hash']).default('range'))
@@ -45,6 +47,7 @@ export function register(program: Command): void {
         format: opts.format,
         maxEvents: intFlag('--max-events', opts.maxEvents),
         batchSize: intFlag('--batch-size', opts.batchSize),
+        maxBatchEvents: intFlag('--max-batch-events', opts.maxBatchEvents),
         l2: opts.l2 === true,
         ...(opts.shard === undefined ? {} : { shard: { ...parseShard(opts.shard), by: opts.shardBy } }),
         backend: opts.backend,
