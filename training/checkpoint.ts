@@ -13,7 +13,7 @@ import type { Adam } from './adam.js';
 import type { ScheduleState } from './lr-schedule.js';
 import { readJson, writeJson } from './model-files.js';
 import { readTensorFile, writeTensorFile } from './tensor-file.js';
-import type { TrainingOptions } from './training-options.js';
+import type { TrainingConfigInput, TrainingOptions } from './training-options.js';
 
 const CHECKPOINT_VERSION = 1;
 
@@ -105,4 +105,14 @@ export async function loadCheckpoint(runDir: string, model: SequenceModel, adam:
   adam.learningRate = state.learningRate ?? options.learningRate;
   if (state.position === undefined) throw new DataFormatError(`${dir}/state.json: no \`position\``);
   return state.position;
+}
+
+/**
+ * The training options a checkpoint was saved with, as a config layer: `meles train --resume`
+ * starts from them, so only the flags that change something (usually `--epochs`) need repeating.
+ */
+export async function readCheckpointOptions(runDir: string): Promise<TrainingConfigInput> {
+  const state = (await readJson(join(checkpointDir(runDir), 'state.json'), 'checkpoint state')) as { options?: unknown };
+  if (typeof state.options !== 'object' || state.options === null) throw new DataFormatError(`${checkpointDir(runDir)}/state.json: no \`options\``);
+  return state.options as TrainingConfigInput;
 }

@@ -13,6 +13,7 @@ import { loadVocabularies } from '../../data/vocabulary.js';
 import { BACKENDS, type BackendName } from '../../encoders/backend.js';
 import { ENCODER_KINDS } from '../../encoders/encoder-config.js';
 import { ConfigError } from '../../errors.js';
+import { hasCheckpoint, readCheckpointOptions } from '../../training/checkpoint.js';
 import { trainModel } from '../../training/trainer.js';
 import { readTrainingConfig, resolveTrainingOptions, type TrainingConfigInput } from '../../training/training-options.js';
 import { addSchemaOptions, schemaFromOptions, type SchemaFlags } from '../schema-options.js';
@@ -60,7 +61,9 @@ export function register(program: Command): void {
     const resumeSchema = opts.resume === true && opts.schema === undefined && opts.id === undefined && existsSync(join(opts.out, 'schema.json'));
     const schema = resumeSchema ? await readSchemaMapping(join(opts.out, 'schema.json')) : await schemaFromOptions(opts);
     const fromFile = opts.config === undefined ? {} : await readTrainingConfig(opts.config);
-    const options = resolveTrainingOptions(opts.config ?? 'command-line flags', fromFile, flagLayer(opts));
+    // On --resume the checkpoint's options are the base: only changed settings need repeating.
+    const saved = opts.resume === true && (await hasCheckpoint(opts.out)) ? await readCheckpointOptions(opts.out) : {};
+    const options = resolveTrainingOptions(opts.config ?? 'command-line flags', saved, fromFile, flagLayer(opts));
     // A resumed run must index categories exactly as before.
     const vocabularies = opts.resume === true && existsSync(join(opts.out, 'vocabularies.json')) ? await loadVocabularies(join(opts.out, 'vocabularies.json')) : undefined;
     const { sequences, vocabularies: used } = await readSequences(opts.data, schema, vocabularies ? { vocabularies } : {});
