@@ -19,7 +19,7 @@ import { type BackendName, initBackend } from '../encoders/backend.js';
 import { buildEncoderConfig } from '../encoders/encoder-config.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, MelesError } from '../errors.js';
 import { createLoss } from '../metric/create-loss.js';
 import { collateViews } from '../sampling/collate.js';
 import { createSplitter } from '../sampling/create-splitter.js';
@@ -139,7 +139,9 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
         const rng = new Rng(mixSeed(options.seed, epoch, b));
         const batch = collateViews(data, clients.subarray(b * options.batchSize, (b + 1) * options.batchSize), splitter, rng);
         const packed = model.pack(batch);
-        const { value, grads } = tf.variableGrads(() => loss.call(l2Normalize(model.forward(packed, { training: true, rng })), batch.labels), variables);
+        const { value, grads } = explainHeapExhaustion(packed.events, () =>
+          tf.variableGrads(() => loss.call(l2Normalize(model.forward(packed, { training: true, rng })), batch.labels), variables),
+        );
         adam.apply(grads);
         const lossValue = (await value.data())[0]!;
         tf.dispose([value, grads]);
@@ -184,6 +186,25 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
     loss.dispose();
     adam.dispose();
     model.dispose();
+  }
+}
+
+/**
+ * Runs `step`, turning a wasm abort (the 4 GB wasm32 heap is full) into an error that says what to
+ * change. The backend is unusable afterwards, so the process should exit.
+ */
+function explainHeapExhaustion<T>(events: number, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'RuntimeError' || /^Aborted\(|memory access out of bounds|table index is out of bounds/.test(error.message))) {
+      throw new MelesError(
+        `The tfjs wasm heap (4 GB at most) ran out on a batch of ${events} events: lower \`batchSize\` or the splitter's \`cntMax\`` +
+          ', or for the Transformer `layers`/`heads` (attention memory grows with heads × length²)',
+        { cause: error },
+      );
+    }
+    throw error;
   }
 }
 
