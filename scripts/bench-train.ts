@@ -4,15 +4,26 @@
  * categorical embedding 16 over 250 values, one log-scaled numeric), with the PyTorch script run
  * in the same process tree for the ratios, plus a GRU length sweep to show linear growth.
  *
- * The Transformer runs 1 layer with 4 heads: at 320 sequences × 200 events two layers need more than
- * the 4 GB a wasm32 heap can hold (attention scores are batch × heads × length²).
+ * The Transformer runs 1 layer with 4 heads (feed-forward width = hidden): at 320 sequences × 200 events
+ * two layers need more than the 4 GB a wasm32 heap can hold (attention scores are batch × heads ×
+ * length²). Its PyTorch reference, `scripts/torch_transformer_step.py`, uses the same layers, heads
+ * and widths.
+ *
+ * Peak memory: every measurement (meles and PyTorch) runs in its own child process, which reports
+ * its resident-memory high-water mark at the end (node `process.resourceUsage().maxRSS`, python
+ * `ru_maxrss` via `scripts/torch_peak.py`), beside the high-water mark right after the library
+ * loaded (the baseline). Both sides cover setup + train steps + embedding batches, so the peak is
+ * the train step's (it needs more than a no-grad embedding pass).
  *
  * A train step = forward + contrastive loss with 5 hard negatives + backward + Adam, as in the
  * PyTorch script. Kernel setup comes from initBackend (set MELES_NATIVE_KERNELS=0 or
  * MELES_FUSED_GRU=0 to measure the fallbacks).
  *
  *   npx tsx scripts/bench-train.ts [--steps 5] [--encoders gru,lstm,transformer] [--lengths 50,100,200,400]
+ *                                  [--hidden 256] [--transformer-layers 1] [--clients 64] [--min-len 25] [--max-len 200]
  *                                  [--no-torch] [--layers-rnn]
+ *
+ * `--lengths 0` skips the length sweep. PyTorch runs with OPENBLAS_NUM_THREADS=1 and `--threads 1`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -34,10 +45,16 @@ const flag = (name: string, fallback: string): string => {
 const STEPS = Number(flag('steps', '5'));
 const ENCODERS = flag('encoders', 'gru,lstm,transformer').split(',') as EncoderKind[];
 const LENGTHS = flag('lengths', '50,100,200,400').split(',').map(Number);
-const CLIENTS = 64;
+const CLIENTS = Number(flag('clients', '64'));
+const MIN_LEN = Number(flag('min-len', '25'));
+const MAX_LEN = Number(flag('max-len', '200'));
 const SPLITS = 5;
 const HIDDEN = Number(flag('hidden', '256'));
-const TORCH = '../shared/bench/torch_meles_step.py';
+const TRANSFORMER_LAYERS = Number(flag('transformer-layers', '1'));
+const TRANSFORMER_HEADS = 4;
+const TORCH_RNN = '../shared/bench/torch_meles_step.py';
+const TORCH_TRANSFORMER = 'scripts/torch_transformer_step.py';
+const TORCH_PEAK = 'scripts/torch_peak.py';
 
 /** The PyTorch script's batch: lengths uniform in [minLen, maxLen], category ids 1..249, amounts e^N(0,1)·100. */
 function referenceBatch(seed: number, minLen: number, maxLen: number): EventBatch & { labels: Int32Array } {
@@ -62,15 +79,24 @@ function median(values: number[]): number {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+/** One meles measurement, as its child process reports it. */
 interface Measured {
   readonly trainMs: number;
   readonly embedMs: number;
   readonly events: number;
+  /** Resident-memory high-water mark after the train steps (before any embedding batch). */
+  readonly trainPeakRssMb: number;
+  /** High-water mark at the end of the child (setup + train steps + embedding batches). */
   readonly peakRssMb: number;
+  /** High-water mark after the backend started and the batch was built. */
+  readonly baselineRssMb: number;
 }
 
+/** Resident-memory high-water mark of this process in MB (`maxRSS` is in kB). */
+const maxRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
 function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, steps: number, embedSteps: number): Measured {
-  const config = buildEncoderConfig(resolveEncoderOptions({ encoder: kind, hidden: HIDDEN, categoricalDim: 16, heads: 4, layers: 1, learnableInitialState: false, embeddingNoise: 0 }), {
+  const config = buildEncoderConfig(resolveEncoderOptions({ encoder: kind, hidden: HIDDEN, categoricalDim: 16, heads: TRANSFORMER_HEADS, layers: kind === 'transformer' ? TRANSFORMER_LAYERS : 1, learnableInitialState: false, embeddingNoise: 0 }), {
     categorical: [{ name: 'mcc', vocabularySize: 250 }],
     numeric: ['amount'],
   });
@@ -79,7 +105,7 @@ function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, 
   const adam = new Adam(params, 0.002);
   const loss = createLoss(DEFAULT_LOSS, DEFAULT_MINER);
   const variables = params.map((p) => p.variable);
-  let peak = process.memoryUsage().rss;
+  const baselineRssMb = maxRssMb();
   const train: number[] = [];
   for (let i = 0; i < steps + 1; i++) {
     const t0 = performance.now();
@@ -89,8 +115,8 @@ function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, 
     value.dataSync();
     tf.dispose([value, grads]);
     if (i > 0) train.push(performance.now() - t0);
-    peak = Math.max(peak, process.memoryUsage().rss);
   }
+  const trainPeakRssMb = maxRssMb();
   const embed: number[] = [];
   for (let i = 0; i < embedSteps + 1; i++) {
     const t0 = performance.now();
@@ -103,7 +129,7 @@ function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, 
   loss.dispose();
   adam.dispose();
   model.dispose();
-  return { trainMs: median(train), embedMs: median(embed), events, peakRssMb: Math.round(peak / 2 ** 20) };
+  return { trainMs: median(train), embedMs: median(embed), events, trainPeakRssMb, peakRssMb: maxRssMb(), baselineRssMb };
 }
 
 /** tfjs-layers GRU on the padded batch (the formulation the issue measured), for the record. */
@@ -126,20 +152,50 @@ function measureLayersGru(batch: EventBatch & { labels: Int32Array }, steps: num
   return median(times);
 }
 
-function torch(cell: 'gru' | 'lstm', minLen: number, maxLen: number): { train: number; embed: number; events: number } | null {
-  if (args.includes('--no-torch') || !existsSync(TORCH)) return null;
-  const run = spawnSync('/usr/bin/python3', [TORCH, '--hidden', String(HIDDEN), '--clients', String(CLIENTS), '--splits', String(SPLITS), '--min-len', String(minLen), '--max-len', String(maxLen), '--threads', '1', '--cell', cell], { encoding: 'utf8' });
-  if (run.status !== 0) {
-    process.stderr.write(`torch script failed: ${run.stderr.split('\n').slice(-3).join(' ')}\n`);
+/** One PyTorch measurement: the script's medians plus the peak its wrapper process reports. */
+interface TorchMeasured {
+  readonly train: number;
+  readonly embed: number;
+  readonly events: number;
+  readonly peakRssMb: number;
+  readonly baselineRssMb: number;
+}
+
+/** Runs the PyTorch reference for `kind` in its own python process (through torch_peak.py). */
+function torch(kind: EncoderKind, minLen: number, maxLen: number, steps: number): TorchMeasured | null {
+  const script = kind === 'transformer' ? TORCH_TRANSFORMER : TORCH_RNN;
+  if (args.includes('--no-torch') || !existsSync(script) || !existsSync(TORCH_PEAK)) return null;
+  const shape = ['--hidden', String(HIDDEN), '--clients', String(CLIENTS), '--splits', String(SPLITS), '--min-len', String(minLen), '--max-len', String(maxLen)];
+  const model = kind === 'transformer' ? ['--layers', String(TRANSFORMER_LAYERS), '--heads', String(TRANSFORMER_HEADS)] : ['--cell', kind];
+  const run = spawnSync('/usr/bin/python3', [TORCH_PEAK, script, ...shape, ...model, '--threads', '1', '--steps', String(steps)], {
+    encoding: 'utf8',
+    // Without this OpenBLAS starts one thread per core on top of torch's, oversubscribing the shared cores.
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+  });
+  const lines = run.stdout.trim().split('\n');
+  if (run.status !== 0 || lines.length < 2) {
+    process.stderr.write(`torch ${kind} ${minLen}-${maxLen} failed (${run.status}): ${run.stderr.split('\n').slice(-3).join(' ')}\n`);
     return null;
   }
-  const json = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { train_step_ms_median: number; embed_batch_ms_median: number; events: number };
-  return { train: json.train_step_ms_median, embed: json.embed_batch_ms_median, events: json.events };
+  const result = JSON.parse(lines.at(-2)!) as { train_step_ms_median: number; embed_batch_ms_median: number; events: number };
+  const memory = JSON.parse(lines.at(-1)!) as { peak_rss_mb: number; baseline_rss_mb: number };
+  return { train: result.train_step_ms_median, embed: result.embed_batch_ms_median, events: result.events, peakRssMb: memory.peak_rss_mb, baselineRssMb: memory.baseline_rss_mb };
 }
 
 /** Runs one measurement in a fresh process: the wasm heap only grows, so encoders must not share one. */
 function child(kind: EncoderKind, minLen: number, maxLen: number, steps: number): Measured | null {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', process.argv[1]!, '--child', kind, String(minLen), String(maxLen), String(steps)], {
+  const run = spawnSync(process.execPath, [
+      '--import',
+      'tsx',
+      process.argv[1]!,
+      '--child',
+      kind,
+      String(minLen),
+      String(maxLen),
+      String(steps),
+      // The shape flags the child reads through flag().
+      ...['--hidden', String(HIDDEN), '--clients', String(CLIENTS), '--transformer-layers', String(TRANSFORMER_LAYERS)],
+    ], {
     encoding: 'utf8',
     env: { ...process.env, MELES_QUIET: '1' },
   });
@@ -161,42 +217,70 @@ if (args[0] === '--child') {
 
 const backend: BackendName = await initBackend((process.env.MELES_BACKEND as BackendName | undefined) ?? 'wasm');
 const kernels = `native kernels ${process.env.MELES_NATIVE_KERNELS === '0' ? 'off' : 'on if OpenBLAS loads'}, fused GRU ${process.env.MELES_FUSED_GRU === '0' ? 'off' : 'on if native'}`;
-console.log(`# bench-train: backend ${backend} (${kernels}), hidden ${HIDDEN}, ${CLIENTS}×${SPLITS} sequences, lengths 25–200, median of ${STEPS} steps; transformer: 1 layer, 4 heads (2 layers exceed the 4 GB wasm heap at this batch)`);
-console.log('| encoder | train step ms | embed batch ms | train events/s | embed events/s | peak RSS MB | torch train ms | torch embed ms | train ratio | embed ratio |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+const heapNote = TRANSFORMER_LAYERS === 1 ? ' (2 layers exceed the 4 GB wasm heap at this batch)' : '';
+console.log(
+  `# bench-train: backend ${backend} (${kernels}), hidden ${HIDDEN}, ${CLIENTS}×${SPLITS} sequences, lengths ${MIN_LEN}–${MAX_LEN}, median of ${STEPS} steps; ` +
+    `transformer: ${TRANSFORMER_LAYERS} layer(s), ${TRANSFORMER_HEADS} heads, feed-forward ${HIDDEN}${heapNote}; PyTorch 1 thread, OPENBLAS_NUM_THREADS=1`,
+);
+console.log('# peak RSS = resident-memory high-water mark of the child process (baseline after the library loaded in parentheses)');
+const ratio = (ours: number, theirs: number): string => `${(ours / theirs).toFixed(2)}×`;
+/** "peak (baseline)", plus the peak after the train steps alone if the embedding batches raised it. */
+const rss = (m: Measured): string => `${m.peakRssMb} (${m.baselineRssMb})${m.trainPeakRssMb < m.peakRssMb ? `; after train ${m.trainPeakRssMb}` : ''}`;
+console.log(
+  '| encoder | train step ms | embed batch ms | train events/s | embed events/s | peak RSS MB | torch train ms | torch embed ms | torch embed events/s | torch peak RSS MB | train ratio | embed ratio |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const kind of ENCODERS) {
-  const m = child(kind, 25, 200, STEPS);
-  if (m === null) continue;
-  const t = kind === 'transformer' ? null : torch(kind, 25, 200);
+  const m = child(kind, MIN_LEN, MAX_LEN, STEPS);
+  const t = torch(kind, MIN_LEN, MAX_LEN, STEPS);
   const cells = [
     kind,
-    m.trainMs.toFixed(0),
-    m.embedMs.toFixed(0),
-    Math.round((m.events / m.trainMs) * 1000),
-    Math.round((m.events / m.embedMs) * 1000),
-    m.peakRssMb,
+    m ? m.trainMs.toFixed(0) : 'failed',
+    m ? m.embedMs.toFixed(0) : '',
+    m ? Math.round((m.events / m.trainMs) * 1000) : '',
+    m ? Math.round((m.events / m.embedMs) * 1000) : '',
+    m ? rss(m) : '',
     t ? t.train.toFixed(0) : 'n/a',
     t ? t.embed.toFixed(0) : 'n/a',
-    t ? `${(m.trainMs / t.train).toFixed(2)}×` : 'n/a',
-    t ? `${(m.embedMs / t.embed).toFixed(2)}×` : 'n/a',
+    t ? Math.round((t.events / t.embed) * 1000) : 'n/a',
+    t ? `${t.peakRssMb} (${t.baselineRssMb})` : 'n/a',
+    m && t ? ratio(m.trainMs, t.train) : 'n/a',
+    m && t ? ratio(m.embedMs, t.embed) : 'n/a',
   ];
   console.log(`| ${cells.join(' | ')} |`);
 }
 if (LENGTHS.length > 0 && LENGTHS[0]! > 0) {
-  console.log('\n# GRU train step vs sequence length (all 320 sequences of length L)');
-  console.log('| L | train step ms | ms per 1k events | relative to L0 per event |');
-  console.log('|---|---|---|---|');
+  const sweepSteps = Math.max(2, Math.min(STEPS, 3));
+  console.log(`\n# GRU train step vs sequence length (all ${CLIENTS * SPLITS} sequences of length L; median of ${sweepSteps} steps)`);
+  console.log('| L | train step ms | ms per 1k events | relative to L0 per event | embed batch ms | peak RSS MB | torch train ms | torch embed ms | torch peak RSS MB | train ratio |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   let base = 0;
   for (const L of LENGTHS) {
-    const m = child('gru', L, L, Math.max(2, Math.min(STEPS, 3)));
-    if (m === null) continue;
+    const m = child('gru', L, L, sweepSteps);
+    const t = torch('gru', L, L, sweepSteps);
+    if (m === null) {
+      console.log(`| ${L} | failed |  |  |  |  | ${t ? t.train.toFixed(0) : 'n/a'} | ${t ? t.embed.toFixed(0) : 'n/a'} | ${t ? t.peakRssMb : 'n/a'} | n/a |`);
+      continue;
+    }
     const perK = (m.trainMs / m.events) * 1000;
     if (base === 0) base = perK;
-    console.log(`| ${L} | ${m.trainMs.toFixed(0)} | ${perK.toFixed(2)} | ${(perK / base).toFixed(2)} |`);
+    const cells = [
+      L,
+      m.trainMs.toFixed(0),
+      perK.toFixed(2),
+      (perK / base).toFixed(2),
+      m.embedMs.toFixed(0),
+      rss(m),
+      t ? t.train.toFixed(0) : 'n/a',
+      t ? t.embed.toFixed(0) : 'n/a',
+      t ? `${t.peakRssMb} (${t.baselineRssMb})` : 'n/a',
+      t ? ratio(m.trainMs, t.train) : 'n/a',
+    ];
+    console.log(`| ${cells.join(' | ')} |`);
   }
 }
 if (args.includes('--layers-rnn')) {
-  const batch = referenceBatch(0, 25, 200);
+  const batch = referenceBatch(0, MIN_LEN, MAX_LEN);
   const ms = measureLayersGru(batch, 2);
   console.log(`\n# tfjs-layers GRU (padded, ${batch.size}×${batch.maxLength}×17 → ${HIDDEN}, MSE + Adam): ${ms.toFixed(0)} ms per train step`);
 }
