@@ -56,6 +56,7 @@ export async function runStage<Params, Result>(
       workDir,
       outRoot: options.outRoot,
       key,
+      inputHashes,
       signal: options.signal ?? new AbortController().signal,
       progress: options.onProgress ?? (() => {}),
     });

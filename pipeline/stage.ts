@@ -24,6 +24,8 @@ export interface StageContext {
   readonly outRoot: string;
   /** The manifest key of this run (hash of stage, parameters and input hashes): names resumable scratch state. */
   readonly key: string;
+  /** SHA-256 of each input (by the labels of {@link StageDefinition.inputs}): identifies their content for caches. */
+  readonly inputHashes: Readonly<Record<string, string>>;
   /** Aborted on shutdown; long stages check it between batches. */
   readonly signal: AbortSignal;
   /** Reports progress; cheap to call often (callers throttle). */

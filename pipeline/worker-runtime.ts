@@ -5,6 +5,7 @@
  * then queues, each step in its own try.
  */
 import { Queue, Worker } from 'bullmq';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { embedControlProcessor } from './embed-control.js';
 import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE, type WorkerTiming } from './queues.js';
@@ -53,9 +54,19 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
     lockDuration: options.timing.lockDuration,
     stalledInterval: options.timing.stalledInterval,
   };
-  const forkEnv = { ...process.env, MELES_DATA_ROOT: options.roots.dataRoot, MELES_OUT_ROOT: options.roots.outRoot };
+  const forkEnv = {
+    // One OpenBLAS thread per child: each concurrency slot is a process meant to own one core, and
+    // a pthread pool per child (one thread per core) would oversubscribe the cores. A value the
+    // operator set explicitly wins.
+    OPENBLAS_NUM_THREADS: '1',
+    ...process.env,
+    MELES_DATA_ROOT: options.roots.dataRoot,
+    MELES_OUT_ROOT: options.roots.outRoot,
+  };
   const stages = new Worker(STAGE_QUEUE, STAGE_PROCESSOR_FILE, {
     ...common,
+    // Recorded as each job's `processedBy`, so status and benchmarks can tell which worker ran it.
+    name: workerName(),
     concurrency: options.concurrency,
     useWorkerThreads: false,
     workerForkOptions: { env: forkEnv },
@@ -91,4 +102,9 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
   );
   const ready = Promise.all([stages.waitUntilReady(), scheduled.waitUntilReady(), control.waitUntilReady()]).then(() => {});
   return { ready, close: () => closer.close() };
+}
+
+/** `host:pid` of this worker process (unique among live workers; shows in a job's `processedBy`). */
+export function workerName(): string {
+  return `${hostname()}:${process.pid}`;
 }

@@ -5,7 +5,9 @@
  * at a time; the file appears under its final name only when complete.
  */
 import { readSequences } from '../data/read-sequences.js';
+import type { SchemaMapping } from '../data/schema-mapping.js';
 import { clientCount, type ClientIds, type SequenceSet } from '../data/sequence-set.js';
+import type { Vocabularies } from '../data/vocabulary.js';
 import { type BackendName, initBackend } from '../encoders/backend.js';
 import { ConfigError } from '../errors.js';
 import { expectInteger } from '../options.js';
@@ -23,6 +25,9 @@ export interface Shard {
   /** `'range'`: contiguous blocks in file order; `'hash'`: by a hash of the client id (stable across files). @defaultValue `'range'` */
   readonly by?: 'range' | 'hash';
 }
+
+/** Reads a transactions file with a model's schema mapping and vocabularies (see {@link EmbedFileOptions.read}). */
+export type SequenceReader = (data: string, schema: SchemaMapping, vocabularies: Vocabularies) => Promise<SequenceSet>;
 
 /** Inputs of {@link embedFile}. */
 export interface EmbedFileOptions {
@@ -48,6 +53,13 @@ export interface EmbedFileOptions {
   readonly maxBatchEvents?: number;
   /** Embed only this shard of the clients. @defaultValue all clients */
   readonly shard?: Shard;
+  /**
+   * Reads `data` into sequences with the model's schema mapping and vocabularies. Injected by
+   * callers that embed several shards of one file in one process, so the file is read once
+   * instead of once per shard (the pipeline's worker children keep the last file read).
+   * @defaultValue {@link readSequences} (a fresh read every call)
+   */
+  readonly read?: SequenceReader;
   /** @defaultValue `'auto'` */
   readonly backend?: BackendName | 'auto';
   /** Progress bar on stderr. @defaultValue `false` */
@@ -82,7 +94,8 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
   const loaded = await loadModelDirectory(options.model);
   const { model } = loaded;
   try {
-    const { sequences } = await readSequences(options.data, loaded.schema, { vocabularies: loaded.vocabularies });
+    const read = options.read ?? readFresh;
+    const sequences = await read(options.data, loaded.schema, loaded.vocabularies);
     const clients = selectClients(sequences, shard);
     const bar = new ProgressBar(options.progress === true, 'embed [{bar}] {value}/{total} clients');
     bar.start(clients.length, 0, {});
@@ -104,6 +117,10 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
   } finally {
     model.dispose();
   }
+}
+
+async function readFresh(data: string, schema: SchemaMapping, vocabularies: Vocabularies): Promise<SequenceSet> {
+  return (await readSequences(data, schema, { vocabularies })).sequences;
 }
 
 /** End (exclusive) of the batch starting at `start`: at most `batchSize` clients and `maxBatchEvents` tail events. */

@@ -7,8 +7,11 @@
 import { link, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { readSequences } from '../../data/read-sequences.js';
+import type { SequenceSet } from '../../data/sequence-set.js';
 import { embedFile } from '../../training/embed-file.js';
 import { MANIFEST_FILE, readManifest } from '../manifest.js';
+import { LastValueCache } from '../sequence-cache.js';
 import { stageDir, type StageDefinition } from '../stage.js';
 import type { ShardRef } from '../steps.js';
 import { MODEL_SUBDIR } from './train-stage.js';
@@ -31,6 +34,13 @@ export type EmbedShardResult = z.infer<typeof shardResultSchema>;
 /** The Arrow file inside a shard directory. */
 export const SHARD_FILE = 'part.arrow';
 
+/**
+ * The sequences of the last file a shard read in this process, for the next shard of the same file.
+ * Keyed by the content hashes of the data and of the model (whose vocabularies encode the
+ * categories), never by path, so a changed file is read again.
+ */
+const lastRead = new LastValueCache<SequenceSet>(60_000);
+
 /** The embed-shard stage. */
 export const embedShardStage: StageDefinition<EmbedShardParams, EmbedShardResult> = {
   name: 'embed-shard',
@@ -44,6 +54,8 @@ export const embedShardStage: StageDefinition<EmbedShardParams, EmbedShardResult
       out: join(ctx.workDir, SHARD_FILE),
       format: 'arrow',
       shard: { index: params.shard.index, count: params.shard.count, by: 'range' },
+      read: (data, schema, vocabularies) =>
+        lastRead.get(`${ctx.inputHashes.data}:${ctx.inputHashes.model}`, async () => (await readSequences(data, schema, { vocabularies })).sequences),
       ...(params.maxEvents !== undefined ? { maxEvents: params.maxEvents } : {}),
     });
     ctx.progress({ fraction: 1, message: `${result.clients} clients` });
