@@ -47,6 +47,7 @@ const redis = parseRedisUrl(redisUrlFrom(values.redis));
 const prefix = `bench-${randomUUID()}`;
 const repo = new URL('../', import.meta.url).pathname;
 const root = await mkdtemp(join(tmpdir(), 'meles-bench-pipeline-'));
+const stageQueue = new Queue(STAGE_QUEUE, { connection: redis.options, prefix });
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -69,14 +70,23 @@ async function startWorker(): Promise<WorkerHandle> {
   return { stop: async () => { child.kill('SIGTERM'); await exited; } };
 }
 
-async function waitForRun(runId: string, shardCount = shards): Promise<void> {
+/**
+ * Waits until the run's last stage (features, the root of the flow) has completed. One cheap state
+ * query per poll on one connection: a full status scan per poll would itself load the cores the
+ * two-worker measurement needs (with one worker it would run on the idle core for free).
+ */
+async function waitForRun(runId: string): Promise<void> {
   const deadline = Date.now() + 20 * 60_000;
+  const root = `${runId}-features`;
   for (;;) {
     if (Date.now() > deadline) throw new Error(`run ${runId} did not finish within 20 minutes`);
-    const [run] = await collectStatus(redis, prefix, runId);
-    if (run?.state === 'failed') throw new Error(`run ${runId} failed: ${JSON.stringify(run.jobs)}`);
-    if (run?.state === 'completed' && run.jobs.length === 4 + shardCount) return;
-    await new Promise((r) => setTimeout(r, 200));
+    const state = await stageQueue.getJobState(root);
+    if (state === 'completed') return;
+    if (state === 'failed' || state === 'unknown') {
+      const [run] = await collectStatus(redis, prefix, runId);
+      if (run?.state === 'failed' || state === 'unknown') throw new Error(`run ${runId} failed (${state}): ${JSON.stringify(run?.jobs)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -116,7 +126,7 @@ async function warmUp(tag: string, count: number, data: string): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const config = await pipelineFile(`warm-${tag}-${attempt}`, join(root, `out-warm-${tag}-${attempt}`), data, warmShards);
     const { runId } = await submitPipeline(config, { redis, prefix, runId: `warm-${tag}-${attempt}` });
-    await waitForRun(runId, warmShards);
+    await waitForRun(runId);
     const jobs = await jobsOf(runId);
     const names = new Set(Array.from({ length: warmShards }, (_, s) => jobs.get(`embed-shard-${s}`)?.processedBy));
     if (names.size >= count && !names.has(undefined)) return;
@@ -204,6 +214,7 @@ try {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
+  await stageQueue.close();
   await cleanup(redis);
   await rm(root, { recursive: true, force: true });
 }
