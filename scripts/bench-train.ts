@@ -12,8 +12,10 @@
  * Peak memory: every measurement (meles and PyTorch) runs in its own child process, which reports
  * its resident-memory high-water mark at the end (node `process.resourceUsage().maxRSS`, python
  * `ru_maxrss` via `scripts/torch_peak.py`), beside the high-water mark right after the library
- * loaded (the baseline). Both sides cover setup + train steps + embedding batches, so the peak is
- * the train step's (it needs more than a no-grad embedding pass).
+ * loaded (the baseline). Both sides cover setup + train steps + embedding batches. For PyTorch the
+ * end value is taken as the train step's peak (a no-grad pass keeps no activations); meles also
+ * reads it after the train steps, because its inference GRU step loop can need more than the fused
+ * training op, and prints both when they differ.
  *
  * A train step = forward + contrastive loss with 5 hard negatives + backward + Adam, as in the
  * PyTorch script. Kernel setup comes from initBackend (set MELES_NATIVE_KERNELS=0 or
@@ -27,6 +29,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../data/random.js';
 import { type BackendName, initBackend } from '../encoders/backend.js';
@@ -49,12 +52,16 @@ const CLIENTS = Number(flag('clients', '64'));
 const MIN_LEN = Number(flag('min-len', '25'));
 const MAX_LEN = Number(flag('max-len', '200'));
 const SPLITS = 5;
+if (!(Number.isInteger(MIN_LEN) && Number.isInteger(MAX_LEN) && MIN_LEN >= 1 && MIN_LEN <= MAX_LEN)) {
+  throw new Error(`Expected 1 <= \`--min-len\` <= \`--max-len\` (integers), got \`${MIN_LEN}\` and \`${MAX_LEN}\``);
+}
 const HIDDEN = Number(flag('hidden', '256'));
 const TRANSFORMER_LAYERS = Number(flag('transformer-layers', '1'));
 const TRANSFORMER_HEADS = 4;
-const TORCH_RNN = '../shared/bench/torch_meles_step.py';
-const TORCH_TRANSFORMER = 'scripts/torch_transformer_step.py';
-const TORCH_PEAK = 'scripts/torch_peak.py';
+// Resolved from this file, so the benchmark runs from any working directory.
+const TORCH_RNN = fileURLToPath(new URL('../../shared/bench/torch_meles_step.py', import.meta.url));
+const TORCH_TRANSFORMER = fileURLToPath(new URL('./torch_transformer_step.py', import.meta.url));
+const TORCH_PEAK = fileURLToPath(new URL('./torch_peak.py', import.meta.url));
 
 /** The PyTorch script's batch: lengths uniform in [minLen, maxLen], category ids 1..249, amounts e^N(0,1)·100. */
 function referenceBatch(seed: number, minLen: number, maxLen: number): EventBatch & { labels: Int32Array } {
@@ -197,6 +204,8 @@ function child(kind: EncoderKind, minLen: number, maxLen: number, steps: number)
       ...['--hidden', String(HIDDEN), '--clients', String(CLIENTS), '--transformer-layers', String(TRANSFORMER_LAYERS)],
     ], {
     encoding: 'utf8',
+    // `--import tsx` resolves from the working directory: run the child from the repository root.
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
     env: { ...process.env, MELES_QUIET: '1' },
   });
   const line = run.stdout.trim().split('\n').at(-1) ?? '';

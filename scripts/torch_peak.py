@@ -7,8 +7,8 @@ The script (e.g. the read-only ../shared/bench/torch_meles_step.py) runs unchang
 runpy, so its own JSON line comes first; then one more JSON line:
 `{"peak_rss_mb": ..., "baseline_rss_mb": ...}`. The peak is getrusage's ru_maxrss (the kernel's
 high-water mark of resident memory, kB on Linux) at the end, so it covers setup, the train steps
-and the embedding batches; a train step needs more memory than a no-grad embedding pass, so it is
-the train step's peak. The baseline is the high-water mark after `import torch`, before the
+and the embedding batches; it is read as the train step's peak on the assumption that a no-grad
+embedding pass (which keeps no activations for backward) needs less. The baseline is the high-water mark after `import torch`, before the
 script runs. scripts/bench-train.ts measures its own child processes the same way
 (`process.resourceUsage().maxRSS`).
 """
