@@ -23,9 +23,10 @@
  *
  *   npx tsx scripts/bench-train.ts [--steps 5] [--encoders gru,lstm,transformer] [--lengths 50,100,200,400]
  *                                  [--hidden 256] [--transformer-layers 1] [--clients 64] [--min-len 25] [--max-len 200]
- *                                  [--no-torch] [--layers-rnn]
+ *                                  [--torch-blocks 0] [--no-torch] [--layers-rnn]
  *
- * `--lengths 0` skips the length sweep. PyTorch runs with OPENBLAS_NUM_THREADS=1 and `--threads 1`.
+ * `--lengths 0` skips the length sweep. `--torch-blocks 64` makes the PyTorch Transformer attend in
+ * length-sorted blocks of 64 like meles (equal work) instead of padding the whole batch. PyTorch runs with OPENBLAS_NUM_THREADS=1 and `--threads 1`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -58,6 +59,8 @@ if (!(Number.isInteger(MIN_LEN) && Number.isInteger(MAX_LEN) && MIN_LEN >= 1 && 
 const HIDDEN = Number(flag('hidden', '256'));
 const TRANSFORMER_LAYERS = Number(flag('transformer-layers', '1'));
 const TRANSFORMER_HEADS = 4;
+// 0: PyTorch pads the whole batch (as pytorch-lifestream); N: length-sorted blocks of N, meles' layout.
+const TORCH_BLOCKS = Number(flag('torch-blocks', '0'));
 // Resolved from this file, so the benchmark runs from any working directory.
 const TORCH_RNN = fileURLToPath(new URL('../../shared/bench/torch_meles_step.py', import.meta.url));
 const TORCH_TRANSFORMER = fileURLToPath(new URL('./torch_transformer_step.py', import.meta.url));
@@ -173,7 +176,7 @@ function torch(kind: EncoderKind, minLen: number, maxLen: number, steps: number)
   const script = kind === 'transformer' ? TORCH_TRANSFORMER : TORCH_RNN;
   if (args.includes('--no-torch') || !existsSync(script) || !existsSync(TORCH_PEAK)) return null;
   const shape = ['--hidden', String(HIDDEN), '--clients', String(CLIENTS), '--splits', String(SPLITS), '--min-len', String(minLen), '--max-len', String(maxLen)];
-  const model = kind === 'transformer' ? ['--layers', String(TRANSFORMER_LAYERS), '--heads', String(TRANSFORMER_HEADS)] : ['--cell', kind];
+  const model = kind === 'transformer' ? ['--layers', String(TRANSFORMER_LAYERS), '--heads', String(TRANSFORMER_HEADS), '--blocks', String(TORCH_BLOCKS)] : ['--cell', kind];
   const run = spawnSync('/usr/bin/python3', [TORCH_PEAK, script, ...shape, ...model, '--threads', '1', '--steps', String(steps)], {
     encoding: 'utf8',
     // Without this OpenBLAS starts one thread per core on top of torch's, oversubscribing the shared cores.
@@ -229,7 +232,8 @@ const kernels = `native kernels ${process.env.MELES_NATIVE_KERNELS === '0' ? 'of
 const heapNote = TRANSFORMER_LAYERS === 1 ? ' (2 layers exceed the 4 GB wasm heap at this batch)' : '';
 console.log(
   `# bench-train: backend ${backend} (${kernels}), hidden ${HIDDEN}, ${CLIENTS}×${SPLITS} sequences, lengths ${MIN_LEN}–${MAX_LEN}, median of ${STEPS} steps; ` +
-    `transformer: ${TRANSFORMER_LAYERS} layer(s), ${TRANSFORMER_HEADS} heads, feed-forward ${HIDDEN}${heapNote}; PyTorch 1 thread, OPENBLAS_NUM_THREADS=1`,
+    `transformer: ${TRANSFORMER_LAYERS} layer(s), ${TRANSFORMER_HEADS} heads, feed-forward ${HIDDEN}${heapNote}; PyTorch 1 thread, OPENBLAS_NUM_THREADS=1, ` +
+    `PyTorch transformer ${TORCH_BLOCKS > 0 ? `in length-sorted blocks of ${TORCH_BLOCKS}` : 'padded to the batch maximum'}`,
 );
 console.log('# peak RSS = resident-memory high-water mark of the child process (baseline after the library loaded in parentheses)');
 const ratio = (ours: number, theirs: number): string => `${(ours / theirs).toFixed(2)}×`;

@@ -9,7 +9,8 @@ a linear projection of the event vector to `hidden`, sinusoidal positions (step 
 a learnable CLS token in front, pre-norm torch.nn.TransformerEncoder layers (no dropout, ReLU
 feed-forward of width `hidden`), a final LayerNorm, the CLS output L2-normalised. Padding keys
 are masked with `src_key_padding_mask`; every sequence is padded to the batch's longest, as
-pytorch-lifestream does.
+pytorch-lifestream does, or with `--blocks N` like meles: sequences sorted by length, attended in
+blocks of N, each padded only to its own longest (the same work meles does).
 
 Embedding runs under `no_grad` in eval mode (PyTorch's fast inference path for encoder layers).
 Prints one JSON line in the reference script's format; run it with OPENBLAS_NUM_THREADS=1.
@@ -30,6 +31,7 @@ p.add_argument('--hidden', type=int, default=256)
 p.add_argument('--heads', type=int, default=4)
 p.add_argument('--layers', type=int, default=1)
 p.add_argument('--feed-forward', type=int, default=0, help='0 = hidden, as meles defaults')
+p.add_argument('--blocks', type=int, default=0, help='0 = pad the whole batch; N = length-sorted blocks of N')
 p.add_argument('--neg-count', type=int, default=5)
 p.add_argument('--margin', type=float, default=0.5)
 p.add_argument('--steps', type=int, default=8)
@@ -75,11 +77,25 @@ class Encoder(torch.nn.Module):
         self.register_buffer('pe', sinusoidal(T, d))
 
     def forward(self, cat, amt, lens):
+        if a.blocks <= 0:
+            return self.encode(cat, amt, lens)
+        # meles' layout: longest first, blocks of `a.blocks`, each cut to its own longest.
+        order = torch.argsort(lens, descending=True)
+        outs = []
+        for start in range(0, len(order), a.blocks):
+            idx = order[start:start + a.blocks]
+            width = int(lens[idx].max())
+            outs.append(self.encode(cat[idx, :width], amt[idx, :width], lens[idx]))
+        z = torch.empty(len(order), a.hidden)
+        return z.index_copy(0, order, torch.cat(outs))
+
+    def encode(self, cat, amt, lens):
+        valid = torch.arange(cat.shape[1])[None, :] < lens[:, None]
         x = torch.cat([self.emb(cat), (amt.sign() * amt.abs().log1p()).unsqueeze(-1)], -1)
         x = self.inp(x) + self.pe[: x.shape[1]]
         x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], 1)
         # True = ignore this key: the CLS slot is always kept, then padding after each length.
-        ignore = torch.cat([torch.zeros(x.shape[0], 1, dtype=torch.bool), ~mask], 1)
+        ignore = torch.cat([torch.zeros(x.shape[0], 1, dtype=torch.bool), ~valid], 1)
         out = self.enc(x, src_key_padding_mask=ignore)
         return F.normalize(out[:, 0], dim=1)
 
@@ -115,7 +131,7 @@ events = int(lens.sum())
 print(json.dumps({
     'engine': f'torch {torch.__version__}', 'threads': a.threads, 'batch_seqs': B, 'padded_len': T,
     'events': events, 'hidden': a.hidden, 'cell': 'transformer', 'layers': a.layers, 'heads': a.heads,
-    'feed_forward': a.feed_forward or a.hidden,
+    'feed_forward': a.feed_forward or a.hidden, 'blocks': a.blocks,
     'train_step_ms_median': round(statistics.median(train_ms), 1),
     'embed_batch_ms_median': round(statistics.median(embed_ms), 1),
     'train_events_per_s': round(events / statistics.median(train_ms) * 1000),
