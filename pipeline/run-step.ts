@@ -46,7 +46,9 @@ export async function runStep(step: PipelineStep, config: PipelineConfig, option
     case 'embed-shard': {
       const params = { data: config.data, shard: step.shard, ...(config.embed.maxEvents ? { maxEvents: config.embed.maxEvents } : {}) };
       const outcome = await runStage(embedShardStage, params, { ...options, shard: step.shard });
-      return outcomeOf(outcome, `${outcome.result.clients} clients × ${outcome.result.width} in ${outcome.result.seconds.toFixed(1)} s`);
+      const r = outcome.result;
+      const read = r.readSeconds === undefined ? '' : ` (read ${r.readSeconds.toFixed(1)} s)`;
+      return outcomeOf(outcome, `${r.clients} clients × ${r.width} in ${r.seconds.toFixed(1)} s${read}`);
     }
     case 'embed': {
       const outcome = await runStage(embedMergeStage, { shards: config.embed.shards }, options);

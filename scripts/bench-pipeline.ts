@@ -195,9 +195,12 @@ try {
         const t0 = Math.min(...shardJobs.map((job) => job.processedOn!));
         const seconds = (jobs.get('embed')!.finishedOn! - t0) / 1000;
         wall[count]!.push(seconds);
-        const spans = shardJobs.map((job, s) => `${s}: ${((job.processedOn! - t0) / 1000).toFixed(1)}–${((job.finishedOn! - t0) / 1000).toFixed(1)}`);
+        const spans = shardJobs.map((job, s) => {
+          const summary = (job.returnvalue as { summary?: string } | null)?.summary ?? '';
+          return `${s}: ${((job.processedOn! - t0) / 1000).toFixed(1)}–${((job.finishedOn! - t0) / 1000).toFixed(1)} [${summary}]`;
+        });
         const perWorker = [...countBy(shardJobs.map((job) => job.processedBy ?? '?')).values()].join('+');
-        process.stderr.write(`run ${r + 1}, ${count} worker(s): ${seconds.toFixed(1)} s; shards per worker ${perWorker}; shard spans (s) ${spans.join(', ')}\n`);
+        process.stderr.write(`run ${r + 1}, ${count} worker(s): ${seconds.toFixed(1)} s; shards per worker ${perWorker}; shard spans (s):\n  ${spans.join("\n  ")}\n`);
       } finally {
         await Promise.all(workers.map((w) => w.stop()));
       }

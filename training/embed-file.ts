@@ -74,7 +74,10 @@ export interface EmbedResult {
   readonly clients: number;
   /** Embedding width. */
   readonly width: number;
+  /** Wall time of the whole call, in seconds. */
   readonly seconds: number;
+  /** Of which reading (and grouping) the sequences, in seconds. */
+  readonly readSeconds: number;
   readonly backend: BackendName;
 }
 
@@ -95,7 +98,9 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
   const { model } = loaded;
   try {
     const read = options.read ?? readFresh;
+    const readStarted = performance.now();
     const sequences = await read(options.data, loaded.schema, loaded.vocabularies);
+    const readSeconds = (performance.now() - readStarted) / 1000;
     const clients = selectClients(sequences, shard);
     const bar = new ProgressBar(options.progress === true, 'embed [{bar}] {value}/{total} clients');
     bar.start(clients.length, 0, {});
@@ -113,7 +118,7 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
     }
     const rows = await writeEmbeddings(options.out, format, model.width, sequences.ids.kind, chunks());
     bar.stop();
-    return { out: options.out, format, clients: rows, width: model.width, seconds: (performance.now() - started) / 1000, backend };
+    return { out: options.out, format, clients: rows, width: model.width, seconds: (performance.now() - started) / 1000, readSeconds, backend };
   } finally {
     model.dispose();
   }

@@ -26,7 +26,13 @@ export interface EmbedShardParams {
   readonly shard: ShardRef;
 }
 
-const shardResultSchema = z.object({ clients: z.number(), width: z.number(), seconds: z.number() });
+const shardResultSchema = z.object({
+  clients: z.number(),
+  width: z.number(),
+  seconds: z.number(),
+  /** Of `seconds`, reading the data (0 when this process still held it from an earlier shard). */
+  readSeconds: z.number().optional(),
+});
 
 /** One shard's result. */
 export type EmbedShardResult = z.infer<typeof shardResultSchema>;
@@ -59,7 +65,7 @@ export const embedShardStage: StageDefinition<EmbedShardParams, EmbedShardResult
       ...(params.maxEvents !== undefined ? { maxEvents: params.maxEvents } : {}),
     });
     ctx.progress({ fraction: 1, message: `${result.clients} clients` });
-    return { clients: result.clients, width: result.width, seconds: result.seconds };
+    return { clients: result.clients, width: result.width, seconds: result.seconds, readSeconds: result.readSeconds };
   },
 };
 
