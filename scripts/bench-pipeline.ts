@@ -176,7 +176,9 @@ try {
 
   // 2. Embedding with one worker process vs two: same model (copied ingest + train), fresh embed.
   process.stderr.write(`queue overhead measured over ${repeats} submissions\n`);
-  const warmData = await generateTransactions({ out: join(root, 'gen-warm'), clients: 400, seed: 8 });
+  // Enough clients that warm-up shards hold full batches of 256 (4 shards per worker): smaller
+  // warm-up batches left the first measured shard ~0.3 s slower (wasm heap growth, new shapes).
+  const warmData = await generateTransactions({ out: join(root, 'gen-warm'), clients: 2048, seed: 8 });
   const wall: Record<number, number[]> = { 1: [], 2: [] };
   for (let r = 0; r < embedRepeats; r++) {
     for (const count of [1, 2]) {
