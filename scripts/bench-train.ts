@@ -2,7 +2,7 @@
  * Train-step and embedding-batch benchmark of the meles encoders at the reference shapes of
  * `../shared/bench/torch_meles_step.py` (64 clients × 5 slices, lengths 25–200, hidden 256,
  * categorical embedding 16 over 250 values, one log-scaled numeric), with the PyTorch script run
- * in the same process tree for the ratios, plus a GRU length sweep to show linear growth.
+ * in the same process tree for the ratios, plus a GRU (or `--sweep-encoder lstm`) length sweep with no padding: linear growth, equal-work ratios.
  *
  * The Transformer runs 1 layer with 4 heads (feed-forward width = hidden): at 320 sequences × 200 events
  * two layers need more than the 4 GB a wasm32 heap can hold (attention scores are batch × heads ×
@@ -23,7 +23,7 @@
  *
  *   npx tsx scripts/bench-train.ts [--steps 5] [--encoders gru,lstm,transformer] [--lengths 50,100,200,400]
  *                                  [--hidden 256] [--transformer-layers 1] [--clients 64] [--min-len 25] [--max-len 200]
- *                                  [--torch-blocks 0] [--no-torch] [--layers-rnn]
+ *                                  [--torch-blocks 0] [--sweep-encoder gru] [--no-torch] [--layers-rnn]
  *
  * `--lengths 0` skips the length sweep. `--torch-blocks 64` makes the PyTorch Transformer attend in
  * length-sorted blocks of 64 like meles (equal work) instead of padding the whole batch. PyTorch runs with OPENBLAS_NUM_THREADS=1 and `--threads 1`.
@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../data/random.js';
 import { type BackendName, initBackend } from '../encoders/backend.js';
-import { buildEncoderConfig, type EncoderKind, resolveEncoderOptions } from '../encoders/encoder-config.js';
+import { buildEncoderConfig, ENCODER_KINDS, type EncoderKind, resolveEncoderOptions } from '../encoders/encoder-config.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
 import type { EventBatch } from '../encoders/packed-batch.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
@@ -47,7 +47,11 @@ const flag = (name: string, fallback: string): string => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
 };
 const STEPS = Number(flag('steps', '5'));
-const ENCODERS = flag('encoders', 'gru,lstm,transformer').split(',') as EncoderKind[];
+const isKind = (name: string): name is EncoderKind => (ENCODER_KINDS as readonly string[]).includes(name);
+// Unknown names (e.g. `--encoders none`) are skipped, so the sweep can run alone.
+const ENCODERS = flag('encoders', 'gru,lstm,transformer').split(',').filter(isKind);
+const SWEEP_ENCODER = flag('sweep-encoder', 'gru');
+if (SWEEP_ENCODER !== 'gru' && SWEEP_ENCODER !== 'lstm') throw new Error(`Expected \`--sweep-encoder\` to be gru or lstm, got \`${SWEEP_ENCODER}\``);
 const LENGTHS = flag('lengths', '50,100,200,400').split(',').map(Number);
 const CLIENTS = Number(flag('clients', '64'));
 const MIN_LEN = Number(flag('min-len', '25'));
@@ -264,13 +268,13 @@ for (const kind of ENCODERS) {
 }
 if (LENGTHS.length > 0 && LENGTHS[0]! > 0) {
   const sweepSteps = Math.max(2, Math.min(STEPS, 3));
-  console.log(`\n# GRU train step vs sequence length (all ${CLIENTS * SPLITS} sequences of length L; median of ${sweepSteps} steps)`);
+  console.log(`\n# ${SWEEP_ENCODER.toUpperCase()} train step vs sequence length (all ${CLIENTS * SPLITS} sequences of length L; median of ${sweepSteps} steps)`);
   console.log('| L | train step ms | ms per 1k events | relative to L0 per event | embed batch ms | peak RSS MB | torch train ms | torch embed ms | torch peak RSS MB | train ratio |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   let base = 0;
   for (const L of LENGTHS) {
-    const m = child('gru', L, L, sweepSteps);
-    const t = torch('gru', L, L, sweepSteps);
+    const m = child(SWEEP_ENCODER, L, L, sweepSteps);
+    const t = torch(SWEEP_ENCODER, L, L, sweepSteps);
     if (m === null) {
       console.log(`| ${L} | failed |  |  |  |  | ${t ? t.train.toFixed(0) : 'n/a'} | ${t ? t.embed.toFixed(0) : 'n/a'} | ${t ? t.peakRssMb : 'n/a'} | n/a |`);
       continue;
