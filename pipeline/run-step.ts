@@ -47,7 +47,7 @@ export async function runStep(step: PipelineStep, config: PipelineConfig, option
       const params = { data: config.data, shard: step.shard, ...(config.embed.maxEvents ? { maxEvents: config.embed.maxEvents } : {}) };
       const outcome = await runStage(embedShardStage, params, { ...options, shard: step.shard });
       const r = outcome.result;
-      const read = r.readSeconds === undefined ? '' : ` (read ${r.readSeconds.toFixed(1)} s)`;
+      const read = r.readSeconds === undefined ? '' : ` (read ${r.readSeconds.toFixed(2)} s from ${r.readFrom ?? 'data'})`;
       return outcomeOf(outcome, `${r.clients} clients × ${r.width} in ${r.seconds.toFixed(1)} s${read}`);
     }
     case 'embed': {

@@ -147,13 +147,17 @@ export function selectClients(set: SequenceSet, shard: Shard | undefined): Int32
   const n = clientCount(set);
   if (!shard || shard.count === 1) return Int32Array.from({ length: n }, (_, i) => i);
   if ((shard.by ?? 'range') === 'range') {
-    const from = Math.floor((n * shard.index) / shard.count);
-    const to = Math.floor((n * (shard.index + 1)) / shard.count);
+    const [from, to] = shardRange(n, shard);
     return Int32Array.from({ length: to - from }, (_, i) => from + i);
   }
   const out: number[] = [];
   for (let c = 0; c < n; c++) if (fnv1a(idString(set.ids, c)) % shard.count === shard.index) out.push(c);
   return Int32Array.from(out);
+}
+
+/** `[from, to)`: the clients (positions in file order) of a `'range'` shard among `clients`. */
+export function shardRange(clients: number, shard: Pick<Shard, 'index' | 'count'>): readonly [number, number] {
+  return [Math.floor((clients * shard.index) / shard.count), Math.floor((clients * (shard.index + 1)) / shard.count)];
 }
 
 function idString(ids: ClientIds, c: number): string {

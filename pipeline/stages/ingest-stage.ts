@@ -1,7 +1,9 @@
 /**
  * Ingest: reads the whole transactions file through the data layer (which validates every mapped
  * column and fails with a message naming file, column, expected and found), and stores the
- * vocabularies and a data summary. Downstream stages run only after this succeeds.
+ * vocabularies, a data summary and the grouped, encoded events (`sequences.bin`, see
+ * sequence-file.ts), from which each embed shard reads only its own clients. Downstream stages
+ * run only after this succeeds.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { readSequences } from '../../data/read-sequences.js';
 import { saveVocabularies } from '../../data/vocabulary.js';
 import type { SchemaMapping } from '../../data/schema-mapping.js';
 import { clientCount } from '../../data/sequence-set.js';
+import { encodingKey, writeSequenceFile } from '../sequence-file.js';
 import type { StageDefinition } from '../stage.js';
 
 /** What ingest depends on. */
@@ -26,7 +29,7 @@ const resultSchema = z.object({ rows: z.number(), clients: z.number(), events: z
 export type IngestResult = z.infer<typeof resultSchema>;
 
 /** File names inside the ingest directory. */
-export const INGEST_FILES = { vocabularies: 'vocabularies.json', summary: 'summary.json' } as const;
+export const INGEST_FILES = { vocabularies: 'vocabularies.json', summary: 'summary.json', sequences: 'sequences.bin' } as const;
 
 /** The ingest stage. */
 export const ingestStage: StageDefinition<IngestParams, IngestResult> = {
@@ -39,6 +42,7 @@ export const ingestStage: StageDefinition<IngestParams, IngestResult> = {
       onBatch: (rows: number) => ctx.progress({ fraction: 0.5, message: `${rows} rows` }),
     });
     await saveVocabularies(join(ctx.workDir, INGEST_FILES.vocabularies), read.vocabularies);
+    await writeSequenceFile(join(ctx.workDir, INGEST_FILES.sequences), read.sequences, encodingKey(ctx.inputHashes.data!, params.schema, read.vocabularies));
     const result: IngestResult = {
       rows: read.rows,
       clients: clientCount(read.sequences),

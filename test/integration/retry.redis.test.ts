@@ -46,7 +46,7 @@ describe('transient failures', () => {
         return job && (await job.getState()) === 'completed' ? job : undefined;
       }, 30_000);
       assert.equal(done.attemptsMade, 2);
-      assert.deepEqual((await readdir(join(outRoot, 'blocked', 'run', 'ingest'))).sort(), ['manifest.json', 'summary.json', 'vocabularies.json']);
+      assert.deepEqual((await readdir(join(outRoot, 'blocked', 'run', 'ingest'))).sort(), ['manifest.json', 'sequences.bin', 'summary.json', 'vocabularies.json']);
     } finally {
       await workers.close();
       await queue.close();
