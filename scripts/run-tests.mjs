@@ -3,7 +3,7 @@
 // Node 20 does not expand globs for --test, so the files are listed here.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 const roots = ['data', 'sampling', 'encoders', 'metric', 'training', 'downstream', 'pipeline', 'cli', 'scripts', 'test'];
 const only = process.argv.slice(2);
@@ -30,9 +30,23 @@ if (files.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
-  { stdio: 'inherit', env: { ...process.env, MELES_QUIET: '1' } },
-);
-process.exit(result.status ?? 1);
+// A watchdog: a test that hangs (say, a child process stuck on a dead connection) must fail the
+// run, not stall CI until its own time limit. The whole process group is killed.
+const limitMs = Number(process.env.MELES_TEST_TIMEOUT_MS ?? 14 * 60 * 1000);
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, MELES_QUIET: '1' },
+  detached: true,
+});
+const watchdog = setTimeout(() => {
+  console.error(`run-tests: the suite ran longer than ${Math.round(limitMs / 1000)} s; killing it`);
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}, limitMs);
+child.on('exit', (code, signal) => {
+  clearTimeout(watchdog);
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -10,7 +10,7 @@ import { readPipelineFile } from '../../pipeline/pipeline-config.js';
 import { collectStatus, type RunStatus } from '../../pipeline/status.js';
 import { submitPipeline } from '../../pipeline/submit.js';
 import { generateTransactions } from '../../data/synthetic/generate-transactions.js';
-import { obliterateAll, redis, startWorkerProcess, uniquePrefix, waitFor, writePipelineFile, type WorkerProcess } from './helpers.js';
+import { obliterateAll, redis, startWorkerProcess, stopWorkers, uniquePrefix, waitFor, writePipelineFile, type WorkerProcess } from './helpers.js';
 
 const TRAIN = {
   epochs: 1,
@@ -39,11 +39,10 @@ describe('pipeline as a BullMQ flow with two worker processes', () => {
     await generateTransactions({ out: join(root, 'data'), clients: 120, seed: 5, minEvents: 20, maxEvents: 60 });
   });
   after(async () => {
-    for (const w of workers) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.exited));
+    await stopWorkers(workers);
     await obliterateAll(prefix);
     await rm(root, { recursive: true, force: true });
-  });
+  }, { timeout: 60_000 });
 
   it('matches the in-process run byte for byte, and a second submit reruns nothing', { timeout: 180000 }, async () => {
     const base = {

@@ -110,6 +110,26 @@ export async function startWorkerProcess(args: readonly string[], env: NodeJS.Pr
   return { child, stderr: () => err, exited };
 }
 
+/**
+ * Stops workers as an operator would: SIGTERM, then SIGKILL of the whole process group for any worker
+ * still running after `graceMs`. A worker stuck on a dead connection must not hang the test file.
+ */
+export async function stopWorkers(workers: readonly WorkerProcess[], graceMs = 15_000): Promise<void> {
+  for (const w of workers) w.child.kill('SIGTERM');
+  await Promise.all(
+    workers.map(async (w) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+      const outcome = await Promise.race([w.exited, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        killWorkerGroup(w);
+        await w.exited;
+      }
+    }),
+  );
+}
+
 /** SIGKILLs a worker and every process in its group (its sandboxed children too), like a lost machine. */
 export function killWorkerGroup(worker: WorkerProcess): void {
   try {

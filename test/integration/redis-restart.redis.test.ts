@@ -10,7 +10,7 @@ import { parseRedisUrl } from '../../pipeline/redis-url.js';
 import { collectStatus, formatStatus } from '../../pipeline/status.js';
 import { submitPipeline } from '../../pipeline/submit.js';
 import {
-  SCHEMA, obliterateAll, privateRedis, startWorkerProcess, uniquePrefix, waitFor, writePipelineFile, writeTransactions,
+  SCHEMA, obliterateAll, privateRedis, startWorkerProcess, stopWorkers, uniquePrefix, waitFor, writePipelineFile, writeTransactions,
   type PrivateRedis, type WorkerProcess,
 } from './helpers.js';
 
@@ -29,12 +29,11 @@ describe('Redis restarted in the middle of a flow (private redis-server with a p
     await writeTransactions(join(root, 'data', 'tx.arrow'), 300, 30, 4);
   });
   after(async () => {
-    for (const w of workers) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.exited));
+    await stopWorkers(workers);
     await obliterateAll(prefix, parseRedisUrl(`redis://:${PASSWORD}@127.0.0.1:${server.port}`)).catch(() => {});
     await server.stop();
     await rm(root, { recursive: true, force: true });
-  });
+  }, { timeout: 60_000 });
 
   it('workers reconnect and the flow completes; the password never shows', { timeout: 180000 }, async () => {
     const url = `redis://:${PASSWORD}@127.0.0.1:${server.port}`;

@@ -10,7 +10,7 @@ import { STAGE_QUEUE } from '../../pipeline/queues.js';
 import { collectStatus } from '../../pipeline/status.js';
 import { submitPipeline } from '../../pipeline/submit.js';
 import {
-  SCHEMA, killWorkerGroup, obliterateAll, redis, startWorkerProcess, uniquePrefix, waitFor, writePipelineFile, writeTransactions, type WorkerProcess,
+  SCHEMA, killWorkerGroup, obliterateAll, redis, startWorkerProcess, stopWorkers, uniquePrefix, waitFor, writePipelineFile, writeTransactions, type WorkerProcess,
 } from './helpers.js';
 
 const CLIENTS = 1000;
@@ -25,11 +25,10 @@ describe('a worker SIGKILLed in the middle of an embed shard', () => {
     await writeTransactions(join(root, 'data', 'tx.arrow'), CLIENTS, 60, 9);
   });
   after(async () => {
-    for (const w of workers) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.exited));
+    await stopWorkers(workers);
     await obliterateAll(prefix);
     await rm(root, { recursive: true, force: true });
-  });
+  }, { timeout: 60_000 });
 
   it('another worker picks the shard up and the output holds every client exactly once', { timeout: 180000 }, async () => {
     const config = await readPipelineFile(await writePipelineFile(join(root, 'data', 'p.json'), {
