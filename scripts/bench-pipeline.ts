@@ -10,7 +10,7 @@
  *     throughput of warm workers, as in a long-running deployment, not process start-up
  *     (tsx, tfjs, wasm compilation and JIT: about 1.5 s of CPU per child). 1 and 2 workers
  *     alternate `--embed-repeats` times, so load from other processes hits both alike.
- * `node --import tsx scripts/bench-pipeline.ts --clients 16000 --shards 8 --embed-repeats 3`
+ * `node --import tsx scripts/bench-pipeline.ts --clients 22000 --shards 8 --embed-repeats 3`
  * Uses its own BullMQ prefix on the Redis at --redis / REDIS_URL / 127.0.0.1:6379 and removes it.
  */
 import { spawn } from 'node:child_process';
@@ -30,7 +30,7 @@ import { submitPipeline } from '../pipeline/submit.js';
 
 const { values } = parseArgs({
   options: {
-    clients: { type: 'string', default: '16000' },
+    clients: { type: 'string', default: '22000' },
     // Four shards per worker at the most workers measured: a slow shard then delays the end by
     // an eighth of the work, not a quarter; the data file is read once per worker child anyway.
     shards: { type: 'string', default: '8' },
