@@ -48,7 +48,8 @@ export function stepLabel(step: PipelineStep): string {
   return step.kind === 'embed-shard' ? `embed-shard ${step.shard.index + 1}/${step.shard.count}` : step.kind;
 }
 
-function stepOf(stage: StageName): PipelineStep {
+/** The step of a whole-pipeline stage (embed shards are planned separately, by the embed job). */
+export function stepOf(stage: StageName): PipelineStep {
   switch (stage) {
     case 'ingest':
       return { kind: 'ingest' };
@@ -61,6 +62,6 @@ function stepOf(stage: StageName): PipelineStep {
     case 'compare':
       return { kind: 'compare' };
     case 'embed-shard':
-      throw new Error('embed shards are planned by planPipeline');
+      throw new Error('embed shards are planned by planPipeline or added by the embed job');
   }
 }

@@ -10,7 +10,7 @@ import { jobIdOf, type StageJobData } from './job-payload.js';
 import { pipelineToJson, type PipelineConfig } from './pipeline-config.js';
 import { CONTROL_QUEUE, STAGE_JOB_OPTIONS, STAGE_QUEUE } from './queues.js';
 import type { RedisTarget } from './redis-url.js';
-import { stageChain, type PipelineStep } from './steps.js';
+import { stageChain, stepOf, type PipelineStep } from './steps.js';
 import { redactError } from './job-errors.js';
 
 /** Where to submit. */
@@ -38,7 +38,7 @@ export async function submitPipeline(config: PipelineConfig, options: SubmitOpti
   let tree: FlowJob | undefined;
   const jobIds: string[] = [];
   for (const stage of stageChain(config)) {
-    const step = stepFor(stage);
+    const step = stepOf(stage);
     const data: StageJobData = { version: 1, runId, step, pipeline };
     const jobId = jobIdOf(runId, step);
     jobIds.push(jobId);
@@ -66,21 +66,4 @@ export async function submitPipeline(config: PipelineConfig, options: SubmitOpti
 export function newRunId(name: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${name}-${stamp}-${randomBytes(2).toString('hex')}`;
-}
-
-function stepFor(stage: ReturnType<typeof stageChain>[number]): PipelineStep {
-  switch (stage) {
-    case 'ingest':
-      return { kind: 'ingest' };
-    case 'train':
-      return { kind: 'train' };
-    case 'embed':
-      return { kind: 'embed' };
-    case 'features':
-      return { kind: 'features' };
-    case 'compare':
-      return { kind: 'compare' };
-    case 'embed-shard':
-      throw new Error('shards are added by the embed job');
-  }
 }
