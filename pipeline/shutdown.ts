@@ -10,6 +10,21 @@ export interface CloseStep {
   readonly name: string;
   /** Closes the resource. */
   readonly close: () => Promise<void>;
+  /**
+   * Give up waiting after this many ms and go on with the next step (reported through `onError`).
+   * BullMQ's `Worker.close()` can wait forever on a blocking connection stuck in ioredis'
+   * reconnecting state (bullmq#4656), which would keep a stopping worker alive indefinitely.
+   * @defaultValue no limit
+   */
+  readonly timeoutMs?: number;
+}
+
+/** Thrown (to `onError`) for a close step that did not finish within its `timeoutMs`. */
+export class CloseTimeoutError extends Error {
+  constructor(step: string, timeoutMs: number) {
+    super(`${step} did not close within ${timeoutMs} ms; going on without it`);
+    this.name = 'CloseTimeoutError';
+  }
 }
 
 /** Runs close steps once, in order; see the module comment. */
@@ -30,11 +45,24 @@ export class Closer {
   private async run(): Promise<void> {
     for (const step of this.steps) {
       try {
-        await step.close();
+        await withTimeout(step);
       } catch (error) {
         this.onError(step.name, error);
       }
     }
+  }
+}
+
+async function withTimeout(step: CloseStep): Promise<void> {
+  if (step.timeoutMs === undefined) return step.close();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CloseTimeoutError(step.name, step.timeoutMs!)), step.timeoutMs);
+  });
+  try {
+    await Promise.race([step.close(), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -25,6 +25,13 @@ export interface PipelineWorkerOptions {
   readonly roots: WorkerRoots;
   /** Lock and stalled-check timing (must match every other worker). */
   readonly timing: WorkerTiming;
+  /**
+   * How long `close()` waits for each worker (its running jobs, then its connections) before it
+   * gives up on that worker and goes on. Running stages may take minutes; the limit exists because
+   * BullMQ's close can hang on a connection stuck reconnecting (bullmq#4656). Minimum: `1000`.
+   * @defaultValue `600000` (10 minutes)
+   */
+  readonly closeTimeoutMs?: number;
   /** Log sink for one-line messages (already redacted). @defaultValue write to stderr */
   readonly log?: (line: string) => void;
 }
@@ -102,13 +109,14 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
     worker.on('completed', (job) => log(`meles worker: job ${job.id} completed`));
   }
 
+  const timeoutMs = options.closeTimeoutMs ?? 600_000;
   const closer = new Closer(
     [
       // Workers first (each waits for its running jobs), then the queue the control worker adds to.
-      { name: 'stage worker', close: () => stages.close() },
-      { name: 'schedule worker', close: () => scheduled.close() },
-      { name: 'control worker', close: () => control.close() },
-      { name: 'stage queue', close: () => stageQueue.close() },
+      { name: 'stage worker', close: () => stages.close(), timeoutMs },
+      { name: 'schedule worker', close: () => scheduled.close(), timeoutMs },
+      { name: 'control worker', close: () => control.close(), timeoutMs },
+      { name: 'stage queue', close: () => stageQueue.close(), timeoutMs: 10_000 },
     ],
     (step, error) => log(`meles worker: closing ${step} failed: ${redact(String(error), secrets)}`),
   );

@@ -18,6 +18,7 @@ interface WorkerFlags {
   readonly outRoot: string;
   readonly lockDuration: string;
   readonly stalledInterval: string;
+  readonly shutdownTimeout: string;
 }
 
 /** Registers `meles worker`. */
@@ -32,10 +33,12 @@ export function register(program: Command): void {
     .option('--prefix <prefix>', 'BullMQ key prefix', DEFAULT_PREFIX)
     .option('--lock-duration <ms>', 'job lock duration; use the same value on every worker', String(DEFAULT_TIMING.lockDuration))
     .option('--stalled-interval <ms>', 'stalled-job check interval; use the same value on every worker', String(DEFAULT_TIMING.stalledInterval))
+    .option('--shutdown-timeout <s>', 'on SIGTERM/SIGINT, wait at most this long per worker for running jobs and connections', '600')
     .action(async (flags: WorkerFlags) => {
       const concurrency = expectInteger('concurrency', Number(flags.concurrency), 1, 64);
       const lockDuration = expectInteger('lockDuration', Number(flags.lockDuration), 1000);
       const stalledInterval = expectInteger('stalledInterval', Number(flags.stalledInterval), 500);
+      const shutdownTimeout = expectInteger('shutdownTimeout', Number(flags.shutdownTimeout), 1, 86_400);
       const redis = parseRedisUrl(redisUrlFrom(flags.redis));
       const workers = startPipelineWorkers({
         redis,
@@ -43,6 +46,7 @@ export function register(program: Command): void {
         concurrency,
         roots: { dataRoot: resolve(flags.dataRoot), outRoot: resolve(flags.outRoot) },
         timing: { lockDuration, stalledInterval },
+        closeTimeoutMs: shutdownTimeout * 1000,
       });
       const stopped = new Promise<void>((done) => {
         closeOnSignals(
@@ -58,5 +62,8 @@ export function register(program: Command): void {
       process.stderr.write(`meles worker: ready (${redis.display}, prefix ${flags.prefix}, concurrency ${concurrency})\n`);
       await stopped;
       process.stderr.write('meles worker: stopped\n');
+      // A worker whose close timed out may leave ioredis reconnect timers behind; they must not keep
+      // a stopped worker alive.
+      process.exit(process.exitCode ?? 0);
     });
 }
