@@ -16,7 +16,7 @@ import { EXPECTED, acceptsType, copyAsFloat64, isDateTimeType, typeName, type Co
 import { KeyCoder, type Key } from './key-coder.js';
 import { groupByClient, type EventChunks } from './group-by-client.js';
 import { applyTransform } from './numeric-transforms.js';
-import { UNKNOWN_INDEX, Vocabulary, type Vocabularies, type VocabularyOptions } from './vocabulary.js';
+import { UNKNOWN_INDEX, Vocabulary, expectVocabulariesFor, type Vocabularies, type VocabularyOptions } from './vocabulary.js';
 import type { SchemaMapping } from './schema-mapping.js';
 import type { ClientIds, SequenceSet } from './sequence-set.js';
 
@@ -56,11 +56,7 @@ export interface ReadSequencesResult {
  * @throws ConfigError when `options.vocabularies` lacks a categorical column.
  */
 export async function readSequences(path: string, mapping: SchemaMapping, options: ReadSequencesOptions = {}): Promise<ReadSequencesResult> {
-  for (const column of mapping.categorical) {
-    if (options.vocabularies !== undefined && options.vocabularies[column] === undefined) {
-      throw new ConfigError(`The given vocabularies have no entry for categorical column \`${column}\` (they have: ${Object.keys(options.vocabularies).join(', ')})`);
-    }
-  }
+  expectVocabulariesFor(mapping.categorical, options.vocabularies);
   const ids = new KeyCoder();
   const coders: Record<string, KeyCoder> = Object.fromEntries(mapping.categorical.map((c) => [c, new KeyCoder()]));
   const chunks: EventChunks = {

@@ -140,3 +140,16 @@ export async function loadVocabularies(path: string): Promise<Vocabularies> {
   for (const [column, value] of Object.entries(raw)) out[column] = Vocabulary.fromJSON(value, `${path}, column \`${column}\``);
   return out;
 }
+
+/**
+ * Throws a {@link ConfigError} unless `vocabularies` (when given) has an entry for every column in
+ * `columns`: vocabularies re-used at inference must cover the schema's categorical columns.
+ */
+export function expectVocabulariesFor(columns: readonly string[], vocabularies: Vocabularies | undefined): void {
+  if (vocabularies === undefined) return;
+  for (const column of columns) {
+    if (vocabularies[column] === undefined) {
+      throw new ConfigError(`The given vocabularies have no entry for categorical column \`${column}\` (they have: ${Object.keys(vocabularies).join(', ')})`);
+    }
+  }
+}

@@ -13,10 +13,10 @@ import { openRecordBatches } from '../data/arrow-source.js';
 import { copyAsFloat64 } from '../data/arrow-columns.js';
 import { KeyCoder, type Key } from '../data/key-coder.js';
 import { checkSchema } from '../data/read-sequences.js';
-import { UNKNOWN_INDEX, Vocabulary, type Vocabularies, type VocabularyOptions } from '../data/vocabulary.js';
+import { UNKNOWN_INDEX, Vocabulary, expectVocabulariesFor, type Vocabularies, type VocabularyOptions } from '../data/vocabulary.js';
 import type { SchemaMapping } from '../data/schema-mapping.js';
 import type { ClientIds } from '../data/sequence-set.js';
-import { ConfigError, DataFormatError } from '../errors.js';
+import { DataFormatError } from '../errors.js';
 import { AggregateAccumulator, type AggregateFeatures } from './aggregate-features.js';
 
 /** Options of {@link streamAggregateFeatures}. */
@@ -39,11 +39,7 @@ export interface StreamAggregateResult {
 
 /** Computes the aggregate features of `path` in two streaming passes. */
 export async function streamAggregateFeatures(path: string, mapping: SchemaMapping, options: StreamAggregateOptions = {}): Promise<StreamAggregateResult> {
-  for (const name of mapping.categorical) {
-    if (options.vocabularies !== undefined && options.vocabularies[name] === undefined) {
-      throw new ConfigError(`The given vocabularies have no entry for categorical column \`${name}\``);
-    }
-  }
+  expectVocabulariesFor(mapping.categorical, options.vocabularies);
   const ids = new KeyCoder();
   const coders = mapping.categorical.map(() => new KeyCoder());
   let layout: ReturnType<typeof checkSchema> | undefined;
