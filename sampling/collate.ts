@@ -55,14 +55,9 @@ export function collateViews(
   const indices: Int32Array[] = [];
   const labels: number[] = [];
   const globals: number[] = [];
-  const count = set.offsets.length - 1;
   for (let b = 0; b < clients.length; b++) {
     const c = clients[b]!;
-    if (!Number.isInteger(c) || c < 0 || c >= count) {
-      throw new ShapeError(`client index ${c} at batch position ${b} is outside 0..${count - 1}`);
-    }
-    const start = set.offsets[c]!;
-    const length = set.offsets[c + 1]! - start;
+    const { start, length } = clientSpan(set, c, b);
     const views = splitter.split(length, rng, set.times.subarray(start, start + length));
     for (const view of views) {
       starts.push(start);
@@ -93,14 +88,9 @@ export function collateTails(set: SequenceSet, clients: ArrayLike<number>, maxEv
   }
   const starts: number[] = [];
   const indices: Int32Array[] = [];
-  const count = set.offsets.length - 1;
   for (let b = 0; b < clients.length; b++) {
     const c = clients[b]!;
-    if (!Number.isInteger(c) || c < 0 || c >= count) {
-      throw new ShapeError(`client index ${c} at batch position ${b} is outside 0..${count - 1}`);
-    }
-    const start = set.offsets[c]!;
-    const length = set.offsets[c + 1]! - start;
+    const { start, length } = clientSpan(set, c, b);
     const keep = Math.min(length, maxEvents);
     const view = new Int32Array(keep);
     for (let i = 0; i < keep; i++) view[i] = length - keep + i;
@@ -153,4 +143,14 @@ function fill<T extends Int32Array | Float32Array>(
     for (let i = 0; i < view.length; i++) out[row + i] = column[base + view[i]!]!;
   }
   return out;
+}
+
+/** Where client `c` (at batch position `b`) sits in the set; a bad index is a programming error. */
+function clientSpan(set: SequenceSet, c: number, b: number): { start: number; length: number } {
+  const count = set.offsets.length - 1;
+  if (!Number.isInteger(c) || c < 0 || c >= count) {
+    throw new ShapeError(`client index ${c} at batch position ${b} is outside 0..${count - 1}`);
+  }
+  const start = set.offsets[c]!;
+  return { start, length: set.offsets[c + 1]! - start };
 }
