@@ -62,14 +62,19 @@ async function* readFileFormat(path: string): AsyncGenerator<RecordBatch> {
   try {
     const reader = await wrap(path, () => RecordBatchReader.from(handle));
     await wrap(path, () => reader.open());
-    const iterator = reader[Symbol.asyncIterator]();
-    while (true) {
-      const step = await wrap(path, () => iterator.next());
-      if (step.done) break;
-      yield step.value;
-    }
+    yield* batchesOf(path, reader);
   } finally {
     await handle.close();
+  }
+}
+
+/** Yields a reader's batches, turning Arrow's own errors into DataFormatErrors that name the file. */
+async function* batchesOf(path: string, reader: AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch> {
+  const iterator = reader[Symbol.asyncIterator]();
+  while (true) {
+    const step = await wrap(path, () => iterator.next());
+    if (step.done) return;
+    yield step.value;
   }
 }
 
@@ -77,12 +82,7 @@ async function* readStreamFormat(path: string): AsyncGenerator<RecordBatch> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   try {
     const reader = await wrap(path, () => RecordBatchReader.from(stream));
-    const iterator = reader[Symbol.asyncIterator]();
-    while (true) {
-      const step = await wrap(path, () => iterator.next());
-      if (step.done) break;
-      yield step.value;
-    }
+    yield* batchesOf(path, reader);
   } finally {
     stream.destroy();
   }
