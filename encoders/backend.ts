@@ -15,8 +15,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import { enableHeapKernels, enableNativeKernels } from './kernels/native-kernels.js';
-import { installTransposingMatMul } from './wasm-transposed-matmul.js';
-import { registerUnsortedSegmentSumForWasm } from './wasm-unsorted-segment-sum.js';
+import { installTransposingMatMul } from './kernels/wasm-transposed-matmul.js';
+import { registerUnsortedSegmentSumForWasm } from './kernels/wasm-unsorted-segment-sum.js';
 
 /** Backends meles can run on, fastest first. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;

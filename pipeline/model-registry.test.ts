@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { datedName, expandGlob } from './batch-embed-job.js';
+import { datedName, expandGlob } from './queue/batch-embed-job.js';
 import { writeManifest } from './manifest.js';
 import { latestModel, publishModel, readRegistry } from './model-registry.js';
 

@@ -10,7 +10,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { tableFromColumns, writeArrowFile } from '../data/arrow-sink.js';
 import { openRecordBatches } from '../data/arrow-source.js';
 import { Rng } from '../data/random.js';
-import { writeAggregateFeatures } from '../downstream/aggregate-features-io.js';
+import { writeAggregateFeatures } from '../downstream/features/aggregate-features-io.js';
 
 const events = Number(process.argv[2] ?? 10_000_000);
 const dir = process.argv[3] ?? '/tmp/meles-bench-features';

@@ -23,10 +23,10 @@ import { Queue, type Job } from 'bullmq';
 import { generateTransactions } from '../data/synthetic/generate-transactions.js';
 import { runPipelineLocally } from '../pipeline/local-runner.js';
 import { readPipelineFile, type PipelineConfig } from '../pipeline/pipeline-config.js';
-import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE } from '../pipeline/queues.js';
-import { parseRedisUrl, redisUrlFrom, type RedisTarget } from '../pipeline/redis-url.js';
-import { collectStatus } from '../pipeline/status.js';
-import { submitPipeline } from '../pipeline/submit.js';
+import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE } from '../pipeline/queue/queues.js';
+import { parseRedisUrl, redisUrlFrom, type RedisTarget } from '../pipeline/queue/redis-url.js';
+import { collectStatus } from '../pipeline/queue/status.js';
+import { submitPipeline } from '../pipeline/queue/submit.js';
 
 const { values } = parseArgs({
   options: {

@@ -5,8 +5,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkReportHtml, judge } from './check-report-html.js';
-import { buildReport } from '../downstream/demo-report/build-report.js';
-import { writeTestRunDir } from '../downstream/demo-report/test-run-dir.js';
+import { buildReport } from '../report/run/build-report.js';
+import { writeTestRunDir } from '../report/run/test-run-dir.js';
 
 const hasChromium = spawnSync('chromium', ['--version'], { stdio: 'ignore' }).status === 0;
 

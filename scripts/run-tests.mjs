@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
-const roots = ['data', 'sampling', 'encoders', 'metric', 'training', 'downstream', 'pipeline', 'cli', 'scripts', 'test'];
+const roots = ['data', 'sampling', 'encoders', 'metric', 'training', 'downstream', 'report', 'pipeline', 'cli', 'scripts', 'test'];
 const only = process.argv.slice(2);
 
 function walk(dir, out) {

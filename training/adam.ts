@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../errors.js';
-import type { NamedArray } from './tensor-file.js';
+import type { NamedArray } from '../data/tensor-file.js';
 
 /** Adam hyperparameters (PyTorch defaults). */
 export interface AdamOptions {

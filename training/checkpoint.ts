@@ -12,7 +12,7 @@ import { ConfigError, DataFormatError } from '../errors.js';
 import type { Adam } from './adam.js';
 import type { ScheduleState } from './lr-schedule.js';
 import { readJson, writeJson } from './model-files.js';
-import { readTensorFile, writeTensorFile } from './tensor-file.js';
+import { readTensorFile, writeTensorFile } from '../data/tensor-file.js';
 import type { TrainingConfigInput, TrainingOptions } from './training-options.js';
 
 const CHECKPOINT_VERSION = 1;

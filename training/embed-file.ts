@@ -12,7 +12,7 @@ import { type BackendName, initBackend } from '../encoders/backend.js';
 import { ConfigError } from '../errors.js';
 import { expectInteger } from '../options.js';
 import { collateTails } from '../sampling/collate.js';
-import { type EmbeddingChunk, type EmbeddingFormat, writeEmbeddings } from './embedding-writer.js';
+import { type EmbeddingChunk, type EmbeddingFormat, writeEmbeddings } from '../data/embedding-sink.js';
 import { loadModelDirectory } from './model-files.js';
 import { ProgressBar } from './progress-bar.js';
 

@@ -19,7 +19,7 @@ import { loadVocabularies, saveVocabularies, type Vocabularies } from '../data/v
 import { parseEncoderConfig } from '../encoders/encoder-config.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
 import { ConfigError, DataFormatError } from '../errors.js';
-import { readTensorFile, writeTensorFile } from './tensor-file.js';
+import { readTensorFile, writeTensorFile } from '../data/tensor-file.js';
 
 /** Version of the directory layout; bumped on incompatible changes. */
 export const MODEL_FORMAT_VERSION = 1;

@@ -4,7 +4,7 @@
  * the A/B report, one table row per `--set`.
  */
 import { Command } from 'commander';
-import type { FeatureSetSpec } from '../../downstream/evaluate-types.js';
+import type { FeatureSetSpec } from '../../downstream/evaluation/evaluate-types.js';
 import { ConfigError } from '../../errors.js';
 import { addEvaluationOptions, evaluationOptions, runAndReport, splitPaths, type EvaluationFlags } from './evaluate.js';
 

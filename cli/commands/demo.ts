@@ -12,11 +12,11 @@ import { generateTransactions } from '../../data/synthetic/generate-transactions
 import { writeAtomically } from '../../data/atomic-write.js';
 import { inspectFile } from '../../data/inspect-file.js';
 import { readSchemaMapping } from '../../data/schema-mapping-io.js';
-import { buildReport } from '../../downstream/demo-report/build-report.js';
-import type { RunInfoInput } from '../../downstream/demo-report/run-layout.js';
-import { RUN_INFO_FILE } from '../../downstream/demo-report/run-layout.js';
-import { stepProgress, type StepProgress } from '../../downstream/demo-report/step-progress.js';
-import { compareFeatureSets, writeCompareReport } from '../../downstream/compare.js';
+import { buildReport } from '../../report/run/build-report.js';
+import type { RunInfoInput } from '../../report/run/run-layout.js';
+import { RUN_INFO_FILE } from '../../report/run/run-layout.js';
+import { stepProgress, type StepProgress } from '../step-progress.js';
+import { compareFeatureSets, writeCompareReport } from '../../downstream/evaluation/compare.js';
 import { initBackend } from '../../encoders/backend.js';
 import { SequenceModel } from '../../encoders/sequence-model.js';
 import { expectInteger } from '../../options.js';

@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { BACKENDS, type BackendName } from '../../encoders/backend.js';
 import { ConfigError } from '../../errors.js';
 import { embedFile } from '../../training/embed-file.js';
-import { EMBEDDING_FORMATS, type EmbeddingFormat } from '../../training/embedding-writer.js';
+import { EMBEDDING_FORMATS, type EmbeddingFormat } from '../../data/embedding-sink.js';
 
 interface EmbedFlags {
   readonly model: string;

@@ -4,10 +4,10 @@
  * set). Also exports the flags and parsing shared with `meles compare`.
  */
 import { Command } from 'commander';
-import { compareFeatureSets, writeCompareReport, type CompareOptions } from '../../downstream/compare.js';
-import type { FeatureSetSpec } from '../../downstream/evaluate-types.js';
-import { FAST_ITERATIONS, OVERRIDE_KEYS, type LightGBMOverrides } from '../../downstream/lightgbm-defaults.js';
-import { parseTargetSpec, type TargetKind } from '../../downstream/targets.js';
+import { compareFeatureSets, writeCompareReport, type CompareOptions } from '../../downstream/evaluation/compare.js';
+import type { FeatureSetSpec } from '../../downstream/evaluation/evaluate-types.js';
+import { FAST_ITERATIONS, OVERRIDE_KEYS, type LightGBMOverrides } from '../../downstream/evaluation/lightgbm-defaults.js';
+import { parseTargetSpec, type TargetKind } from '../../data/label-file.js';
 import { ConfigError } from '../../errors.js';
 import { expectKnownKeys } from '../../options.js';
 

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { addSchemaOptions, schemaFromOptions, type SchemaFlags } from '../schema-options.js';
-import { writeAggregateFeatures } from '../../downstream/aggregate-features-io.js';
+import { writeAggregateFeatures } from '../../downstream/features/aggregate-features-io.js';
 import { loadVocabularies } from '../../data/vocabulary.js';
 import { ConfigError } from '../../errors.js';
 

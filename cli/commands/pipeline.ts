@@ -5,11 +5,11 @@
 import { Command } from 'commander';
 import { runPipelineLocally, type LocalRunEvent } from '../../pipeline/local-runner.js';
 import { readPipelineFile } from '../../pipeline/pipeline-config.js';
-import { DEFAULT_PREFIX } from '../../pipeline/queues.js';
-import { parseRedisUrl, redisUrlFrom } from '../../pipeline/redis-url.js';
-import { closeOnSignals } from '../../pipeline/shutdown.js';
+import { DEFAULT_PREFIX } from '../../pipeline/queue/queues.js';
+import { parseRedisUrl, redisUrlFrom } from '../../pipeline/queue/redis-url.js';
+import { closeOnSignals } from '../../pipeline/queue/shutdown.js';
 import { stepLabel } from '../../pipeline/steps.js';
-import { submitPipeline } from '../../pipeline/submit.js';
+import { submitPipeline } from '../../pipeline/queue/submit.js';
 
 /** Registers `meles pipeline`. */
 export function register(program: Command): void {

@@ -3,10 +3,10 @@
  * directory (layout in downstream/demo-report/run-layout.ts).
  */
 import { Command, Option } from 'commander';
-import { buildReport } from '../../downstream/demo-report/build-report.js';
-import type { ScorePart } from '../../downstream/demo-report/comparison.js';
+import { buildReport } from '../../report/run/build-report.js';
+import type { ScorePart } from '../../report/run/comparison.js';
 import { ConfigError } from '../../errors.js';
-import { stepProgress } from '../../downstream/demo-report/step-progress.js';
+import { stepProgress } from '../step-progress.js';
 
 interface ReportFlags {
   readonly sample: string;

@@ -4,9 +4,9 @@
  */
 import { Command } from 'commander';
 import { expectInteger } from '../../options.js';
-import { DEFAULT_PREFIX } from '../../pipeline/queues.js';
-import { parseRedisUrl, redisUrlFrom } from '../../pipeline/redis-url.js';
-import { addSchedule, listSchedules, removeSchedule, type ScheduleTarget } from '../../pipeline/schedules.js';
+import { DEFAULT_PREFIX } from '../../pipeline/queue/queues.js';
+import { parseRedisUrl, redisUrlFrom } from '../../pipeline/queue/redis-url.js';
+import { addSchedule, listSchedules, removeSchedule, type ScheduleTarget } from '../../pipeline/queue/schedules.js';
 
 interface RedisFlags {
   readonly redis?: string;

@@ -2,9 +2,9 @@
  * `meles status`: submitted pipeline runs, their stage jobs, states, progress and errors.
  */
 import { Command } from 'commander';
-import { DEFAULT_PREFIX } from '../../pipeline/queues.js';
-import { parseRedisUrl, redisUrlFrom } from '../../pipeline/redis-url.js';
-import { collectStatus, formatStatus } from '../../pipeline/status.js';
+import { DEFAULT_PREFIX } from '../../pipeline/queue/queues.js';
+import { parseRedisUrl, redisUrlFrom } from '../../pipeline/queue/redis-url.js';
+import { collectStatus, formatStatus } from '../../pipeline/queue/status.js';
 
 /** Registers `meles status`. */
 export function register(program: Command): void {

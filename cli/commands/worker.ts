@@ -5,10 +5,10 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { expectInteger } from '../../options.js';
-import { DEFAULT_PREFIX, DEFAULT_TIMING } from '../../pipeline/queues.js';
-import { parseRedisUrl, redisUrlFrom } from '../../pipeline/redis-url.js';
-import { closeOnSignals } from '../../pipeline/shutdown.js';
-import { startPipelineWorkers } from '../../pipeline/worker-runtime.js';
+import { DEFAULT_PREFIX, DEFAULT_TIMING } from '../../pipeline/queue/queues.js';
+import { parseRedisUrl, redisUrlFrom } from '../../pipeline/queue/redis-url.js';
+import { closeOnSignals } from '../../pipeline/queue/shutdown.js';
+import { startPipelineWorkers } from '../../pipeline/queue/worker-runtime.js';
 
 interface WorkerFlags {
   readonly redis?: string;

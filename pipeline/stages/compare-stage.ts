@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { openRecordBatches } from '../../data/arrow-source.js';
 import { writeArrowFile } from '../../data/arrow-sink.js';
-import { compareFeatureSets, writeCompareReport } from '../../downstream/compare.js';
+import { compareFeatureSets, writeCompareReport } from '../../downstream/evaluation/compare.js';
 import { MANIFEST_FILE, readManifest } from '../manifest.js';
 import type { PipelineTarget } from '../pipeline-config.js';
 import { stageDir, type StageDefinition } from '../stage.js';

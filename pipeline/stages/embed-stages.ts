@@ -17,7 +17,7 @@ import { loadVocabularies, type Vocabularies } from '../../data/vocabulary.js';
 import { embedFile, shardRange } from '../../training/embed-file.js';
 import { MANIFEST_FILE, readManifest } from '../manifest.js';
 import { LastValueCache } from '../sequence-cache.js';
-import { encodingKey, readSequenceRange } from '../sequence-file.js';
+import { encodingKey, readSequenceRange } from '../../data/sequence-file.js';
 import { stageDir, type StageDefinition } from '../stage.js';
 import type { ShardRef } from '../steps.js';
 import { INGEST_FILES } from './ingest-stage.js';

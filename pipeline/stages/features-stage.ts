@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeAggregateFeatures } from '../../downstream/aggregate-features-io.js';
+import { writeAggregateFeatures } from '../../downstream/features/aggregate-features-io.js';
 import type { SchemaMapping } from '../../data/schema-mapping.js';
 import { MANIFEST_FILE } from '../manifest.js';
 import { stageDir, type StageDefinition } from '../stage.js';

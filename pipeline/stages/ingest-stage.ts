@@ -12,7 +12,7 @@ import { readSequences } from '../../data/read-sequences.js';
 import { saveVocabularies } from '../../data/vocabulary.js';
 import type { SchemaMapping } from '../../data/schema-mapping.js';
 import { clientCount } from '../../data/sequence-set.js';
-import { encodingKey, writeSequenceFile } from '../sequence-file.js';
+import { encodingKey, writeSequenceFile } from '../../data/sequence-file.js';
 import type { StageDefinition } from '../stage.js';
 
 /** What ingest depends on. */

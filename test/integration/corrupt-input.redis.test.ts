@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { readPipelineFile } from '../../pipeline/pipeline-config.js';
-import { CONTROL_QUEUE, STAGE_QUEUE } from '../../pipeline/queues.js';
-import { collectStatus, formatStatus } from '../../pipeline/status.js';
-import { submitPipeline } from '../../pipeline/submit.js';
-import { startPipelineWorkers } from '../../pipeline/worker-runtime.js';
+import { CONTROL_QUEUE, STAGE_QUEUE } from '../../pipeline/queue/queues.js';
+import { collectStatus, formatStatus } from '../../pipeline/queue/status.js';
+import { submitPipeline } from '../../pipeline/queue/submit.js';
+import { startPipelineWorkers } from '../../pipeline/queue/worker-runtime.js';
 import { SCHEMA, obliterateAll, redis, uniquePrefix, waitFor, writePipelineFile } from './helpers.js';
 
 describe('corrupt input on a submitted pipeline', () => {

@@ -7,8 +7,8 @@ import { tableFromIPC } from 'apache-arrow';
 import { runPipelineLocally } from '../../pipeline/local-runner.js';
 import { readManifest } from '../../pipeline/manifest.js';
 import { readPipelineFile } from '../../pipeline/pipeline-config.js';
-import { collectStatus, type RunStatus } from '../../pipeline/status.js';
-import { submitPipeline } from '../../pipeline/submit.js';
+import { collectStatus, type RunStatus } from '../../pipeline/queue/status.js';
+import { submitPipeline } from '../../pipeline/queue/submit.js';
 import { generateTransactions } from '../../data/synthetic/generate-transactions.js';
 import { obliterateAll, redis, startWorkerProcess, stopWorkers, uniquePrefix, waitFor, writePipelineFile, type WorkerProcess } from './helpers.js';
 

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
 import { Rng } from '../../data/random.js';
-import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE } from '../../pipeline/queues.js';
-import { parseRedisUrl, redisUrlFrom, type RedisTarget } from '../../pipeline/redis-url.js';
+import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE } from '../../pipeline/queue/queues.js';
+import { parseRedisUrl, redisUrlFrom, type RedisTarget } from '../../pipeline/queue/redis-url.js';
 
 /** The Redis the tests use (REDIS_URL or 127.0.0.1:6379). */
 export const redis: RedisTarget = parseRedisUrl(redisUrlFrom(undefined));

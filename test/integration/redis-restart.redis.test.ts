@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { readPipelineFile } from '../../pipeline/pipeline-config.js';
-import { STAGE_QUEUE } from '../../pipeline/queues.js';
-import { parseRedisUrl } from '../../pipeline/redis-url.js';
-import { collectStatus, formatStatus } from '../../pipeline/status.js';
-import { submitPipeline } from '../../pipeline/submit.js';
+import { STAGE_QUEUE } from '../../pipeline/queue/queues.js';
+import { parseRedisUrl } from '../../pipeline/queue/redis-url.js';
+import { collectStatus, formatStatus } from '../../pipeline/queue/status.js';
+import { submitPipeline } from '../../pipeline/queue/submit.js';
 import {
   SCHEMA, obliterateAll, privateRedis, startWorkerProcess, stopWorkers, uniquePrefix, waitFor, writePipelineFile, writeTransactions,
   type PrivateRedis, type WorkerProcess,

@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { STAGE_JOB_OPTIONS, STAGE_QUEUE } from '../../pipeline/queues.js';
-import { startPipelineWorkers } from '../../pipeline/worker-runtime.js';
+import { STAGE_JOB_OPTIONS, STAGE_QUEUE } from '../../pipeline/queue/queues.js';
+import { startPipelineWorkers } from '../../pipeline/queue/worker-runtime.js';
 import { SCHEMA, obliterateAll, redis, uniquePrefix, waitFor, writeTransactions } from './helpers.js';
 
 describe('transient failures', () => {

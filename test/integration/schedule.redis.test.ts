@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { runPipelineLocally } from '../../pipeline/local-runner.js';
 import { latestModel, publishModel } from '../../pipeline/model-registry.js';
 import { readPipelineFile } from '../../pipeline/pipeline-config.js';
-import { addSchedule, listSchedules, removeSchedule } from '../../pipeline/schedules.js';
-import { startPipelineWorkers } from '../../pipeline/worker-runtime.js';
+import { addSchedule, listSchedules, removeSchedule } from '../../pipeline/queue/schedules.js';
+import { startPipelineWorkers } from '../../pipeline/queue/worker-runtime.js';
 import { SCHEMA, obliterateAll, redis, uniquePrefix, waitFor, writePipelineFile, writeTransactions } from './helpers.js';
 
 describe('scheduled batch embedding', () => {

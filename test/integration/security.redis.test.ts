@@ -4,9 +4,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { STAGE_JOB_OPTIONS, STAGE_QUEUE } from '../../pipeline/queues.js';
-import { startPipelineWorkers, type PipelineWorkers } from '../../pipeline/worker-runtime.js';
-import { collectStatus } from '../../pipeline/status.js';
+import { STAGE_JOB_OPTIONS, STAGE_QUEUE } from '../../pipeline/queue/queues.js';
+import { startPipelineWorkers, type PipelineWorkers } from '../../pipeline/queue/worker-runtime.js';
+import { collectStatus } from '../../pipeline/queue/status.js';
 import { SCHEMA, obliterateAll, redis, uniquePrefix, waitFor, writeTransactions } from './helpers.js';
 
 const TIMING = { lockDuration: 5000, stalledInterval: 2000 };

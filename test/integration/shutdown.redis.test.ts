@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { readPipelineFile } from '../../pipeline/pipeline-config.js';
-import { STAGE_QUEUE } from '../../pipeline/queues.js';
-import { submitPipeline } from '../../pipeline/submit.js';
+import { STAGE_QUEUE } from '../../pipeline/queue/queues.js';
+import { submitPipeline } from '../../pipeline/queue/submit.js';
 import { SCHEMA, obliterateAll, redis, startWorkerProcess, uniquePrefix, waitFor, writePipelineFile, writeTransactions } from './helpers.js';
 
 describe('graceful worker shutdown', () => {

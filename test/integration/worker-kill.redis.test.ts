@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { tableFromIPC } from 'apache-arrow';
 import { readPipelineFile } from '../../pipeline/pipeline-config.js';
-import { STAGE_QUEUE } from '../../pipeline/queues.js';
-import { collectStatus } from '../../pipeline/status.js';
-import { submitPipeline } from '../../pipeline/submit.js';
+import { STAGE_QUEUE } from '../../pipeline/queue/queues.js';
+import { collectStatus } from '../../pipeline/queue/status.js';
+import { submitPipeline } from '../../pipeline/queue/submit.js';
 import {
   SCHEMA, killWorkerGroup, obliterateAll, redis, startWorkerProcess, stopWorkers, uniquePrefix, waitFor, writePipelineFile, writeTransactions, type WorkerProcess,
 } from './helpers.js';

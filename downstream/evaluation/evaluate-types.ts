@@ -1,0 +1,122 @@
+/**
+ * Options and results of the evaluation protocol (`evaluateFeatureSets`), kept apart from the
+ * procedure so reports and the pipeline can import the types alone.
+ */
+import type { LightGBMOverrides } from './lightgbm-defaults.js';
+import type { MetricName } from './metrics.js';
+import type { PairedTTest, ScoreSummary } from './stats.js';
+import type { TargetKind, TargetSpec } from '../../data/label-file.js';
+
+/** A named feature set: one or more Arrow files joined on the client id. */
+export interface FeatureSetSpec {
+  /** Row label in reports, e.g. `handcrafted`, `meles`, `both`. */
+  readonly name: string;
+  /** Arrow files with the id column and numeric features. */
+  readonly paths: readonly string[];
+}
+
+/** Options of `evaluateFeatureSets`. */
+export interface EvaluateOptions {
+  /** Label file (Arrow or CSV) with the id column and the target columns. */
+  readonly targetsPath: string;
+  /** Client id column, the same name in the label file and every feature file. */
+  readonly idColumn: string;
+  /** Targets to predict. Minimum: one. */
+  readonly targets: readonly TargetSpec[];
+  /** Feature sets to compare. Minimum: one. Names must be unique. */
+  readonly featureSets: readonly FeatureSetSpec[];
+  /** Name of the set the others are t-tested against. @defaultValue `undefined` (no tests) */
+  readonly baseline?: string;
+  /** Cross-validation folds. Minimum: `2`. @defaultValue `5` */
+  readonly folds?: number;
+  /** Share of labelled clients isolated as the test part, in [0, 0.9]. @defaultValue `0.1` */
+  readonly testFraction?: number;
+  /** Seed of the test split, the folds and LightGBM. @defaultValue `42` */
+  readonly seed?: number;
+  /** Trees per model, overriding the reference's 1000 (multiclass) / 500 (binary). @defaultValue `undefined` */
+  readonly numIterations?: number;
+  /** LightGBM parameters over the reference defaults, per target kind. @defaultValue `{}` */
+  readonly params?: Partial<Record<TargetKind, LightGBMOverrides>>;
+  /** Progress messages (one per trained model). @defaultValue `undefined` */
+  readonly onProgress?: (message: string) => void;
+  /** Checked before every training; when aborted the evaluation rejects with the signal's reason. @defaultValue `undefined` */
+  readonly signal?: AbortSignal;
+}
+
+/** Scores of one metric over the folds. */
+export interface MetricScores {
+  /** Metric name. */
+  readonly metric: MetricName;
+  /** Score on the held-out fold, per fold. */
+  readonly foldScores: readonly number[];
+  /** Score on the isolated test part, per fold's model. */
+  readonly testScores: readonly number[];
+  /** Summary of `foldScores`. */
+  readonly valid: ScoreSummary;
+  /** Summary of `testScores` (the number ptls reports). */
+  readonly test: ScoreSummary;
+}
+
+/** One feature set evaluated on one target. */
+export interface SetTargetResult {
+  /** Feature set name. */
+  readonly set: string;
+  /** Target column. */
+  readonly target: string;
+  /** Target kind. */
+  readonly kind: TargetKind;
+  /** Number of features. */
+  readonly features: number;
+  /** Metrics, the primary one first (accuracy for multiclass, AUROC for binary). */
+  readonly metrics: readonly MetricScores[];
+  /** Wall time of the fold trainings, seconds. */
+  readonly seconds: number;
+  /** The features with the largest total split gain over the fold models (at most 10), largest first. */
+  readonly topFeatures: readonly { readonly name: string; readonly gainShare: number }[];
+}
+
+/** A paired t-test of one set against the baseline, per target, metric and part. */
+export interface BaselineComparison {
+  /** Feature set compared. */
+  readonly set: string;
+  /** Baseline set. */
+  readonly baseline: string;
+  /** Target column. */
+  readonly target: string;
+  /** Metric compared. */
+  readonly metric: MetricName;
+  /** Whether fold or test scores were paired. */
+  readonly part: 'valid' | 'test';
+  /** The test (meanDiff = set − baseline). */
+  readonly test: PairedTTest;
+}
+
+/** How the labelled clients of a target were used. */
+export interface TargetSplit {
+  /** Target column. */
+  readonly target: string;
+  /** Target kind. */
+  readonly kind: TargetKind;
+  /** Original class values, by class index. */
+  readonly classes: readonly string[];
+  /** Labelled clients in the label file. */
+  readonly labelled: number;
+  /** Labelled clients with features in every set (the rows evaluated). */
+  readonly used: number;
+  /** Of those, in the isolated test part. */
+  readonly test: number;
+}
+
+/** Everything `evaluateFeatureSets` measured. */
+export interface EvaluationResult {
+  /** Protocol settings actually used. */
+  readonly protocol: { readonly folds: number; readonly testFraction: number; readonly seed: number; readonly numIterations: Readonly<Record<TargetKind, number>> };
+  /** Per target: class values and row counts. */
+  readonly splits: readonly TargetSplit[];
+  /** Per set and target. */
+  readonly results: readonly SetTargetResult[];
+  /** Paired t-tests against the baseline (empty without one). */
+  readonly comparisons: readonly BaselineComparison[];
+  /** Dropped ids, id-type mismatches, renamed columns. */
+  readonly warnings: readonly string[];
+}

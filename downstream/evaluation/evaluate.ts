@@ -1,0 +1,200 @@
+/**
+ * `evaluateFeatureSets`: the embeddings-validation protocol of pytorch-lifestream. Labelled
+ * clients with features in every set lose a seeded, stratified test part; the rest is split into
+ * stratified folds; per fold LightGBM is trained on the other folds and scored on the held-out
+ * fold and on the test part. All sets share the same clients and splits, so their fold scores
+ * pair up for the t-test against the baseline.
+ *
+ * No MaxAbsScaler: ptls scales features before LightGBM, but tree splits only depend on the
+ * order of values, which a positive per-column scale does not change, so the result is the same.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { ConfigError, DataFormatError } from '../../errors.js';
+import { expectInteger, expectNumber } from '../../options.js';
+import type { EvaluateOptions, EvaluationResult, MetricScores, SetTargetResult, TargetSplit, BaselineComparison } from './evaluate-types.js';
+import { readFeatureTable, type FeatureTable } from '../../data/feature-table.js';
+import { isolateTestPart, stratifiedKFold } from './folds.js';
+import { DEFAULT_ITERATIONS, paramsFor, type LightGBMOverrides } from './lightgbm-defaults.js';
+import { trainBooster } from '../lightgbm/index.js';
+import { accuracy, auroc, type MetricName } from './metrics.js';
+import { pairedTTest, summarize } from './stats.js';
+import { readTargets, type Target, type TargetKind } from '../../data/label-file.js';
+
+/** Runs the protocol for every feature set × target. */
+export async function evaluateFeatureSets(options: EvaluateOptions): Promise<EvaluationResult> {
+  const folds = expectInteger('folds', options.folds ?? 5, 2);
+  const testFraction = expectNumber('testFraction', options.testFraction ?? 0.1, 0, 0.9);
+  const seed = expectInteger('seed', options.seed ?? 42, 0, 2 ** 31 - 1);
+  if (options.numIterations !== undefined) expectInteger('numIterations', options.numIterations, 1);
+  checkSetsAndTargets(options);
+  const numIterations: Record<TargetKind, number> = {
+    multiclass: options.numIterations ?? DEFAULT_ITERATIONS.multiclass,
+    binary: options.numIterations ?? DEFAULT_ITERATIONS.binary,
+  };
+  const warnings: string[] = [];
+  const { targets, idKind } = await readTargets(options.targetsPath, options.idColumn, options.targets);
+  const tables = new Map<string, FeatureTable>();
+  for (const set of options.featureSets) {
+    const table = await readFeatureTable(set.paths, options.idColumn, { forbidden: options.targets.map((t) => t.column) });
+    tables.set(set.name, table);
+    warnings.push(...table.warnings.map((w) => `set \`${set.name}\`: ${w}`));
+  }
+
+  const splits: TargetSplit[] = [];
+  const results: SetTargetResult[] = [];
+  for (const target of targets) {
+    const rowsOf = options.featureSets.map((s) => new Map(tables.get(s.name)!.keys.map((k, i) => [k, i])));
+    const used = target.keys.map((_, i) => i).filter((i) => rowsOf.every((m) => m.has(target.keys[i]!)));
+    noteMissing(target, used.length, options, idKind, [...tables.values()], warnings);
+    const labels = Int32Array.from(used, (i) => target.labels[i]!);
+    if (new Set(labels).size < 2) {
+      throw new DataFormatError(`${options.targetsPath}: target \`${target.column}\`: fewer than 2 classes remain among the ${used.length} clients that have features`);
+    }
+    const { test, rest } = isolateTestPart(labels, testFraction, seed);
+    const foldRows = stratifiedKFold(labels, rest, folds, seed);
+    splits.push({ target: target.column, kind: target.kind, classes: target.classes, labelled: target.keys.length, used: used.length, test: test.length });
+    for (const [s, set] of options.featureSets.entries()) {
+      const table = tables.get(set.name)!;
+      const tableRows = used.map((i) => rowsOf[s]!.get(target.keys[i]!)!);
+      const started = performance.now();
+      const { metrics, gain } = await crossValidate(table, tableRows, labels, target, foldRows, test, {
+        numIterations: numIterations[target.kind],
+        overrides: options.params?.[target.kind],
+        seed,
+        signal: options.signal,
+        progress: (f) => options.onProgress?.(`${set.name} / ${target.column}: fold ${f + 1} of ${folds}`),
+      });
+      results.push({
+        set: set.name, target: target.column, kind: target.kind, features: table.cols, metrics,
+        seconds: (performance.now() - started) / 1000,
+        topFeatures: topFeatures(table.names, gain),
+      });
+    }
+  }
+  return {
+    protocol: { folds, testFraction, seed, numIterations },
+    splits,
+    results,
+    comparisons: compareWithBaseline(results, options.baseline),
+    warnings,
+  };
+}
+
+interface FoldSettings {
+  readonly numIterations: number;
+  readonly overrides: LightGBMOverrides | undefined;
+  readonly seed: number;
+  readonly signal: AbortSignal | undefined;
+  readonly progress: (fold: number) => void;
+}
+
+async function crossValidate(
+  table: FeatureTable,
+  tableRows: readonly number[],
+  labels: Int32Array,
+  target: Target,
+  foldRows: readonly number[][],
+  test: readonly number[],
+  settings: FoldSettings,
+): Promise<{ metrics: MetricScores[]; gain: Float64Array }> {
+  const names: MetricName[] = target.kind === 'binary' ? ['auroc', 'accuracy'] : ['accuracy'];
+  const foldScores: number[][] = names.map(() => []);
+  const testScores: number[][] = names.map(() => []);
+  const params = paramsFor(target.kind, target.classes.length, settings.overrides, settings.seed);
+  const testX = gather(table, tableRows, test);
+  const testY = Int32Array.from(test, (r) => labels[r]!);
+  const gain = new Float64Array(table.cols);
+  for (let f = 0; f < foldRows.length; f++) {
+    settings.progress(f);
+    // Training blocks the thread; give timers, signals and progress output a turn between folds.
+    await yieldToEventLoop();
+    settings.signal?.throwIfAborted();
+    const train = foldRows.flatMap((rows, g) => (g === f ? [] : rows));
+    const { booster } = trainBooster(gather(table, tableRows, train), train.length, table.cols, Int32Array.from(train, (r) => labels[r]!), params, {
+      numIterations: settings.numIterations,
+    });
+    try {
+      booster.featureImportance('gain').forEach((g, j) => (gain[j]! += g));
+      const held = foldRows[f]!;
+      const heldPred = booster.predict(gather(table, tableRows, held), held.length, table.cols);
+      const heldY = Int32Array.from(held, (r) => labels[r]!);
+      names.forEach((m, k) => foldScores[k]!.push(score(m, heldPred, heldY, target.classes.length)));
+      if (test.length > 0) {
+        const testPred = booster.predict(testX, test.length, table.cols);
+        names.forEach((m, k) => testScores[k]!.push(score(m, testPred, testY, target.classes.length)));
+      }
+    } finally {
+      booster.free();
+    }
+  }
+  const metrics = names.map((metric, k) => ({
+    metric,
+    foldScores: foldScores[k]!,
+    testScores: testScores[k]!,
+    valid: summarize(foldScores[k]!),
+    test: summarize(testScores[k]!),
+  }));
+  return { metrics, gain };
+}
+
+function topFeatures(names: readonly string[], gain: Float64Array): { name: string; gainShare: number }[] {
+  const total = gain.reduce((a, b) => a + b, 0);
+  if (total <= 0) return [];
+  return Array.from(gain.keys())
+    .sort((a, b) => gain[b]! - gain[a]!)
+    .slice(0, 10)
+    .filter((j) => gain[j]! > 0)
+    .map((j) => ({ name: names[j]!, gainShare: gain[j]! / total }));
+}
+
+function score(metric: MetricName, predictions: Float64Array, labels: Int32Array, classes: number): number {
+  return metric === 'auroc' ? auroc(predictions, labels) : accuracy(predictions, labels, classes);
+}
+
+/** Row-major copy of the rows `rows` (indices into `tableRows`) of the feature table. */
+function gather(table: FeatureTable, tableRows: readonly number[], rows: readonly number[]): Float64Array {
+  const cols = table.cols;
+  const out = new Float64Array(rows.length * cols);
+  rows.forEach((r, i) => out.set(table.X.subarray(tableRows[r]! * cols, tableRows[r]! * cols + cols), i * cols));
+  return out;
+}
+
+function noteMissing(target: Target, used: number, options: EvaluateOptions, idKind: string, tables: FeatureTable[], warnings: string[]): void {
+  const missing = target.keys.length - used;
+  if (missing === 0) return;
+  if (used === 0) {
+    throw new DataFormatError(
+      `${options.targetsPath}: none of the ${target.keys.length} labelled ids of \`${target.column}\` has features in every set` +
+        ` (label ids are ${idKind}; feature rows: ${tables.map((t) => t.rows).join(', ')})`,
+    );
+  }
+  warnings.push(`target \`${target.column}\`: ${missing} of ${target.keys.length} labelled ids have no features in every set; using the ${used} in all of them`);
+}
+
+function checkSetsAndTargets(options: EvaluateOptions): void {
+  if (options.targets.length === 0) throw new ConfigError('Expected at least one target (`--target column:kind`), got none');
+  if (options.featureSets.length === 0) throw new ConfigError('Expected at least one feature set, got none');
+  const names = options.featureSets.map((s) => s.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new ConfigError(`Feature set names must be unique; \`${twice}\` is given twice`);
+  if (options.baseline !== undefined && !names.includes(options.baseline)) {
+    throw new ConfigError(`The baseline \`${options.baseline}\` is not one of the feature sets (${names.join(', ')})`);
+  }
+}
+
+function compareWithBaseline(results: readonly SetTargetResult[], baseline: string | undefined): BaselineComparison[] {
+  if (baseline === undefined) return [];
+  const out: BaselineComparison[] = [];
+  for (const r of results) {
+    if (r.set === baseline) continue;
+    const base = results.find((b) => b.set === baseline && b.target === r.target)!;
+    r.metrics.forEach((m, k) => {
+      const bm = base.metrics[k]!;
+      out.push({ set: r.set, baseline, target: r.target, metric: m.metric, part: 'valid', test: pairedTTest(m.foldScores, bm.foldScores) });
+      if (m.testScores.length > 1) {
+        out.push({ set: r.set, baseline, target: r.target, metric: m.metric, part: 'test', test: pairedTTest(m.testScores, bm.testScores) });
+      }
+    });
+  }
+  return out;
+}

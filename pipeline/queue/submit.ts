@@ -1,0 +1,69 @@
+/**
+ * `meles pipeline submit`: the pipeline DAG as one BullMQ flow (children run before parents):
+ * compare ← features ← embed ← train ← ingest, where the embed job fans out its shard jobs
+ * itself (see embed-control.ts). Every child fails its parent on failure, so nothing downstream
+ * of a failed stage runs.
+ */
+import { randomBytes } from 'node:crypto';
+import { FlowProducer, type FlowJob } from 'bullmq';
+import { jobIdOf, type StageJobData } from './job-payload.js';
+import { pipelineToJson, type PipelineConfig } from '../pipeline-config.js';
+import { CONTROL_QUEUE, STAGE_JOB_OPTIONS, STAGE_QUEUE } from './queues.js';
+import type { RedisTarget } from './redis-url.js';
+import { stageChain, stepOf, type PipelineStep } from '../steps.js';
+import { redactError } from './job-errors.js';
+
+/** Where to submit. */
+export interface SubmitOptions {
+  /** Redis connection. */
+  readonly redis: RedisTarget;
+  /** BullMQ key prefix. @defaultValue `'meles'` */
+  readonly prefix: string;
+  /** Run id; tests pass one, the CLI makes `<name>-<UTC time>-<random>`. @defaultValue generated */
+  readonly runId?: string;
+}
+
+/** What was submitted. */
+export interface SubmitResult {
+  /** The run id (shown by `meles status`). */
+  readonly runId: string;
+  /** BullMQ job ids of the stages, in dependency order. */
+  readonly jobIds: readonly string[];
+}
+
+/** Adds the pipeline as a flow; resolves once Redis has it. */
+export async function submitPipeline(config: PipelineConfig, options: SubmitOptions): Promise<SubmitResult> {
+  const runId = options.runId ?? newRunId(config.name);
+  const pipeline = pipelineToJson(config);
+  let tree: FlowJob | undefined;
+  const jobIds: string[] = [];
+  for (const stage of stageChain(config)) {
+    const step = stepOf(stage);
+    const data: StageJobData = { version: 1, runId, step, pipeline };
+    const jobId = jobIdOf(runId, step);
+    jobIds.push(jobId);
+    tree = {
+      name: stage,
+      queueName: stage === 'embed' ? CONTROL_QUEUE : STAGE_QUEUE,
+      data,
+      opts: { ...STAGE_JOB_OPTIONS, jobId, failParentOnFailure: true },
+      ...(tree ? { children: [tree] } : {}),
+    };
+  }
+  const producer = new FlowProducer({ connection: options.redis.options, prefix: options.prefix });
+  producer.on('error', () => {});
+  try {
+    await producer.add(tree!);
+  } catch (error) {
+    throw redactError(error, [options.redis.options.password]);
+  } finally {
+    await producer.close().catch(() => {});
+  }
+  return { runId, jobIds };
+}
+
+/** `<name>-<YYYYMMDDTHHMMSSZ>-<4 hex>`: sortable, unique enough, valid as a BullMQ id part. */
+export function newRunId(name: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${name}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
