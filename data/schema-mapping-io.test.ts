@@ -47,7 +47,7 @@ describe('schema mapping validation', () => {
       await writeFile(path, '{"id": "client_id", "time": "trans_date", "categorical": ["small_group"], "numeric": ["amount_rur"]}');
       assert.equal((await readSchemaMapping(path)).id, 'client_id');
       await writeFile(path, '{"id": "client_id",');
-      await assert.rejects(readSchemaMapping(path), { name: 'ConfigError', message: /schema\.json: expected JSON/ });
+      await assert.rejects(readSchemaMapping(path), { name: 'ConfigError', message: /schema\.json: expected schema mapping as JSON, found invalid JSON at line/ });
       await assert.rejects(readSchemaMapping(join(dir, 'none.json')), { name: 'ConfigError', message: /none\.json: cannot read schema mapping \(ENOENT\)/ });
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -2,9 +2,10 @@
  * Loads and validates schema mappings (`schema.json`). The only place untrusted mapping input
  * is checked; the rest of the code trusts a {@link SchemaMapping}.
  */
-import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { expectKnownKeys } from '../options.js';
+import { readJsonFile } from './json-file.js';
 import type { NumericTransform, SchemaMapping } from './schema-mapping.js';
 
 const KEYS = ['id', 'time', 'categorical', 'numeric', 'transforms', 'targets'] as const;
@@ -51,19 +52,8 @@ export function validateSchemaMapping(raw: unknown, where: string): SchemaMappin
  * @throws ConfigError naming the file when it is missing, not JSON or not a valid mapping.
  */
 export async function readSchemaMapping(path: string): Promise<SchemaMapping> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${path}: cannot read schema mapping (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path}: expected JSON, ${(error as Error).message}`, { cause: error });
-  }
-  return validateSchemaMapping(raw, path);
+  // The mapping is the user's configuration: every problem with it is a ConfigError.
+  return validateSchemaMapping(await readJsonFile(path, 'schema mapping', z.unknown(), { errorClass: ConfigError }), path);
 }
 
 /** Every column a mapping reads from the transactions file (targets excluded), in a stable order. */

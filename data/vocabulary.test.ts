@@ -44,7 +44,7 @@ describe('Vocabulary', () => {
       await writeFile(path, '{"mcc": {"tokens": ["a"], "counts": [-1]}}');
       await assert.rejects(loadVocabularies(path), { name: 'DataFormatError', message: /expected `counts` to be 1 non-negative integers/ });
       await writeFile(path, 'not json');
-      await assert.rejects(loadVocabularies(path), { name: 'DataFormatError', message: /vocab\.json: expected vocabularies JSON/ });
+      await assert.rejects(loadVocabularies(path), { name: 'DataFormatError', message: /vocab\.json: expected vocabularies as JSON, found invalid JSON at line/ });
       await assert.rejects(loadVocabularies(join(dir, 'missing.json')), { name: 'ConfigError', message: /missing\.json: cannot read vocabularies \(ENOENT\)/ });
     } finally {
       await rm(dir, { recursive: true, force: true });

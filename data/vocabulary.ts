@@ -5,10 +5,12 @@
  * was built from (so a given file always gives the same vocabulary). Saved as JSON and re-used
  * at inference, where tokens that were not seen in training map to 1.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { ConfigError, DataFormatError } from '../errors.js';
 import { expectInteger } from '../options.js';
 import { writeAtomically } from './atomic-write.js';
+import { readJsonFile } from './json-file.js';
 
 /** Index of padding positions. */
 export const PAD_INDEX = 0;
@@ -121,21 +123,8 @@ export async function saveVocabularies(path: string, vocabularies: Vocabularies)
  * @throws ConfigError when the file cannot be read; DataFormatError when it is not valid.
  */
 export async function loadVocabularies(path: string): Promise<Vocabularies> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${path}: cannot read vocabularies (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new DataFormatError(`${path}: expected vocabularies JSON, ${(error as Error).message}`, { cause: error });
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new DataFormatError(`${path}: expected an object {column: {tokens, counts}}, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
-  }
+  // A missing file is a wrong `--vocabularies` path (ConfigError); a corrupt one is bad data.
+  const raw = await readJsonFile(path, 'vocabularies', z.record(z.string(), z.unknown()), { unreadableErrorClass: ConfigError });
   const out: Vocabularies = {};
   for (const [column, value] of Object.entries(raw)) out[column] = Vocabulary.fromJSON(value, `${path}, column \`${column}\``);
   return out;

@@ -3,9 +3,10 @@
  * parameters it ran with, what it wrote (sizes and hashes) and its small result. A stage whose
  * manifest key matches its current inputs and parameters is not run again.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
+import { readOptionalJsonFile } from '../data/json-file.js';
 import { hashFile, hashJson, hashPath, listFiles } from './hashing.js';
 
 /** File name of the manifest inside every stage directory. */
@@ -58,19 +59,8 @@ export async function describeOutputs(dir: string): Promise<ManifestOutput[]> {
 
 /** Reads a stage directory's manifest, or `undefined` when it is missing or unreadable. */
 export async function readManifest(dir: string): Promise<StageManifest | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = manifestSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    // A manifest that is not JSON is treated as absent: the stage simply runs again.
-    return undefined;
-  }
+  // A manifest that is unreadable, not JSON or not a manifest is treated as absent: the stage simply runs again.
+  return readOptionalJsonFile(join(dir, MANIFEST_FILE), 'a stage manifest', manifestSchema).catch(() => undefined);
 }
 
 /** Writes a manifest into a (temp) stage directory. */

@@ -3,7 +3,7 @@
  * compare, and where outputs go. Validated once, here, with readable messages; relative paths
  * are resolved against the file's own directory so a pipeline file can travel with its data.
  */
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../data/json-file.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -73,18 +73,7 @@ export interface PipelineConfig {
 
 /** Reads and validates a pipeline file; see {@link parsePipelineConfig}. */
 export async function readPipelineFile(path: string): Promise<PipelineConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`Cannot read pipeline file ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`Pipeline file ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
+  const raw = await readJsonFile(path, 'pipeline file', z.unknown(), { errorClass: ConfigError });
   const baseDir = dirname(resolve(path));
   const parsed = pipelineFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`Invalid pipeline file ${path}:\n${z.prettifyError(parsed.error)}`);

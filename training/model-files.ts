@@ -10,7 +10,9 @@
  * ```
  * {@link saveModelDirectory} and {@link loadModelDirectory} are each other's opposite.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { readJsonFile } from '../data/json-file.js';
 import { join } from 'node:path';
 import { writeAtomically } from '../data/atomic-write.js';
 import { validateSchemaMapping } from '../data/schema-mapping-io.js';
@@ -82,15 +84,5 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
 
 /** Reads JSON; a missing file is a {@link ConfigError} (wrong path), bad JSON a {@link DataFormatError}. */
 export async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${path}: cannot read ${what} (${(error as NodeJS.ErrnoException).code ?? String(error)}); is this a meles model directory?`, { cause: error });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new DataFormatError(`${path}: expected JSON ${what}, ${(error as Error).message}`, { cause: error });
-  }
+  return readJsonFile(path, what, z.unknown(), { unreadableErrorClass: ConfigError, unreadableHint: 'is this a meles model directory?' });
 }

@@ -3,7 +3,8 @@
  * spread in one place and every field validated with a message naming the field and the value.
  * Defaults follow the MeLES age_pred setup of pytorch-lifestream where it applies.
  */
-import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { readJsonFile } from '../data/json-file.js';
 import { createSplitter, DEFAULT_SPLITTER, type SplitterConfig } from '../sampling/create-splitter.js';
 import { createLoss, DEFAULT_LOSS, DEFAULT_MINER, type LossConfig, type MinerConfig } from '../metric/create-loss.js';
 import { type EncoderOptions, resolveEncoderOptions } from '../encoders/encoder-config.js';
@@ -109,18 +110,8 @@ export function resolveTrainingOptions(where: string, ...layers: TrainingConfigI
 
 /** Reads a `train.json` file (validation happens in {@link resolveTrainingOptions}). */
 export async function readTrainingConfig(path: string): Promise<TrainingConfigInput> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${path}: cannot read training config (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-  }
-  try {
-    return expectRecord(path, JSON.parse(text)) as TrainingConfigInput;
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`${path}: expected JSON, ${(error as Error).message}`, { cause: error });
-  }
+  // train.json is the user's configuration, so its problems are ConfigErrors.
+  return expectRecord(path, await readJsonFile(path, 'training config', z.unknown(), { errorClass: ConfigError })) as TrainingConfigInput;
 }
 
 function checkSplitter(where: string, value: unknown): SplitterConfig {

@@ -3,9 +3,11 @@
  * projects a sample of each embedding set to 2-D, renders every chart, and writes the outputs
  * atomically (each PNG, then the HTML last, so a finished HTML always has its pictures).
  */
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { writeAtomically } from '../../data/atomic-write.js';
+import { readJsonFile } from '../../data/json-file.js';
 import { DataFormatError } from '../../errors.js';
 import { expectInteger } from '../../options.js';
 import { metricBarChart } from '../charts/bar-chart.js';
@@ -100,7 +102,7 @@ export async function buildReport(runDir: string, options: BuildReportOptions = 
     : { kind: 'present', value: pictures };
 
   step('data summary');
-  const inspect = await optional(runPath(runDir, run.files.inspect), async (path) => JSON.parse(await readFile(path, 'utf8')) as unknown);
+  const inspect = await optional(runPath(runDir, run.files.inspect), (path) => readJsonFile(path, 'data summary', z.unknown()));
 
   const content: ReportContent = {
     run,

@@ -3,9 +3,8 @@
  * report's table and bars of its chart. Only the fields the report shows are read; anything else
  * in the file (fold scores, p-values, parameters) is ignored.
  */
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../../data/json-file.js';
 import { z } from 'zod';
-import { DataFormatError } from '../../errors.js';
 
 const summarySchema = z.looseObject({ mean: z.number(), std: z.number().nullable(), halfWidth: z.number().nullable() });
 
@@ -91,25 +90,18 @@ export interface BaselineTest {
  * @throws DataFormatError naming the file and the first invalid field.
  */
 export async function readComparison(path: string, part: ScorePart = 'test'): Promise<Comparison> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new DataFormatError(`Cannot read comparison ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  const parsed = reportSchema.safeParse(raw);
-  if (!parsed.success) throw new DataFormatError(`${path} is not a comparison report:\n${z.prettifyError(parsed.error)}`);
-  const cells = parsed.data.results.map(({ set, target, metrics }) => {
+  const report = await readJsonFile(path, 'a comparison report', reportSchema);
+  const cells = report.results.map(({ set, target, metrics }) => {
     const primary = metrics[0]!;
     const summary = primary[part];
     // With fewer than two folds std and half-width are undefined; NaN shows as such in the table.
     return { set, target, metric: primary.metric, mean: summary.mean, std: summary.std ?? NaN, halfWidth: summary.halfWidth ?? NaN, part };
   });
-  const folds = parsed.data.protocol?.folds;
-  const tests = parsed.data.comparisons
+  const folds = report.protocol?.folds;
+  const tests = report.comparisons
     .filter((c) => c.part === part)
     .map((c) => ({ set: c.set, baseline: c.baseline, target: c.target, metric: c.metric, meanDiff: c.test.meanDiff ?? NaN, pValue: c.test.pValue ?? NaN }));
-  return { ...summarise(cells), ...(folds === undefined ? {} : { folds }), tests, warnings: parsed.data.warnings };
+  return { ...summarise(cells), ...(folds === undefined ? {} : { folds }), tests, warnings: report.warnings };
 }
 
 /** Groups cells into the table's rows and columns, keeping first-seen order (no tests or warnings). */

@@ -3,7 +3,7 @@
  * the training-curves chart. Lines that are not epoch summaries (no numeric `epoch` and `loss`,
  * e.g. per-batch progress lines) are skipped; a line that is not JSON is an error naming the line.
  */
-import { readFile } from 'node:fs/promises';
+import { readTextFile } from '../../data/json-file.js';
 import { DataFormatError } from '../../errors.js';
 import type { EpochPoint } from '../charts/training-curves.js';
 
@@ -24,13 +24,7 @@ export interface TrainingLog {
  * @throws DataFormatError naming the file and line for a line that is not a JSON object.
  */
 export async function readMetricsLog(path: string): Promise<TrainingLog> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new DataFormatError(`Cannot read training metrics ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  return parseMetricsLog(text, path);
+  return parseMetricsLog(await readTextFile(path, 'training metrics'), path);
 }
 
 /** Parses metrics JSON lines already in memory; `where` names the source in errors. */

@@ -14,10 +14,10 @@
  *   report.html, *.png       written by `meles report`
  * ```
  */
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../../data/json-file.js';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DataFormatError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 
 /** File name of the run description inside a run directory. */
 export const RUN_INFO_FILE = 'run.json';
@@ -83,23 +83,7 @@ export type RunInfoInput = z.input<typeof runInfoSchema>;
  */
 export async function readRunInfo(runDir: string): Promise<RunInfo> {
   const path = join(runDir, RUN_INFO_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${runDir} is not a run directory: cannot read ${RUN_INFO_FILE} (${(error as Error).message})`, {
-      cause: error,
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new DataFormatError(`${path}: expected JSON, got a parse error (${(error as Error).message})`, { cause: error });
-  }
-  const parsed = runInfoSchema.safeParse(raw);
-  if (!parsed.success) throw new DataFormatError(`${path} is not a valid run description:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return readJsonFile(path, 'a run description', runInfoSchema, { unreadableErrorClass: ConfigError, unreadableHint: `${runDir} is not a run directory` });
 }
 
 /** Resolves a path from `run.json` against the run directory (absolute paths stay as they are). */
