@@ -8,10 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PackedBatch } from './packed-batch.js';
-import type { CellState, RecurrentCell } from './recurrent-cells.js';
-
-/** What a recurrence returns: each sequence's state after its last event, or the state at every event. */
-export type RecurrenceOutput = 'final' | 'outputs';
+import type { CellState, RecurrenceOutput, RecurrentCell } from './recurrent-cells.js';
 
 /**
  * @param input - event vectors in packed order `[events, in]`

@@ -9,11 +9,13 @@ import type { Rng } from '../data/random.js';
 import { fusedPackedGru } from './kernels/fused-gru.js';
 import { nativeKernelsEnabled } from './kernels/native-kernels.js';
 import type { PackedBatch } from './packed-batch.js';
-import type { RecurrenceOutput } from './packed-recurrence.js';
 import { normalInit, type ParameterStore, uniformInit } from './parameters.js';
 
 /** Recurrent state: `h` always, `c` for LSTM. All tensors have one row per running sequence. */
 export type CellState = readonly tf.Tensor2D[];
+
+/** What a recurrence returns: each sequence's state after its last event, or the state at every event. */
+export type RecurrenceOutput = 'final' | 'outputs';
 
 /** One recurrent cell (one layer, one direction). */
 export interface RecurrentCell {

@@ -4,7 +4,8 @@
  * set). Also exports the flags and parsing shared with `meles compare`.
  */
 import { Command } from 'commander';
-import { compareFeatureSets, writeCompareReport, type CompareOptions } from '../../downstream/evaluation/compare.js';
+import { compareFeatureSets, type CompareOptions } from '../../downstream/evaluation/compare.js';
+import { writeCompareReport } from '../../report/comparison-files.js';
 import type { FeatureSetSpec } from '../../downstream/evaluation/evaluate-types.js';
 import { FAST_ITERATIONS, OVERRIDE_KEYS, type LightGBMOverrides } from '../../downstream/evaluation/lightgbm-defaults.js';
 import { parseTargetSpec, type TargetKind } from '../../data/label-file.js';

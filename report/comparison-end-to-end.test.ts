@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
-import { Rng } from '../../data/random.js';
-import { readSequences } from '../../data/read-sequences.js';
-import { readSchemaMapping } from '../../data/schema-mapping-io.js';
-import { generateTransactions } from '../../data/synthetic/generate-transactions.js';
-import { writeAggregateFeatures } from '../features/aggregate-features-io.js';
-import { compareFeatureSets, writeCompareReport } from './compare.js';
+import { tableFromColumns, writeArrowTable } from '../data/arrow-sink.js';
+import { Rng } from '../data/random.js';
+import { readSequences } from '../data/read-sequences.js';
+import { readSchemaMapping } from '../data/schema-mapping-io.js';
+import { generateTransactions } from '../data/synthetic/generate-transactions.js';
+import { writeAggregateFeatures } from '../downstream/features/aggregate-features-io.js';
+import { compareFeatureSets } from '../downstream/evaluation/compare.js';
+import { writeCompareReport } from './comparison-files.js';
 
 /** A stand-in embedding: each client's small_group histogram through a fixed random projection. */
 async function randomProjection(dataPath: string, schemaPath: string, outPath: string, dims: number): Promise<void> {
