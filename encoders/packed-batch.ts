@@ -125,3 +125,28 @@ export function reversedRows(packed: PackedBatch): Int32Array {
   }
   return out;
 }
+
+/** Packed row of event `t` of sorted sequence `i` (`t < packed.sortedLengths[i]`). */
+export function packedRow(packed: PackedBatch, i: number, t: number): number {
+  return packed.offsets[t]! + i;
+}
+
+/**
+ * Sorted sequence position of every packed row (`[packed.events]`): what a loss needs to tell
+ * "same sequence" from "another sequence" without walking the steps. Row `offsets[t] + i` → `i`.
+ */
+export function sequenceOfRows(packed: PackedBatch): Int32Array {
+  const out = new Int32Array(packed.events);
+  for (let t = 0; t < packed.steps; t++) {
+    const base = packed.offsets[t]!;
+    for (let i = 0; i < packed.batchSizes[t]!; i++) out[base + i] = i;
+  }
+  return out;
+}
+
+/** Step (event index within its sequence) of every packed row (`[packed.events]`). */
+export function stepOfRows(packed: PackedBatch): Int32Array {
+  const out = new Int32Array(packed.events);
+  for (let t = 0; t < packed.steps; t++) out.fill(t, packed.offsets[t]!, packed.offsets[t + 1]!);
+  return out;
+}

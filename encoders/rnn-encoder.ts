@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../data/random.js';
+import { ConfigError } from '../errors.js';
 import type { RnnConfig } from './encoder-config.js';
 import type { ForwardMode } from './event-encoder.js';
 import { type PackedBatch, reversedRows } from './packed-batch.js';
@@ -53,5 +54,19 @@ export class RnnEncoder implements SequenceEncoder {
       : fwd;
     // Back from length-sorted order to the batch's order.
     return tf.gather(final, tf.tensor1d(packed.rank, 'int32')) as tf.Tensor2D;
+  }
+
+  /**
+   * The last layer's state after every event, `[packed.events, width]` in packed order (CPC's
+   * context `c_t`). A bidirectional encoder's reverse direction has read the future at `t`, so it
+   * would leak the very events CPC predicts: refused.
+   */
+  forwardEvents(events: tf.Tensor2D, packed: PackedBatch, _mode: ForwardMode): tf.Tensor2D {
+    if (this.config.bidirectional) {
+      throw new ConfigError('Per-event outputs (CPC) need a unidirectional RNN: set `bidirectional` to false');
+    }
+    let input = events;
+    for (const layer of this.layers) input = runPackedRecurrence(layer.forward, input, packed, 'outputs');
+    return input;
   }
 }

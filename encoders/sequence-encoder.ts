@@ -15,4 +15,11 @@ export interface SequenceEncoder {
    * Returns `[packed.size, width]` in the original batch order. Call inside `tf.tidy` or a gradient function.
    */
   forward(events: tf.Tensor2D, packed: PackedBatch, mode: ForwardMode): tf.Tensor2D;
+  /**
+   * The encoder's output after EVERY event (the context `c_t` of CPC): `[packed.events, width]` in
+   * packed order, row `offsets[t] + i` = sorted sequence `i` after its event `t`. Only encoders whose
+   * output at `t` depends on events `0..t` alone can offer it (a causal encoder); others leave it
+   * undefined or throw a `ConfigError` naming the option that makes them non-causal.
+   */
+  forwardEvents?(events: tf.Tensor2D, packed: PackedBatch, mode: ForwardMode): tf.Tensor2D;
 }
