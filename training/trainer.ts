@@ -8,7 +8,7 @@
  * the same seed and backend give the same model, and a resumed run continues exactly where the
  * interrupted one stopped.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../data/random.js';
@@ -24,10 +24,10 @@ import { createLoss } from '../metric/create-loss.js';
 import { collateViews } from '../sampling/collate.js';
 import { createSplitter } from '../sampling/create-splitter.js';
 import { Adam } from './adam.js';
+import { appendEpochMetrics, EPOCH_METRICS_FILE, type EpochMetrics } from './epoch-metrics.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.js';
 import { initialScheduleState, nextLearningRate } from './lr-schedule.js';
 import { saveModelDirectory, writeJson } from './model-files.js';
-import { ProgressBar } from './progress-bar.js';
 import type { TrainingOptions } from './training-options.js';
 import { validationRecall } from './validation.js';
 import { mixSeed } from './seeds.js';
@@ -50,9 +50,10 @@ export interface TrainModelOptions {
   readonly resume?: boolean;
   /** Checked between batches: when aborted, a checkpoint is saved and training returns. */
   readonly signal?: AbortSignal;
-  /** Show a progress bar on stderr. @defaultValue `false` */
-  readonly progress?: boolean;
-  /** Called after every batch. */
+  /**
+   * Called after every batch. The trainer prints nothing itself: the CLI draws its progress bar
+   * from these events, the pipeline turns them into stage progress.
+   */
   readonly onProgress?: (progress: BatchProgress) => void;
   /** Called after every epoch with its metrics (also written to `metrics.jsonl`). */
   readonly onEpoch?: (metrics: EpochMetrics) => void;
@@ -60,27 +61,18 @@ export interface TrainModelOptions {
 
 /** Progress after one batch. */
 export interface BatchProgress {
+  /** Zero-based epoch. */
   readonly epoch: number;
+  /** Epochs of the whole run (the resolved `epochs` option). */
+  readonly epochs: number;
   readonly batch: number;
   readonly batches: number;
   readonly loss: number;
   readonly eventsPerSecond: number;
 }
 
-/** One line of `metrics.jsonl`. */
-export interface EpochMetrics {
-  readonly epoch: number;
-  /** Mean training loss over the epoch's batches. */
-  readonly loss: number;
-  /** Validation recall@4 (null without validation clients). */
-  readonly recallAt4: number | null;
-  /** Learning rate used during the epoch. */
-  readonly learningRate: number;
-  readonly batches: number;
-  readonly events: number;
-  readonly seconds: number;
-  readonly eventsPerSecond: number;
-}
+/** One line of `metrics.jsonl` (training/epoch-metrics.ts). */
+export type { EpochMetrics } from './epoch-metrics.js';
 
 /** What {@link trainModel} returns. */
 export interface TrainResult {
@@ -113,7 +105,6 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
   const adam = new Adam(params, options.learningRate);
   const loss = createLoss(options.loss, options.miner ?? undefined);
   const splitter = createSplitter(options.splitter);
-  const bar = new ProgressBar(input.progress === true, 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} | {eps} events/s');
   try {
     let position: TrainerPosition = { epoch: 0, batch: 0, schedule: initialScheduleState(options.learningRate) };
     if (input.resume === true) {
@@ -129,10 +120,8 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
       let events = 0;
       let lossSum = 0;
       let done = 0;
-      bar.start(perEpoch, position.batch, { epoch: epoch + 1, loss: '-', eps: '-' });
       for (let b = epoch === position.epoch ? position.batch : 0; b < perEpoch; b++) {
         if (input.signal?.aborted === true) {
-          bar.stop();
           await saveCheckpoint(outDir, model, adam, options, { epoch, batch: b, schedule: position.schedule });
           return { modelDir: outDir, epochs: history, aborted: true, backend, embeddingWidth: model.width };
         }
@@ -149,12 +138,10 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
         lossSum += lossValue;
         done++;
         const eventsPerSecond = Math.round(events / ((performance.now() - started) / 1000));
-        bar.update(b + 1, { epoch: epoch + 1, loss: lossValue.toFixed(4), eps: eventsPerSecond });
-        input.onProgress?.({ epoch, batch: b, batches: perEpoch, loss: lossValue, eventsPerSecond });
+        input.onProgress?.({ epoch, epochs: options.epochs, batch: b, batches: perEpoch, loss: lossValue, eventsPerSecond });
         // Let signal handlers run between batches.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      bar.stop();
       const seconds = (performance.now() - started) / 1000;
       const recall = validation.length >= 2 ? validationRecall(model, data, validation, options) : null;
       const metrics: EpochMetrics = {
@@ -170,7 +157,7 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
       const schedule = nextLearningRate(options.schedule, options.learningRate, options.epochs, epoch, position.schedule, recall ?? NaN);
       adam.learningRate = schedule.learningRate;
       position = { epoch: epoch + 1, batch: 0, schedule };
-      await appendFile(join(outDir, 'metrics.jsonl'), `${JSON.stringify(metrics)}\n`);
+      await appendEpochMetrics(join(outDir, EPOCH_METRICS_FILE), metrics);
       await saveModelDirectory(outDir, { model, vocabularies: input.vocabularies, schema: input.schema, training: options, backend });
       await saveCheckpoint(outDir, model, adam, options, position);
       history.push(metrics);
@@ -182,7 +169,6 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
     }
     return { modelDir: outDir, epochs: history, aborted: false, backend, embeddingWidth: model.width };
   } finally {
-    bar.stop();
     loss.dispose();
     adam.dispose();
     model.dispose();
