@@ -24,3 +24,30 @@ export class ShapeError extends MelesError {}
 export function isBadInputError(error: unknown): error is ConfigError | DataFormatError {
   return error instanceof ConfigError || error instanceof DataFormatError;
 }
+
+/** Why Redis could not be used; see {@link RedisUnavailableError}. */
+export type RedisFailureKind =
+  | 'refused' // nothing accepts connections at host:port (ECONNREFUSED)
+  | 'unreachable' // no route to the host or network
+  | 'dns' // the host name did not resolve
+  | 'auth' // the server refused the password or requires one (WRONGPASS, NOAUTH)
+  | 'tls' // TLS handshake failed or timed out (rediss:// against plain Redis, untrusted certificate)
+  | 'closed' // the server closed the connection without answering (redis:// against a TLS-only server)
+  | 'timeout' // no answer within the connect timeout
+  | 'error'; // the server answered PING with another error (LOADING, DENIED, max clients, …)
+
+/**
+ * Redis cannot be used: down, refusing the password, speaking (or not speaking) TLS, unknown
+ * host or silent. The message names the (redacted) URL and the server's own reason. Retrying
+ * later may help, but not within one CLI call (exit code 3).
+ */
+export class RedisUnavailableError extends MelesError {
+  constructor(
+    message: string,
+    /** The kind of failure, for callers that treat e.g. authentication differently. */
+    readonly kind: RedisFailureKind,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -3,7 +3,8 @@
  * password and db), and redaction so a password never reaches logs, `meles status` or errors.
  */
 import type { RedisOptions } from 'bullmq';
-import { ConfigError } from '../../errors.js';
+import { isIP } from 'node:net';
+import { ConfigError, RedisUnavailableError } from '../../errors.js';
 
 /** Where `--redis` falls back to when neither the flag nor `REDIS_URL` is given. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -35,14 +36,16 @@ export function parseRedisUrl(url: string): RedisTarget {
   const dbText = parsed.pathname.replace(/^\//, '');
   const db = dbText === '' ? 0 : Number(dbText);
   if (!Number.isInteger(db) || db < 0) throw new ConfigError(`Expected a database number after the host in ${redactUrl(url)}, got \`${dbText}\``);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
   const options: RedisOptions = {
-    host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    host,
     port: parsed.port === '' ? 6379 : Number(parsed.port),
     db,
     ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
     ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    // TLS with the system CAs; servername makes SNI and certificate checks use the URL's host.
-    ...(parsed.protocol === 'rediss:' ? { tls: { servername: parsed.hostname } } : {}),
+    // TLS with the system CAs; servername makes SNI and certificate checks use the URL's host
+    // (not for an IP address: SNI takes names only, and Node warns; the certificate is checked against the IP).
+    ...(parsed.protocol === 'rediss:' ? { tls: isIP(host) ? {} : { servername: host } } : {}),
   };
   return { options, display: redactUrl(url) };
 }
@@ -68,8 +71,9 @@ export interface Connectable {
 }
 
 /**
- * Waits until every client is connected, or disconnects them all and throws after `timeoutMs`:
- * ioredis retries a down server forever, and a CLI query should say so instead of hanging.
+ * Waits until every client is connected, or disconnects them all and throws a
+ * `RedisUnavailableError` after `timeoutMs`: ioredis retries a down server forever, and a CLI
+ * query should say so instead of hanging. (`checkRedis` in redis-check.ts says why, up front.)
  */
 export async function connectWithin(clients: readonly Connectable[], target: RedisTarget, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -80,6 +84,6 @@ export async function connectWithin(clients: readonly Connectable[], target: Red
   if (outcome === 'timeout') {
     const grace = () => new Promise<void>((done) => setTimeout(done, 2000).unref());
     await Promise.all(clients.map((c) => Promise.race([c.close().catch(() => {}), grace()])));
-    throw new Error(`Redis at ${target.display} did not answer within ${Math.round(timeoutMs / 1000)} s`);
+    throw new RedisUnavailableError(`Cannot use Redis at ${target.display}: no answer within ${Number((timeoutMs / 1000).toFixed(3))} s`, 'timeout');
   }
 }
