@@ -23,9 +23,10 @@ import { MODEL_SUBDIR } from './stages/train-stage.js';
 
 /**
  * A version name: `v1`, `v2`, … as publish makes them, or a short slug. Never `.`/`..` or a path
- * separator, because the name becomes a folder name under `models/`.
+ * separator, because the name becomes a folder name under `models/`; never `latest`, which is the
+ * choice "whatever the registry says".
  */
-export const VERSION_NAME = /^(v[0-9]+|[A-Za-z0-9][A-Za-z0-9_-]{0,63})$/;
+export const VERSION_NAME = /^(?!latest$)(v[0-9]+|[A-Za-z0-9][A-Za-z0-9_-]{0,63})$/;
 
 const versionName = z.string().regex(VERSION_NAME, {
   error: (issue) => `expected a version name like \`v3\` (letters, digits, \`-\`, \`_\`; no path separators), found ${JSON.stringify(issue.input)}`,

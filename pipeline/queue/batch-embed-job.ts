@@ -1,6 +1,7 @@
 /**
  * Scheduled batch embedding: the job payload (validated with zod), and the job itself, which
- * embeds every file matching a path or glob with the latest published model into a dated output
+ * embeds every file matching a path or glob with the registry's model (pinned, else latest, or a
+ * version the schedule names; confined and hash-checked by `resolveModel`) into a dated output
  * directory, recording which model version produced it.
  */
 import { readdir, writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import { embedFile } from '../../training/embed-file.js';
 import { commitDir, createTempDir, removeStaleTemps } from '../atomic-dir.js';
-import { latestModel } from '../model-registry.js';
+import { resolveModel, VERSION_NAME } from '../model-registry.js';
 import { RUN_ID } from './job-payload.js';
 import { confinePath, type WorkerRoots } from './roots.js';
 
@@ -24,6 +25,8 @@ export const batchEmbedJobSchema = z.strictObject({
   out: z.string().min(1),
   /** Model registry directory. */
   registry: z.string().min(1),
+  /** `latest` follows the registry (its pinned version, else its latest); `vN` uses that version. Absent = `latest`. */
+  model: z.union([z.literal('latest'), z.string().regex(VERSION_NAME)]).optional(),
   maxEvents: z.int().min(1).optional(),
 });
 
@@ -62,7 +65,7 @@ export async function runBatchEmbed(data: BatchEmbedJobData, roots: WorkerRoots,
   const pattern = await confinePath('data', data.data, 'read', roots);
   const files = await expandGlob(pattern);
   if (files.length === 0) throw new ConfigError(`No data file matches ${data.data}`);
-  const model = await latestModel(registry);
+  const model = await resolveModel(registry, data.model ?? 'latest');
   const finalDir = join(out, datedName(due));
   await removeStaleTemps(finalDir);
   const work = await createTempDir(finalDir);

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { ConfigError } from '../../errors.js';
-import type { BatchEmbedJobData } from './batch-embed-job.js';
+import { batchEmbedJobSchema, type BatchEmbedJobData } from './batch-embed-job.js';
 import { redactError } from './job-errors.js';
 import { RUN_ID } from './job-payload.js';
 import { SCHEDULE_QUEUE, STAGE_JOB_OPTIONS } from './queues.js';
@@ -27,6 +27,8 @@ export interface ScheduleSpec {
   readonly registry: string;
   /** Events per client. @defaultValue the embedder's default */
   readonly maxEvents?: number;
+  /** `latest` follows the registry (pinned version, else latest); `vN` always uses that version. @defaultValue `'latest'` */
+  readonly model?: string;
 }
 
 /** A stored schedule, as listed. */
@@ -43,6 +45,8 @@ export interface ScheduleInfo {
   readonly data?: string;
   /** Output directory. */
   readonly out?: string;
+  /** Model choice (`latest` or a version). */
+  readonly model?: string;
 }
 
 /** Where schedules live. */
@@ -66,7 +70,11 @@ export async function addSchedule(target: ScheduleTarget, spec: ScheduleSpec): P
     out: resolve(spec.out),
     registry: resolve(spec.registry),
     ...(spec.maxEvents ? { maxEvents: spec.maxEvents } : {}),
+    model: spec.model ?? 'latest',
   };
+  if (!batchEmbedJobSchema.shape.model.safeParse(data.model).success) {
+    throw new ConfigError(`Expected the schedule's model to be \`latest\` or a version name like \`v3\`, got \`${data.model}\``);
+  }
   await withQueue(target, async (queue) => {
     try {
       await queue.upsertJobScheduler(spec.name, { pattern: spec.cron, tz: spec.tz ?? 'UTC' }, { name: 'batch-embed', data, opts: STAGE_JOB_OPTIONS });
@@ -93,6 +101,7 @@ export async function listSchedules(target: ScheduleTarget): Promise<ScheduleInf
         ...(s.next ? { next: s.next } : {}),
         ...(typeof data?.data === 'string' ? { data: data.data } : {}),
         ...(typeof data?.out === 'string' ? { out: data.out } : {}),
+        model: typeof data?.model === 'string' ? data.model : 'latest',
       };
     });
   });
