@@ -8,10 +8,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import { DataFormatError } from '../errors.js';
+import { validateArrowFraming, type ArrowIpcFormat } from './arrow-framing.js';
 import './arrow-codecs.js';
 
-/** Which of the two Arrow IPC layouts a file uses. */
-export type ArrowIpcFormat = 'file' | 'stream';
+export type { ArrowIpcFormat } from './arrow-framing.js';
 
 const MAGIC = Buffer.from('ARROW1');
 const CONTINUATION = 0xffffffff;
@@ -48,11 +48,14 @@ export async function detectArrowFormat(path: string): Promise<ArrowIpcFormat> {
  * Yields the record batches of an Arrow IPC file or stream one at a time.
  * Compressed bodies (LZ4_FRAME, ZSTD) are decoded; Utf8View, dictionaries and all other types
  * apache-arrow 21 knows come through unchanged.
+ * The IPC framing is checked first (arrow-framing.ts), because apache-arrow's reader loops
+ * forever on some damaged message lengths and reads others as an early end.
  * @param path - an `.arrow`/`.feather` (file format) or `.arrows` (stream format) file.
- * @throws DataFormatError naming the file when it is missing, empty, not Arrow or truncated.
+ * @throws DataFormatError naming the file when it is missing, empty, not Arrow, truncated or corrupt.
  */
 export async function* openRecordBatches(path: string): AsyncGenerator<RecordBatch> {
   const format = await detectArrowFormat(path);
+  await validateArrowFraming(path, format);
   if (format === 'file') yield* readFileFormat(path);
   else yield* readStreamFormat(path);
 }
