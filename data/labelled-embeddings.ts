@@ -1,11 +1,12 @@
 /**
  * Reads what the embedding pictures need: an embeddings Arrow file (id column + `emb_*` float
- * columns) joined with label columns from a targets Arrow file on the client id. Ids are compared
- * as decimal strings so an Int32 id in one file matches an Int64 id in the other.
+ * columns) joined with label columns from a targets Arrow file on the client id. Both files are read
+ * by the keyed-table reader, so ids are compared by their canonical text (an Int32 id in one file
+ * matches an Int64 id in the other) and null or repeated ids are errors.
  */
-import { DataType, type RecordBatch, type Vector } from 'apache-arrow';
-import { openRecordBatches } from './arrow-source.js';
 import { DataFormatError } from '../errors.js';
+import { typeName } from './arrow-columns.js';
+import { columnAsFloat64, columnAsStrings, isNumericColumn, readColumnTable, type ColumnTable } from './keyed-table.js';
 
 /** Embedding rows that have labels, in the embedding file's order. */
 export interface LabelledEmbeddings {
@@ -21,7 +22,8 @@ export interface LabelledEmbeddings {
 
 /**
  * Reads an embeddings file and joins the given label columns from the targets file.
- * @throws DataFormatError naming the file and column when a column is missing or has the wrong type.
+ * @throws DataFormatError naming the file and column when a column is missing or has the wrong
+ *   type, an embedding column has nulls, or an id is null or repeated.
  */
 export async function readLabelledEmbeddings(
   embeddingsPath: string,
@@ -29,70 +31,46 @@ export async function readLabelledEmbeddings(
   idColumn: string,
   labelColumns: readonly string[],
 ): Promise<LabelledEmbeddings> {
-  const labelsById = await readLabels(targetsPath, idColumn, labelColumns);
+  const targets = await readColumnTable(targetsPath, idColumn);
+  const labelValues = labelColumns.map((name) => columnAsStrings(targets, requireColumn(targets, name)));
+  const rowOf = new Map(targets.keys.map((key, i) => [key, i]));
+
+  const embeddings = await readColumnTable(embeddingsPath, idColumn);
+  const embColumns = embeddingColumns(embeddings);
+  const values = embColumns.map((j) => columnAsFloat64(embeddings, j));
   const rows: number[][] = [];
   const labels: Record<string, string[]> = Object.fromEntries(labelColumns.map((c) => [c, []]));
-  let embColumns: string[] | undefined;
   let unlabelled = 0;
-  for await (const batch of openRecordBatches(embeddingsPath)) {
-    embColumns ??= embeddingColumns(batch, embeddingsPath);
-    const ids = idStrings(requireColumn(batch, idColumn, embeddingsPath), idColumn, embeddingsPath);
-    const values = embColumns.map((name) => numericColumn(batch, name, embeddingsPath));
-    for (let r = 0; r < batch.numRows; r++) {
-      const found = labelsById.get(ids[r]!);
-      if (!found) {
-        unlabelled++;
-        continue;
-      }
-      rows.push(values.map((v) => v[r]!));
-      labelColumns.forEach((c, k) => labels[c]!.push(found[k]!));
+  embeddings.keys.forEach((key, r) => {
+    const at = rowOf.get(key);
+    if (at === undefined) {
+      unlabelled++;
+      return;
     }
-  }
-  if (embColumns === undefined) throw new DataFormatError(`${embeddingsPath}: expected embedding rows, found no record batches`);
+    rows.push(values.map((v) => v[r]!));
+    // A null label shows as the text `null`, its own colour in the pictures.
+    labelColumns.forEach((c, k) => labels[c]!.push(labelValues[k]![at] ?? 'null'));
+  });
   return { rows, labels, width: embColumns.length, unlabelled };
 }
 
-async function readLabels(path: string, idColumn: string, columns: readonly string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for await (const batch of openRecordBatches(path)) {
-    const ids = idStrings(requireColumn(batch, idColumn, path), idColumn, path);
-    const cols = columns.map((c) => requireColumn(batch, c, path));
-    for (let r = 0; r < batch.numRows; r++) {
-      out.set(ids[r]!, cols.map((v) => String(v.get(r))));
-    }
-  }
-  return out;
+function requireColumn(table: ColumnTable, name: string): number {
+  const j = table.names.indexOf(name);
+  if (j < 0) throw new DataFormatError(`${table.path}: column \`${name}\` not found; found columns: ${table.names.join(', ')}`);
+  return j;
 }
 
-function embeddingColumns(batch: RecordBatch, path: string): string[] {
-  const names = batch.schema.fields.map((f) => f.name).filter((n) => n.startsWith('emb_'));
-  if (names.length < 2) {
-    throw new DataFormatError(`${path}: expected at least 2 \`emb_*\` columns, found ${names.length} (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+/** Positions of the `emb_*` columns: numeric and without nulls. */
+function embeddingColumns(table: ColumnTable): number[] {
+  const columns = table.names.flatMap((name, j) => (name.startsWith('emb_') ? [j] : []));
+  if (columns.length < 2) {
+    throw new DataFormatError(`${table.path}: expected at least 2 \`emb_*\` columns, found ${columns.length} (columns: ${table.names.join(', ')})`);
   }
-  return names;
-}
-
-function requireColumn(batch: RecordBatch, name: string, path: string): Vector {
-  const column = batch.getChild(name);
-  if (!column) {
-    throw new DataFormatError(`${path}: column \`${name}\` is missing (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+  for (const j of columns) {
+    const name = table.names[j]!;
+    if (!isNumericColumn(table, j)) throw new DataFormatError(`${table.path}: column \`${name}\`: expected a float or int column, found ${typeName(table.types[j]!)}`);
+    const nulls = table.chunks[j]!.reduce((n, v) => n + v.nullCount, 0);
+    if (nulls > 0) throw new DataFormatError(`${table.path}: column \`${name}\`: expected no nulls, found ${nulls}`);
   }
-  return column;
-}
-
-function numericColumn(batch: RecordBatch, name: string, path: string): ArrayLike<number> {
-  const column = requireColumn(batch, name, path);
-  if (!DataType.isFloat(column.type) && !DataType.isInt(column.type)) {
-    throw new DataFormatError(`${path}: column \`${name}\`: expected a float or int column, got ${column.type}`);
-  }
-  if (column.nullCount > 0) throw new DataFormatError(`${path}: column \`${name}\`: expected no nulls, found ${column.nullCount}`);
-  const values = column.toArray() as ArrayLike<number | bigint>;
-  return typeof values[0] === 'bigint' ? Array.from(values, Number) : (values as ArrayLike<number>);
-}
-
-function idStrings(column: Vector, name: string, path: string): string[] {
-  if (!DataType.isInt(column.type) && !DataType.isUtf8(column.type) && !DataType.isLargeUtf8(column.type) && !DataType.isFloat(column.type)) {
-    throw new DataFormatError(`${path}: id column \`${name}\`: expected an int or string column, got ${column.type}`);
-  }
-  return Array.from({ length: column.length }, (_, i) => String(column.get(i)));
+  return columns;
 }

@@ -14,7 +14,7 @@ import { expectInteger } from '../options.js';
 import { collateTails } from '../sampling/collate.js';
 import { type EmbeddingChunk, type EmbeddingFormat, writeEmbeddings } from '../data/embedding-sink.js';
 import { loadModelDirectory } from './model-files.js';
-import { ProgressBar } from './progress-bar.js';
+import { expectFiniteEmbeddings } from './finite-embeddings.js';
 
 /** Which part of the clients one embedding job handles (the pipeline shards large files). */
 export interface Shard {
@@ -62,8 +62,16 @@ export interface EmbedFileOptions {
   readonly read?: SequenceReader;
   /** @defaultValue `'auto'` */
   readonly backend?: BackendName | 'auto';
-  /** Progress bar on stderr. @defaultValue `false` */
-  readonly progress?: boolean;
+  /** Called after every batch written (the CLI draws its progress bar from these; nothing is printed here). */
+  readonly onProgress?: (progress: EmbedProgress) => void;
+}
+
+/** Progress of {@link embedFile} after one batch. */
+export interface EmbedProgress {
+  /** Clients embedded so far. */
+  readonly clients: number;
+  /** Clients to embed (in this shard). */
+  readonly total: number;
 }
 
 /** What {@link embedFile} wrote. */
@@ -102,8 +110,6 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
     const sequences = await read(options.data, loaded.schema, loaded.vocabularies);
     const readSeconds = (performance.now() - readStarted) / 1000;
     const clients = selectClients(sequences, shard);
-    const bar = new ProgressBar(options.progress === true, 'embed [{bar}] {value}/{total} clients');
-    bar.start(clients.length, 0, {});
     async function* chunks(): AsyncGenerator<EmbeddingChunk> {
       for (let start = 0, end = 0; start < clients.length; start = end) {
         end = batchEnd(sequences, clients, start, batchSize, maxBatchEvents, maxEvents);
@@ -112,12 +118,14 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
         const embeddings = model.embed(batch, options.l2 === true);
         const values = (await embeddings.data()) as Float32Array;
         embeddings.dispose();
-        bar.update(start + part.length, {});
+        expectFiniteEmbeddings(values, model.width, options.model, (r) => `client ${String(sequences.ids.values[part[r]!])}`);
+        options.onProgress?.({ clients: start + part.length, total: clients.length });
         yield { ids: pickIds(sequences.ids, part), values };
       }
     }
-    const rows = await writeEmbeddings(options.out, format, model.width, sequences.ids.kind, chunks());
-    bar.stop();
+    // The output keeps the source's id column name and type (the model's schema mapping).
+    const columns = { width: model.width, idColumn: loaded.schema.id, idKind: sequences.ids.kind };
+    const rows = await writeEmbeddings(options.out, format, columns, chunks());
     return { out: options.out, format, clients: rows, width: model.width, seconds: (performance.now() - started) / 1000, readSeconds, backend };
   } finally {
     model.dispose();

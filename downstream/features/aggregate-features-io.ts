@@ -1,16 +1,13 @@
 /**
  * `writeAggregateFeatures`: transactions Arrow file → hand-crafted features Arrow file keyed by
- * client id (same id type as the source). Streams the file batch by batch (aggregate-stream.ts)
- * with the data layer's schema checks, so every bad-input message names file and column.
+ * client id (the source's id column name and type, recorded in the file's metadata by the keyed
+ * sink). Streams the file batch by batch (aggregate-stream.ts) with the data layer's schema
+ * checks, so every bad-input message names file and column.
  */
-import type { Table } from 'apache-arrow';
-import { tableFromColumns, writeArrowTable, type ColumnValues } from '../../data/arrow-sink.js';
+import { writeKeyedTable } from '../../data/keyed-sink.js';
 import { RESERVED, type Vocabularies } from '../../data/vocabulary.js';
 import type { SchemaMapping } from '../../data/schema-mapping.js';
-import type { ClientIds } from '../../data/sequence-set.js';
-import { ConfigError } from '../../errors.js';
 import { expectInteger } from '../../options.js';
-import type { AggregateFeatures } from './aggregate-features.js';
 import { streamAggregateFeatures } from './aggregate-stream.js';
 
 /** Options of {@link writeAggregateFeatures}. */
@@ -40,6 +37,7 @@ export interface AggregateFeaturesSummary {
 /**
  * Reads `dataPath`, computes the aggregate features and writes them to `outPath` (atomically)
  * with the client id column first, named as in the mapping.
+ * @throws ConfigError when the id column has the same name as a feature column.
  * Aggregates use raw numeric values: the mapping's transforms are for the neural encoder (ptls
  * likewise restores log-normalised amounts with expm1 before aggregating).
  */
@@ -55,22 +53,7 @@ export async function writeAggregateFeatures(
     ...(options.vocabularies === undefined ? {} : { vocabularies: options.vocabularies }),
     vocabularyOptions: { maxSize: maxValues + RESERVED },
   });
-  await writeArrowTable(outPath, aggregateFeaturesTable(features, mapping.id));
+  const columns = { idColumn: mapping.id, idKind: features.ids.kind, names: features.names };
+  await writeKeyedTable(outPath, 'arrow', columns, [{ ids: features.ids, values: features.columns }]);
   return { clients: features.columns[0]?.length ?? 0, features: features.names.length, events, vocabularies };
-}
-
-/** The features as an Arrow table: `idColumn` first (source id type), then Float32 features. */
-export function aggregateFeaturesTable(features: AggregateFeatures, idColumn: string): Table {
-  if (features.names.includes(idColumn)) {
-    throw new ConfigError(`The id column \`${idColumn}\` has the same name as a feature column; rename the id column`);
-  }
-  const columns: Record<string, ColumnValues> = { [idColumn]: idValues(features.ids) };
-  features.names.forEach((name, j) => {
-    columns[name] = features.columns[j]!;
-  });
-  return tableFromColumns(columns);
-}
-
-function idValues(ids: ClientIds): ColumnValues {
-  return ids.values;
 }
