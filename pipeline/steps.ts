@@ -13,6 +13,9 @@ export interface ShardRef {
   readonly count: number;
 }
 
+/** The part of a pipeline config that decides its steps (the demo plans before its data exists). */
+export type PipelinePlanInput = Pick<PipelineConfig, 'targets' | 'embed'>;
+
 /** One unit of work: a stage, or one shard of the embed stage. */
 export type PipelineStep =
   | { readonly kind: 'ingest' }
@@ -23,14 +26,14 @@ export type PipelineStep =
   | { readonly kind: 'compare' };
 
 /** The stage kinds in dependency order (each depends on the one before). */
-export function stageChain(config: PipelineConfig): StageName[] {
+export function stageChain(config: PipelinePlanInput): StageName[] {
   const chain: StageName[] = ['ingest', 'train', 'embed', 'features'];
   if (config.targets) chain.push('compare');
   return chain;
 }
 
 /** Every step in an order that respects dependencies (embed shards right before their merge). */
-export function planPipeline(config: PipelineConfig): PipelineStep[] {
+export function planPipeline(config: PipelinePlanInput): PipelineStep[] {
   const steps: PipelineStep[] = [];
   for (const stage of stageChain(config)) {
     if (stage === 'embed') {

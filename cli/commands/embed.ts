@@ -7,6 +7,7 @@ import { BACKENDS, type BackendName } from '../../encoders/backend.js';
 import { ConfigError } from '../../errors.js';
 import { embedFile } from '../../training/embed-file.js';
 import { EMBEDDING_FORMATS, type EmbeddingFormat } from '../../data/embedding-sink.js';
+import { embeddingProgressBar } from '../progress-bar.js';
 
 interface EmbedFlags {
   readonly model: string;
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKENDS]).default('auto'))
     .option('--quiet', 'no progress bar')
     .action(async (opts: EmbedFlags) => {
+      const bar = embeddingProgressBar(opts.quiet !== true);
       const result = await embedFile({
         model: opts.model,
         data: opts.data,
@@ -51,8 +53,8 @@ export function register(program: Command): void {
         l2: opts.l2 === true,
         ...(opts.shard === undefined ? {} : { shard: { ...parseShard(opts.shard), by: opts.shardBy } }),
         backend: opts.backend,
-        progress: opts.quiet !== true,
-      });
+        onProgress: bar.onProgress,
+      }).finally(bar.stop);
       process.stderr.write(`meles embed: ${result.clients} clients × ${result.width} → ${result.out} (${result.format}, ${result.seconds.toFixed(1)} s on ${result.backend})\n`);
     });
   program.addCommand(cmd);

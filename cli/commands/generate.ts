@@ -3,8 +3,8 @@
  * `targets.arrow` and `schema.json` (see data/README.md for the generative process).
  */
 import type { Command } from 'commander';
-import { ConfigError } from '../../errors.js';
 import { generateTransactions } from '../../data/synthetic/generate-transactions.js';
+import { integerFlag } from '../flags.js';
 
 /** Registers `meles generate`. */
 export function register(program: Command): void {
@@ -30,10 +30,4 @@ export function register(program: Command): void {
         `wrote ${summary.transactionsPath} (${summary.events} events, ${summary.clients} clients), ${summary.targetsPath}, ${summary.schemaPath} in ${seconds} s\n`,
       );
     });
-}
-
-/** Parses an integer flag strictly (commander hands over strings; "1e3" or "12abc" are refused). */
-export function integerFlag(flag: string, value: string): number {
-  if (!/^-?\d+$/.test(value.trim())) throw new ConfigError(`Expected \`${flag}\` to be an integer, got \`${value}\` (string)`);
-  return Number(value);
 }

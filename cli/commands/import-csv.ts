@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { addSchemaOptions, schemaFromOptions, type SchemaFlags } from '../schema-options.js';
 import { importCsv } from '../../data/csv-import.js';
-import { integerFlag } from './generate.js';
+import { integerFlag } from '../flags.js';
 
 /** Registers `meles import-csv`. */
 export function register(program: Command): void {

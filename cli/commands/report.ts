@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { buildReport } from '../../report/run/build-report.js';
 import type { ScorePart } from '../../report/run/comparison.js';
-import { ConfigError } from '../../errors.js';
+import { integerFlag } from '../flags.js';
 import { stepProgress } from '../step-progress.js';
 
 interface ReportFlags {
@@ -49,10 +49,4 @@ export function register(program: Command): void {
         progress.stop();
       }
     });
-}
-
-/** Parses an integer flag, rejecting `12abc` and `1.5` (which `parseInt` would accept). */
-export function integerFlag(flag: string, text: string): number {
-  if (!/^-?\d+$/.test(text)) throw new ConfigError(`Expected \`${flag}\` to be an integer, got \`${text}\` (string)`);
-  return Number(text);
 }

@@ -4,18 +4,14 @@
  * config file. Ctrl-C stops after the current batch, saves a checkpoint and exits with code 130;
  * `--resume` continues from it.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { readSequences } from '../../data/read-sequences.js';
-import { readSchemaMapping } from '../../data/schema-mapping-io.js';
-import { loadVocabularies } from '../../data/vocabulary.js';
 import { BACKENDS, type BackendName } from '../../encoders/backend.js';
 import { ENCODER_KINDS } from '../../encoders/encoder-config.js';
-import { ConfigError } from '../../errors.js';
-import { hasCheckpoint, readCheckpointOptions } from '../../training/checkpoint.js';
-import { trainModel } from '../../training/trainer.js';
-import { readTrainingConfig, resolveTrainingOptions, type TrainingConfigInput } from '../../training/training-options.js';
+import { trainFromFile } from '../../training/train-from-file.js';
+import { readTrainingConfig, type TrainingConfigInput } from '../../training/training-options.js';
+import { optionalIntegerFlag, optionalNumberFlag } from '../flags.js';
+import { trainingProgressBar } from '../progress-bar.js';
 import { addSchemaOptions, schemaFromOptions, type SchemaFlags } from '../schema-options.js';
 
 interface TrainFlags extends SchemaFlags {
@@ -58,15 +54,10 @@ export function register(program: Command): void {
     .option('--resume', 'continue from RUN_DIR/checkpoint')
     .option('--quiet', 'no progress bar');
   addSchemaOptions(cmd).action(async (opts: TrainFlags) => {
-    const resumeSchema = opts.resume === true && opts.schema === undefined && opts.id === undefined && existsSync(join(opts.out, 'schema.json'));
-    const schema = resumeSchema ? await readSchemaMapping(join(opts.out, 'schema.json')) : await schemaFromOptions(opts);
+    const resume = opts.resume === true;
+    // A resumed run may leave the mapping out: trainFromFile then reuses RUN_DIR/schema.json.
+    const schema = resume && opts.schema === undefined && opts.id === undefined ? undefined : await schemaFromOptions(opts);
     const fromFile = opts.config === undefined ? {} : await readTrainingConfig(opts.config);
-    // On --resume the checkpoint's options are the base: only changed settings need repeating.
-    const saved = opts.resume === true && (await hasCheckpoint(opts.out)) ? await readCheckpointOptions(opts.out) : {};
-    const options = resolveTrainingOptions(opts.config ?? 'command-line flags', saved, fromFile, flagLayer(opts));
-    // A resumed run must index categories exactly as before.
-    const vocabularies = opts.resume === true && existsSync(join(opts.out, 'vocabularies.json')) ? await loadVocabularies(join(opts.out, 'vocabularies.json')) : undefined;
-    const { sequences, vocabularies: used } = await readSequences(opts.data, schema, vocabularies ? { vocabularies } : {});
     const controller = new AbortController();
     const onSigint = (): void => {
       process.stderr.write('\nmeles train: interrupted; saving a checkpoint after this batch (Ctrl-C again to kill)\n');
@@ -74,18 +65,20 @@ export function register(program: Command): void {
       process.removeListener('SIGINT', onSigint);
     };
     process.on('SIGINT', onSigint);
+    const bar = trainingProgressBar(opts.quiet !== true);
     try {
-      const result = await trainModel({
-        data: sequences,
-        vocabularies: used,
+      const result = await trainFromFile({
+        data: opts.data,
         schema,
         outDir: opts.out,
-        options,
+        resume: resume ? 'required' : 'never',
+        config: [fromFile, flagLayer(opts)],
+        configSource: opts.config ?? 'command-line flags',
         backend: opts.backend,
-        resume: opts.resume === true,
         signal: controller.signal,
-        progress: opts.quiet !== true,
+        onProgress: bar.onProgress,
       });
+      bar.stop();
       const last = result.epochs.at(-1);
       if (result.aborted) {
         process.stderr.write(`meles train: checkpoint saved in ${join(opts.out, 'checkpoint')}; continue with --resume\n`);
@@ -98,6 +91,7 @@ export function register(program: Command): void {
           ` → ${opts.out}\n`,
       );
     } finally {
+      bar.stop();
       process.removeListener('SIGINT', onSigint);
     }
   });
@@ -107,31 +101,17 @@ export function register(program: Command): void {
 function flagLayer(opts: TrainFlags): TrainingConfigInput {
   const encoder = {
     encoder: opts.encoder,
-    hidden: intFlag('--hidden', opts.hidden),
-    layers: intFlag('--layers', opts.layers),
+    hidden: optionalIntegerFlag('--hidden', opts.hidden),
+    layers: optionalIntegerFlag('--layers', opts.layers),
     bidirectional: opts.bidirectional,
   };
   return {
     encoder: Object.fromEntries(Object.entries(encoder).filter(([, v]) => v !== undefined)),
-    epochs: intFlag('--epochs', opts.epochs),
-    batchSize: intFlag('--batch-size', opts.batchSize),
-    learningRate: numberFlag('--lr', opts.lr),
-    seed: intFlag('--seed', opts.seed),
-    maxBatchesPerEpoch: intFlag('--max-batches', opts.maxBatches),
-    validationShare: numberFlag('--validation-share', opts.validationShare),
+    epochs: optionalIntegerFlag('--epochs', opts.epochs),
+    batchSize: optionalIntegerFlag('--batch-size', opts.batchSize),
+    learningRate: optionalNumberFlag('--lr', opts.lr),
+    seed: optionalIntegerFlag('--seed', opts.seed),
+    maxBatchesPerEpoch: optionalIntegerFlag('--max-batches', opts.maxBatches),
+    validationShare: optionalNumberFlag('--validation-share', opts.validationShare),
   };
-}
-
-function intFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new ConfigError(`Expected \`${name}\` to be an integer, got \`${value}\``);
-  return n;
-}
-
-function numberFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`Expected \`${name}\` to be a number, got \`${value}\``);
-  return n;
 }

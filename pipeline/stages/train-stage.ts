@@ -7,13 +7,12 @@
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readSequences } from '../../data/read-sequences.js';
 import type { SchemaMapping } from '../../data/schema-mapping.js';
 import { loadVocabularies } from '../../data/vocabulary.js';
 import { MelesError } from '../../errors.js';
-import { checkpointDir, hasCheckpoint } from '../../training/checkpoint.js';
-import { trainModel } from '../../training/trainer.js';
-import { resolveTrainingOptions, type TrainingConfigInput } from '../../training/training-options.js';
+import { checkpointDir } from '../../training/checkpoint.js';
+import { trainFromFile } from '../../training/train-from-file.js';
+import type { TrainingConfigInput } from '../../training/training-options.js';
 import { MANIFEST_FILE } from '../manifest.js';
 import { stageDir, type StageDefinition } from '../stage.js';
 import { INGEST_FILES } from './ingest-stage.js';
@@ -51,23 +50,22 @@ export const trainStage: StageDefinition<TrainParams, TrainResultSummary> = {
   resultSchema,
   inputs: (params, outRoot) => ({ data: params.data, ingest: join(stageDir(outRoot, 'ingest'), MANIFEST_FILE) }),
   async run(params, ctx) {
-    const options = resolveTrainingOptions('pipeline `train`', params.train);
     const vocabularies = await loadVocabularies(join(stageDir(ctx.outRoot, 'ingest'), INGEST_FILES.vocabularies));
     ctx.progress({ fraction: 0, message: 'reading' });
-    const { sequences } = await readSequences(params.data, params.schema, { vocabularies });
     const scratch = join(ctx.outRoot, `.scratch-train-${ctx.key.slice(0, 16)}`);
-    const resume = await hasCheckpoint(scratch).catch(() => false);
-    const result = await trainModel({
-      data: sequences,
-      vocabularies,
+    const result = await trainFromFile({
+      data: params.data,
       schema: params.schema,
       outDir: scratch,
-      options,
-      resume,
+      // The scratch directory is named by the manifest key, so a checkpoint in it was made with these exact inputs.
+      resume: 'if-checkpoint',
+      config: [params.train],
+      configSource: 'pipeline `train`',
+      vocabularies,
       signal: ctx.signal,
       onProgress: (p) => ctx.progress({
-        fraction: (p.epoch + (p.batch + 1) / p.batches) / options.epochs,
-        message: `epoch ${p.epoch + 1}/${options.epochs} loss ${p.loss.toFixed(4)}`,
+        fraction: (p.epoch + (p.batch + 1) / p.batches) / p.epochs,
+        message: `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(4)}`,
       }),
     });
     if (result.aborted) throw new TrainingInterruptedError(`Training stopped by shutdown; checkpoint kept in ${scratch} and resumed on retry`);
@@ -77,7 +75,7 @@ export const trainStage: StageDefinition<TrainParams, TrainResultSummary> = {
     const last = result.epochs.at(-1);
     return {
       // After a resume the history holds only this attempt's epochs; the count is the model's.
-      epochs: last ? last.epoch + 1 : options.epochs,
+      epochs: last ? last.epoch + 1 : result.options.epochs,
       finalLoss: last?.loss ?? null,
       recallAt4: last?.recallAt4 ?? null,
       backend: result.backend,

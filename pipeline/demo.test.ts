@@ -4,12 +4,11 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { resolveDemoOptions, runDemo } from './demo.js';
-import { ConfigError } from '../../errors.js';
+import { runDemo } from './demo.js';
+import { resolveDemoOptions, type DemoProgress } from './demo-options.js';
+import { ConfigError } from '../errors.js';
 
-const silent = { step: () => {}, note: () => {}, stop: () => {} };
-
-describe('meles demo', () => {
+describe('demo workflow', () => {
   it('validates its options at the boundary', () => {
     assert.throws(() => resolveDemoOptions({ clients: 10 }), (e) => e instanceof ConfigError && /Expected `clients` to be an integer >= 200, got `10` \(number\)/.test(e.message));
     assert.throws(() => resolveDemoOptions({ epochs: 0 }), /Expected `epochs` to be an integer >= 1/);
@@ -20,7 +19,8 @@ describe('meles demo', () => {
     const out = await mkdtemp(join(tmpdir(), 'meles-demo-'));
     try {
       const tensorsBefore = tf.memory().numTensors;
-      const result = await runDemo(resolveDemoOptions({ out, clients: 200, epochs: 1, hidden: 8, trees: 10, sample: 40 }), silent);
+      const events: DemoProgress[] = [];
+      const result = await runDemo(resolveDemoOptions({ out, clients: 200, epochs: 1, hidden: 8, trees: 10, sample: 40 }), { onProgress: (e) => events.push(e) });
       assert.equal(tf.memory().numTensors, tensorsBefore, 'the demo leaked tensors');
       assert.equal(result.table.length, 8); // 4 feature sets × 2 targets
       assert.deepEqual([...new Set(result.table.map((r) => r.set))], ['hand-crafted', 'MeLES', 'hand-crafted + MeLES', 'random encoder']);
@@ -33,6 +33,15 @@ describe('meles demo', () => {
       for (const f of ['run.json', 'inspect.json', 'pipeline.json', 'report.html', 'ab-comparison.png', 'training-curves.png']) assert.ok(files.includes(f), f);
       assert.equal(files.filter((f) => f.startsWith('embedding-')).length, 12);
       assert.ok(result.timings.some((t) => t.step === 'train'));
+      // Steps in order, the pipeline's named by stepLabel, each announced with the same total.
+      const steps = events.flatMap((e) => (e.kind === 'step' ? [e] : []));
+      assert.deepEqual(steps.map((e) => e.name), ['generate', 'data summary', 'ingest', 'train', 'embed-shard 1/1', 'embed', 'features', 'random encoder', 'compare', 'report']);
+      assert.deepEqual(steps.map((e) => e.index), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.ok(steps.every((e) => e.total === 10));
+      const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { files: { metrics: string; targets: string; embeddings: { path: string }[] } };
+      assert.equal(run.files.metrics, 'pipeline/train/model/metrics.jsonl');
+      assert.equal(run.files.targets, 'data/targets.arrow');
+      assert.deepEqual(run.files.embeddings.map((e) => e.path), ['pipeline/embed/part-00000.arrow', 'random/embeddings.arrow']);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -1,0 +1,104 @@
+/**
+ * `trainFromFile`: reads a transactions file and trains on it, owning what resuming means, for
+ * both `meles train` and the pipeline's train stage. A resumed run must continue the interrupted
+ * one exactly, so on resume the run directory's own files win over the caller's: its
+ * `schema.json` (when no mapping is given), its `vocabularies.json` (categories must keep their
+ * indices) and its checkpoint's options (the base layer; later layers only change what they name).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSequences } from '../data/read-sequences.js';
+import type { SchemaMapping } from '../data/schema-mapping.js';
+import { readSchemaMapping } from '../data/schema-mapping-io.js';
+import { loadVocabularies, type Vocabularies } from '../data/vocabulary.js';
+import type { BackendName } from '../encoders/backend.js';
+import { ConfigError } from '../errors.js';
+import { hasCheckpoint, readCheckpointOptions } from './checkpoint.js';
+import { trainModel, type BatchProgress, type EpochMetrics, type TrainResult } from './trainer.js';
+import { resolveTrainingOptions, type TrainingConfigInput, type TrainingOptions } from './training-options.js';
+
+/**
+ * When to continue from `outDir/checkpoint`: `'never'` starts afresh, `'required'` (`--resume`)
+ * fails without a checkpoint, `'if-checkpoint'` resumes when one exists (a retried pipeline job).
+ */
+export type ResumeMode = 'never' | 'required' | 'if-checkpoint';
+
+/** Inputs of {@link trainFromFile}. */
+export interface TrainFromFileOptions {
+  /** Transactions file (Arrow IPC). */
+  readonly data: string;
+  /**
+   * Column mapping. May be left out only when resuming: then `outDir/schema.json` is used.
+   * @defaultValue the run directory's `schema.json` on resume
+   */
+  readonly schema?: SchemaMapping;
+  /** Run directory: model files, `metrics.jsonl`, `checkpoint/`. */
+  readonly outDir: string;
+  /** @defaultValue `'never'` */
+  readonly resume?: ResumeMode;
+  /**
+   * Training option layers, later layers overriding earlier ones (say a config file, then flags),
+   * all above the checkpoint's options on resume. @defaultValue `[]` (the defaults)
+   */
+  readonly config?: readonly TrainingConfigInput[];
+  /** Where the options come from, for error messages (e.g. `train.json`, `pipeline \`train\``). @defaultValue `'training options'` */
+  readonly configSource?: string;
+  /**
+   * Vocabularies to index the categories with (the pipeline's ingest built them). On resume the run
+   * directory's own `vocabularies.json` wins. @defaultValue built from `data`
+   */
+  readonly vocabularies?: Vocabularies;
+  /** @defaultValue `'auto'` */
+  readonly backend?: BackendName | 'auto';
+  /** Checked between batches: when aborted, a checkpoint is saved and training returns. */
+  readonly signal?: AbortSignal;
+  /** Called after every batch. */
+  readonly onProgress?: (progress: BatchProgress) => void;
+  /** Called after every epoch. */
+  readonly onEpoch?: (metrics: EpochMetrics) => void;
+}
+
+/** What {@link trainFromFile} returns: the training result plus what it was trained with. */
+export interface TrainFromFileResult extends TrainResult {
+  /** The resolved options. */
+  readonly options: TrainingOptions;
+  /** True when training continued from a checkpoint. */
+  readonly resumed: boolean;
+}
+
+/** Reads `data` and trains a MeLES encoder into `outDir`; see the module comment. */
+export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainFromFileResult> {
+  const { outDir } = input;
+  const checkpoint = await hasCheckpoint(outDir).catch(() => false);
+  const resume = input.resume === 'required' || (input.resume === 'if-checkpoint' && checkpoint);
+  // Fail before the (long) read, with the message the trainer would give after it.
+  if (input.resume === 'required' && !checkpoint) throw new ConfigError(`--resume: ${outDir} has no checkpoint to resume from`);
+  const schema = input.schema ?? (resume ? await savedSchema(outDir) : undefined);
+  if (schema === undefined) {
+    throw new ConfigError(`Expected a schema mapping to train into ${outDir}, got none${resume ? ` (and ${join(outDir, 'schema.json')} does not exist)` : ''}`);
+  }
+  // On resume the checkpoint's options are the base: only changed settings need repeating.
+  const saved = resume ? await readCheckpointOptions(outDir) : {};
+  const options = resolveTrainingOptions(input.configSource ?? 'training options', saved, ...(input.config ?? []));
+  const savedVocabularies = join(outDir, 'vocabularies.json');
+  const vocabularies = resume && existsSync(savedVocabularies) ? await loadVocabularies(savedVocabularies) : input.vocabularies;
+  const { sequences, vocabularies: used } = await readSequences(input.data, schema, vocabularies ? { vocabularies } : {});
+  const result = await trainModel({
+    data: sequences,
+    vocabularies: used,
+    schema,
+    outDir,
+    options,
+    backend: input.backend ?? 'auto',
+    resume,
+    signal: input.signal,
+    onProgress: input.onProgress,
+    onEpoch: input.onEpoch,
+  });
+  return { ...result, options, resumed: resume };
+}
+
+async function savedSchema(outDir: string): Promise<SchemaMapping | undefined> {
+  const path = join(outDir, 'schema.json');
+  return existsSync(path) ? readSchemaMapping(path) : undefined;
+}
