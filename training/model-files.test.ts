@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../data/random.js';
@@ -80,6 +80,11 @@ describe('model directory', () => {
     await saveModelDirectory(dir, { model, vocabularies: {}, schema: { id: 'c', time: 't', categorical: [], numeric: ['amount'] }, training: {}, backend: 'wasm' });
     model.dispose();
     await writeFile(join(dir, 'weights.bin'), new Uint8Array(10));
+    await assert.rejects(loadModelDirectory(dir), /weights\.bin: checksum mismatch \(expected sha256 [0-9a-f]{64}, found [0-9a-f]{64}\): the model file is damaged/);
+    // A model saved before checksums existed: no verification, the tensor reader still names the file.
+    const meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
+    delete meta.checksums;
+    await writeFile(join(dir, 'model.json'), JSON.stringify(meta));
     await assert.rejects(loadModelDirectory(dir), /weights\.bin.*needs bytes/);
     await writeFile(join(dir, 'model.json'), JSON.stringify({ formatVersion: 99 }));
     await assert.rejects(loadModelDirectory(dir), /model\.json.*formatVersion/);

@@ -2,7 +2,8 @@
  * The model directory: everything needed to embed new data in another process, on any backend.
  *
  * ```
- * model.json         format version, architecture (EncoderConfig), weights manifest, backend it was trained on
+ * model.json         format version, architecture (EncoderConfig), weights manifest, backend it was trained on,
+ *                    sha256 of each other file (model-checksums.ts; absent in models saved before them)
  * weights.bin        float32 weights (see tensor-file.ts)
  * vocabularies.json  category → index per categorical column
  * schema.json        the schema mapping the model reads
@@ -22,6 +23,7 @@ import { parseEncoderConfig } from '../encoders/encoder-config.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
 import { ConfigError, DataFormatError } from '../errors.js';
 import { readTensorFile, writeTensorFile } from '../data/tensor-file.js';
+import { checksumModelFiles, parseModelChecksums, verifyModelFile } from './model-checksums.js';
 
 /** Version of the directory layout; bumped on incompatible changes. */
 export const MODEL_FORMAT_VERSION = 1;
@@ -45,17 +47,22 @@ export async function saveModelDirectory(dir: string, contents: ModelDirectoryCo
   await saveVocabularies(join(dir, 'vocabularies.json'), contents.vocabularies);
   await writeJson(join(dir, 'schema.json'), contents.schema);
   await writeJson(join(dir, 'training.json'), contents.training);
-  // model.json last: its presence marks a complete directory.
+  // model.json last: its presence marks a complete directory, and it holds the other files' checksums.
   await writeJson(join(dir, 'model.json'), {
     formatVersion: MODEL_FORMAT_VERSION,
     encoder: contents.model.config,
     embeddingWidth: contents.model.width,
     backend: contents.backend,
     weights: manifest,
+    checksums: await checksumModelFiles(dir),
   });
 }
 
-/** Reads a model directory written by {@link saveModelDirectory}. The caller disposes `model`. */
+/**
+ * Reads a model directory written by {@link saveModelDirectory}. The caller disposes `model`.
+ * Each file is checked against the checksum model.json records (when it records any) before it is parsed.
+ * @throws DataFormatError naming the file for a damaged or invalid file; ConfigError when model.json is missing.
+ */
 export async function loadModelDirectory(dir: string): Promise<ModelDirectoryContents> {
   const modelPath = join(dir, 'model.json');
   const meta = (await readJson(modelPath, 'model description')) as Record<string, unknown>;
@@ -63,6 +70,8 @@ export async function loadModelDirectory(dir: string): Promise<ModelDirectoryCon
     throw new DataFormatError(`${modelPath}: expected \`formatVersion\` ${MODEL_FORMAT_VERSION}, got \`${JSON.stringify(meta.formatVersion)}\``);
   }
   const config = parseEncoderConfig(meta.encoder, `${modelPath} \`encoder\``);
+  const checksums = parseModelChecksums(meta.checksums, modelPath);
+  for (const name of ['weights.bin', 'schema.json', 'vocabularies.json', 'training.json'] as const) await verifyModelFile(dir, name, checksums);
   const weights = await readTensorFile(join(dir, 'weights.bin'), meta.weights);
   const schema = validateSchemaMapping(await readJson(join(dir, 'schema.json'), 'schema mapping'), join(dir, 'schema.json'));
   const vocabularies = await loadVocabularies(join(dir, 'vocabularies.json'));
