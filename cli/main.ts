@@ -1,10 +1,11 @@
 /**
  * The `meles` command line. Each subcommand lives in `cli/commands/<name>.ts` and exports
  * `register(program)`; this file only wires them up and maps errors to exit codes:
- * 0 success, 2 bad input or bad usage (message on stderr), 1 anything else.
+ * 0 success, 2 bad input or bad usage (message on stderr), 3 Redis unavailable (down, refusing the
+ * password, TLS mismatch, unknown host, no answer), 130 interrupted, 1 anything else.
  */
 import { Command, CommanderError } from 'commander';
-import { isBadInputError } from '../errors.js';
+import { isBadInputError, RedisUnavailableError } from '../errors.js';
 import { commands } from './commands/index.js';
 
 const program = new Command('meles')
@@ -29,5 +30,6 @@ function exitCodeFor(error: unknown, verbose: boolean): number {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`meles: ${message}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (error instanceof RedisUnavailableError) return 3;
   return isBadInputError(error) ? 2 : 1;
 }

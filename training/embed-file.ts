@@ -14,6 +14,7 @@ import { expectInteger } from '../options.js';
 import { collateTails } from '../sampling/collate.js';
 import { type EmbeddingChunk, type EmbeddingFormat, writeEmbeddings } from '../data/embedding-sink.js';
 import { loadModelDirectory } from './model-files.js';
+import { expectFiniteEmbeddings } from './finite-embeddings.js';
 
 /** Which part of the clients one embedding job handles (the pipeline shards large files). */
 export interface Shard {
@@ -117,11 +118,14 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
         const embeddings = model.embed(batch, options.l2 === true);
         const values = (await embeddings.data()) as Float32Array;
         embeddings.dispose();
+        expectFiniteEmbeddings(values, model.width, options.model, (r) => `client ${String(sequences.ids.values[part[r]!])}`);
         options.onProgress?.({ clients: start + part.length, total: clients.length });
         yield { ids: pickIds(sequences.ids, part), values };
       }
     }
-    const rows = await writeEmbeddings(options.out, format, model.width, sequences.ids.kind, chunks());
+    // The output keeps the source's id column name and type (the model's schema mapping).
+    const columns = { width: model.width, idColumn: loaded.schema.id, idKind: sequences.ids.kind };
+    const rows = await writeEmbeddings(options.out, format, columns, chunks());
     return { out: options.out, format, clients: rows, width: model.width, seconds: (performance.now() - started) / 1000, readSeconds, backend };
   } finally {
     model.dispose();

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { runPipelineLocally, type LocalRunEvent } from '../../pipeline/local-runner.js';
 import { readPipelineFile } from '../../pipeline/pipeline-config.js';
 import { DEFAULT_PREFIX } from '../../pipeline/queue/queues.js';
-import { parseRedisUrl, redisUrlFrom } from '../../pipeline/queue/redis-url.js';
+import { checkedRedisFrom } from '../../pipeline/queue/redis-check.js';
 import { closeOnSignals } from '../../pipeline/queue/shutdown.js';
 import { stepLabel } from '../../pipeline/steps.js';
 import { submitPipeline } from '../../pipeline/queue/submit.js';
@@ -42,9 +42,10 @@ export function register(program: Command): void {
     .option('--redis <url>', 'Redis URL (redis:// or rediss://); default $REDIS_URL or redis://127.0.0.1:6379')
     .option('--prefix <prefix>', 'BullMQ key prefix', DEFAULT_PREFIX)
     .option('--run-id <id>', 'run id (default <name>-<UTC time>-<random>)')
-    .action(async (file: string, opts: { redis?: string; prefix: string; runId?: string }) => {
+    .option('--connect-timeout <s>', 'give up on Redis after this many seconds (exit 3); default $MELES_REDIS_CONNECT_TIMEOUT or 5')
+    .action(async (file: string, opts: { redis?: string; prefix: string; runId?: string; connectTimeout?: string }) => {
       const config = await readPipelineFile(file);
-      const redis = parseRedisUrl(redisUrlFrom(opts.redis));
+      const { redis } = await checkedRedisFrom(opts); // exit 3 with the reason, not a silent hang
       const result = await submitPipeline(config, { redis, prefix: opts.prefix, ...(opts.runId ? { runId: opts.runId } : {}) });
       process.stdout.write(`${result.runId}\n`);
       process.stderr.write(`submitted ${result.jobIds.length} stage jobs to ${redis.display}; watch with: meles status --run ${result.runId}\n`);

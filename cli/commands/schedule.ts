@@ -5,22 +5,25 @@
 import { Command } from 'commander';
 import { expectInteger } from '../../options.js';
 import { DEFAULT_PREFIX } from '../../pipeline/queue/queues.js';
-import { parseRedisUrl, redisUrlFrom } from '../../pipeline/queue/redis-url.js';
+import { checkedRedisFrom } from '../../pipeline/queue/redis-check.js';
 import { addSchedule, listSchedules, removeSchedule, type ScheduleTarget } from '../../pipeline/queue/schedules.js';
 
 interface RedisFlags {
   readonly redis?: string;
   readonly prefix: string;
+  readonly connectTimeout?: string;
 }
 
 function withRedis(cmd: Command): Command {
   return cmd
     .option('--redis <url>', 'Redis URL (redis:// or rediss://); default $REDIS_URL or redis://127.0.0.1:6379')
-    .option('--prefix <prefix>', 'BullMQ key prefix', DEFAULT_PREFIX);
+    .option('--prefix <prefix>', 'BullMQ key prefix', DEFAULT_PREFIX)
+    .option('--connect-timeout <s>', 'give up on Redis after this many seconds (exit 3); default $MELES_REDIS_CONNECT_TIMEOUT or 5');
 }
 
-function targetOf(flags: RedisFlags): ScheduleTarget {
-  return { redis: parseRedisUrl(redisUrlFrom(flags.redis)), prefix: flags.prefix };
+/** The schedule target, once Redis answered (else a RedisUnavailableError with the reason: exit 3, not a hang). */
+async function targetOf(flags: RedisFlags): Promise<ScheduleTarget> {
+  return { redis: (await checkedRedisFrom(flags)).redis, prefix: flags.prefix };
 }
 
 /** Registers `meles schedule`. */
@@ -41,7 +44,7 @@ export function register(program: Command): void {
       .option('--model <latest|vN>', 'latest = the registry\'s pinned version, else its latest; vN = always that version', 'latest'),
   ).action(async (name: string, flags: RedisFlags & { cron: string; data: string; out: string; registry: string; tz: string; maxEvents?: string; model: string }) => {
     const maxEvents = flags.maxEvents === undefined ? undefined : expectInteger('maxEvents', Number(flags.maxEvents), 1);
-    await addSchedule(targetOf(flags), {
+    await addSchedule(await targetOf(flags), {
       name, cron: flags.cron, tz: flags.tz, data: flags.data, out: flags.out, registry: flags.registry, model: flags.model, ...(maxEvents ? { maxEvents } : {}),
     });
     process.stderr.write(`schedule ${name}: ${flags.cron} (${flags.tz}), model ${flags.model}\n`);
@@ -49,7 +52,7 @@ export function register(program: Command): void {
 
   withRedis(schedule.command('list').description('list schedules').option('--json', 'print JSON')).action(
     async (flags: RedisFlags & { json?: boolean }) => {
-      const list = await listSchedules(targetOf(flags));
+      const list = await listSchedules(await targetOf(flags));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         return;
@@ -64,7 +67,7 @@ export function register(program: Command): void {
 
   withRedis(schedule.command('remove').description('remove a schedule').argument('<name>', 'schedule name')).action(
     async (name: string, flags: RedisFlags) => {
-      const removed = await removeSchedule(targetOf(flags), name);
+      const removed = await removeSchedule(await targetOf(flags), name);
       process.stderr.write(removed ? `schedule ${name} removed\n` : `no schedule named ${name}\n`);
       if (!removed) process.exitCode = 2;
     },

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { expectInteger } from '../../options.js';
 import { DEFAULT_PREFIX, DEFAULT_TIMING } from '../../pipeline/queue/queues.js';
+import { checkRedisWithRetries, connectTimeoutFrom } from '../../pipeline/queue/redis-check.js';
 import { parseRedisUrl, redisUrlFrom } from '../../pipeline/queue/redis-url.js';
 import { closeOnSignals } from '../../pipeline/queue/shutdown.js';
 import { startPipelineWorkers } from '../../pipeline/queue/worker-runtime.js';
@@ -19,6 +20,8 @@ interface WorkerFlags {
   readonly lockDuration: string;
   readonly stalledInterval: string;
   readonly shutdownTimeout: string;
+  readonly connectTimeout?: string;
+  readonly connectRetries: string;
 }
 
 /** Registers `meles worker`. */
@@ -34,12 +37,21 @@ export function register(program: Command): void {
     .option('--lock-duration <ms>', 'job lock duration; use the same value on every worker', String(DEFAULT_TIMING.lockDuration))
     .option('--stalled-interval <ms>', 'stalled-job check interval; use the same value on every worker', String(DEFAULT_TIMING.stalledInterval))
     .option('--shutdown-timeout <s>', 'on SIGTERM/SIGINT, wait at most this long per worker for running jobs and connections', '600')
+    .option('--connect-timeout <s>', 'give each Redis connection check this long; default $MELES_REDIS_CONNECT_TIMEOUT or 5')
+    .option('--connect-retries <n>', 'at startup (and after Redis refuses the password), check Redis this many more times, 1, 2, 4 … s apart, then exit 3', '3')
     .action(async (flags: WorkerFlags) => {
       const concurrency = expectInteger('concurrency', Number(flags.concurrency), 1, 64);
       const lockDuration = expectInteger('lockDuration', Number(flags.lockDuration), 1000);
       const stalledInterval = expectInteger('stalledInterval', Number(flags.stalledInterval), 500);
       const shutdownTimeout = expectInteger('shutdownTimeout', Number(flags.shutdownTimeout), 1, 86_400);
+      const connectRetries = expectInteger('connectRetries', Number(flags.connectRetries), 0, 100);
       const redis = parseRedisUrl(redisUrlFrom(flags.redis));
+      const connect = { timeoutMs: connectTimeoutFrom(flags.connectTimeout), retries: connectRetries };
+      // BullMQ would retry a down Redis or a refused password forever: check first, a bounded number of times.
+      await checkRedisWithRetries(redis, {
+        ...connect,
+        onRetry: (error, attempt, tries, waitMs) => process.stderr.write(`meles worker: try ${attempt}/${tries}: ${error.message}; again in ${waitMs / 1000} s\n`),
+      });
       const workers = startPipelineWorkers({
         redis,
         prefix: flags.prefix,
@@ -47,6 +59,14 @@ export function register(program: Command): void {
         roots: { dataRoot: resolve(flags.dataRoot), outRoot: resolve(flags.outRoot) },
         timing: { lockDuration, stalledInterval },
         closeTimeoutMs: shutdownTimeout * 1000,
+        authRecheck: connect,
+      });
+      // Redis refused the credentials while running: close (bounded: jobs cannot finish without
+      // Redis) and fail with exit code 3; a timer ends a close that left ioredis timers behind.
+      const gaveUp = workers.lost.then(async (error) => {
+        await Promise.race([workers.close(), new Promise((done) => setTimeout(done, 10_000).unref())]);
+        setTimeout(() => process.exit(process.exitCode ?? 3), 2000).unref();
+        throw error;
       });
       const stopped = new Promise<void>((done) => {
         closeOnSignals(
@@ -58,9 +78,9 @@ export function register(program: Command): void {
           () => process.exit(130),
         );
       });
-      await workers.ready;
+      await Promise.race([workers.ready, gaveUp]);
       process.stderr.write(`meles worker: ready (${redis.display}, prefix ${flags.prefix}, concurrency ${concurrency})\n`);
-      await stopped;
+      await Promise.race([stopped, gaveUp]);
       process.stderr.write('meles worker: stopped\n');
       // A worker whose close timed out may leave ioredis reconnect timers behind; they must not keep
       // a stopped worker alive.

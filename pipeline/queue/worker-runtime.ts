@@ -2,13 +2,17 @@
  * `meles worker`: one process that serves stage jobs in sandboxed child processes (one per
  * concurrency slot, so a 2-core machine uses both cores), the embed control jobs in-process,
  * and scheduled batch-embedding jobs. `close()` lets running jobs finish, then closes workers,
- * then queues, each step in its own try.
+ * then queues, each step in its own try. BullMQ reconnects forever, which is right when Redis
+ * restarts, but not when Redis refuses the password: an authentication error (WRONGPASS/NOAUTH)
+ * triggers a bounded re-check, and if that is refused too, `lost` resolves and the caller exits.
  */
 import { Queue, Worker } from 'bullmq';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { embedControlProcessor } from './embed-control.js';
 import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE, type WorkerTiming } from './queues.js';
+import { RedisUnavailableError } from '../../errors.js';
+import { checkRedisWithRetries, isRedisAuthError, type RedisRetryOptions } from './redis-check.js';
 import { redact, type RedisTarget } from './redis-url.js';
 import type { WorkerRoots } from './roots.js';
 import { Closer } from './shutdown.js';
@@ -32,6 +36,13 @@ export interface PipelineWorkerOptions {
    * @defaultValue `600000` (10 minutes)
    */
   readonly closeTimeoutMs?: number;
+  /**
+   * The re-check run when a connection reports an authentication error (WRONGPASS/NOAUTH): a
+   * password changed or a user disabled while the worker runs. Other connection errors (Redis
+   * restarting) are left to BullMQ's reconnects.
+   * @defaultValue `{ timeoutMs: 5000, retries: 3, backoffMs: 1000 }`
+   */
+  readonly authRecheck?: Pick<RedisRetryOptions, 'timeoutMs' | 'retries' | 'backoffMs'>;
   /** Log sink for one-line messages (already redacted). @defaultValue write to stderr */
   readonly log?: (line: string) => void;
 }
@@ -40,6 +51,11 @@ export interface PipelineWorkerOptions {
 export interface PipelineWorkers {
   /** Resolves once every worker is connected and waiting for jobs. */
   readonly ready: Promise<void>;
+  /**
+   * Resolves (never rejects) when the worker gives up on Redis: an authentication error whose
+   * re-check was refused on authentication too. The caller should `close()` (bounded) and exit.
+   */
+  readonly lost: Promise<RedisUnavailableError>;
   /** Graceful, idempotent shutdown. */
   close(): Promise<void>;
 }
@@ -99,7 +115,40 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
   const stageQueue = new Queue(STAGE_QUEUE, { connection, prefix: options.prefix });
   const control = new Worker(CONTROL_QUEUE, embedControlProcessor(stageQueue, options.roots), { ...common, concurrency: 8 });
 
-  const logError = (name: string) => (error: Error) => log(`meles worker: ${name}: ${redact(error.message, secrets)}`);
+  // Authentication errors: BullMQ would reconnect and print WRONGPASS forever. Re-check once
+  // (bounded tries, one line each), quiet meanwhile; a refusal again resolves `lost`.
+  let resolveLost: (error: RedisUnavailableError) => void = () => {};
+  const lost = new Promise<RedisUnavailableError>((done) => (resolveLost = done));
+  let rechecking = false;
+  let gaveUp = false;
+  const recheck = async (): Promise<void> => {
+    rechecking = true;
+    try {
+      await checkRedisWithRetries(options.redis, {
+        ...options.authRecheck,
+        onRetry: (error, attempt, tries, waitMs) => log(`meles worker: Redis check ${attempt}/${tries}: ${error.message}; again in ${waitMs / 1000} s`),
+      });
+      log('meles worker: Redis accepts the credentials again; carrying on');
+    } catch (error) {
+      if (error instanceof RedisUnavailableError && error.kind === 'auth') {
+        gaveUp = true;
+        resolveLost(error);
+      } else {
+        // Down or unreachable rather than refusing: BullMQ's reconnects wait for it, as after a restart.
+        log(`meles worker: ${redact(error instanceof Error ? error.message : String(error), secrets)}; waiting for Redis to come back`);
+      }
+    } finally {
+      rechecking = false;
+    }
+  };
+  const logError = (name: string) => (error: Error) => {
+    if (gaveUp || rechecking) return;
+    log(`meles worker: ${name}: ${redact(error.message, secrets)}`);
+    if (isRedisAuthError(error)) {
+      log('meles worker: Redis refused the credentials; checking again before giving up');
+      void recheck();
+    }
+  };
   stages.on('error', logError('stage worker'));
   scheduled.on('error', logError('schedule worker'));
   control.on('error', logError('control worker'));
@@ -121,7 +170,7 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
     (step, error) => log(`meles worker: closing ${step} failed: ${redact(String(error), secrets)}`),
   );
   const ready = Promise.all([stages.waitUntilReady(), scheduled.waitUntilReady(), control.waitUntilReady()]).then(() => {});
-  return { ready, close: () => closer.close() };
+  return { ready, lost, close: () => closer.close() };
 }
 
 /** `host:pid` of this worker process (unique among live workers; shows in a job's `processedBy`). */
