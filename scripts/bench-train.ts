@@ -1,6 +1,6 @@
 /**
  * Train-step and embedding-batch benchmark of the meles encoders at the reference shapes of
- * `../shared/bench/torch_meles_step.py` (64 clients × 5 slices, lengths 25–200, hidden 256,
+ * `scripts/torch_meles_step.py` (64 clients × 5 slices, lengths 25–200, hidden 256,
  * categorical embedding 16 over 250 values, one log-scaled numeric), with the PyTorch script run
  * in the same process tree for the ratios, plus a GRU (or `--sweep-encoder lstm`) length sweep with no padding: linear growth, equal-work ratios.
  *
@@ -66,7 +66,8 @@ const TRANSFORMER_HEADS = 4;
 // 0: PyTorch pads the whole batch (as pytorch-lifestream); N: length-sorted blocks of N, meles' layout.
 const TORCH_BLOCKS = Number(flag('torch-blocks', '0'));
 // Resolved from this file, so the benchmark runs from any working directory.
-const TORCH_RNN = fileURLToPath(new URL('../../shared/bench/torch_meles_step.py', import.meta.url));
+// A copy of the shared reference (../shared/bench/torch_meles_step.py), so a fresh clone can run the benchmark.
+const TORCH_RNN = fileURLToPath(new URL('./torch_meles_step.py', import.meta.url));
 const TORCH_TRANSFORMER = fileURLToPath(new URL('./torch_transformer_step.py', import.meta.url));
 const TORCH_PEAK = fileURLToPath(new URL('./torch_peak.py', import.meta.url));
 
