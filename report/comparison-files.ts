@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomically } from '../data/atomic-write.js';
 import type { CompareResult } from '../downstream/evaluation/compare.js';
-import { reportHtml } from './comparison-html.js';
+import { reportHtml } from './compare-report-html.js';
 import { reportMarkdown } from './comparison-markdown.js';
 
 /** Paths of the written report files. */

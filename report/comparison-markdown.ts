@@ -1,37 +1,47 @@
-/** `report.md`: the A/B table in the seed's layout (method | metric ± 95%), t-tests, protocol. */
+/**
+ * `report.md` of `meles compare`: per part (test, then out-of-fold) the A/B table of the
+ * {@link ComparisonView} (method | target metric ± 95%) and its paired t-tests, then the protocol,
+ * the most important features and the warnings.
+ */
 import type { CompareResult } from '../downstream/evaluation/compare.js';
-import { cellSummary, formatCell, formatP, formatT, METRIC_LABEL, tableColumns } from './comparison-table.js';
+import { comparisonView, PART_NAME, partDescription, type ComparisonView } from './comparison-view.js';
+import { formatDifference, formatInterval, formatPValue, formatTStatistic } from './format.js';
+
+const PART_TITLE = { test: 'Test part', valid: 'Out-of-fold' } as const;
 
 /** Renders the comparison as Markdown. */
 export function reportMarkdown(result: CompareResult): string {
-  const columns = tableColumns(result);
-  const sets = result.featureSets.map((s) => s.name);
-  const table = (part: 'valid' | 'test'): string[] => [
-    `| method | ${columns.map((c) => c.header).join(' | ')} |`,
-    `|---|${columns.map(() => '---').join('|')}|`,
-    ...sets.map((set) => `| ${set} | ${columns.map((c) => formatCell(cellSummary(result, set, c, part))).join(' | ')} |`),
-  ];
-  const p = result.protocol;
-  const lines = [
-    '# Downstream comparison',
-    '',
-    `Scores on the isolated test part (${Math.round(p.testFraction * 100)}% of labelled clients), mean ± Student-t 95% half-width over the ${p.folds} fold models:`,
-    '',
-    ...table('test'),
-    '',
-    `Out-of-fold scores (${p.folds}-fold stratified cross-validation):`,
-    '',
-    ...table('valid'),
-    '',
-  ];
-  if (result.comparisons.length > 0) {
-    lines.push(`## Paired t-tests against \`${result.baseline}\``, '', '| set | target | metric | part | mean diff | t | p |', '|---|---|---|---|---|---|---|');
-    for (const c of result.comparisons) {
-      lines.push(`| ${c.set} | ${c.target} | ${METRIC_LABEL[c.metric]} | ${c.part} | ${c.test.meanDiff >= 0 ? '+' : ''}${c.test.meanDiff.toFixed(4)} | ${formatT(c.test.t)} | ${formatP(c.test.pValue)} |`);
-    }
-    lines.push('');
+  const lines = ['# Downstream comparison', ''];
+  for (const part of ['test', 'valid'] as const) {
+    const view = comparisonView(result, part);
+    lines.push(`## ${PART_TITLE[part]}`, '', `${partDescription(view)}.`, '', ...comparisonTableMarkdown(view), '');
+    if (view.tests.length > 0) lines.push(`### Paired t-tests against \`${view.baseline ?? ''}\` (${PART_NAME[part]})`, '', ...baselineTestsMarkdown(view), '');
   }
-  lines.push('## Protocol', '');
+  return `${[...lines, protocolMarkdown(result)].join('\n')}\n`;
+}
+
+/** The A/B table of a view as Markdown lines. */
+export function comparisonTableMarkdown(view: ComparisonView): string[] {
+  return [
+    `| method | ${view.columns.map((c) => c.header).join(' | ')} |`,
+    `|---|${view.columns.map(() => '---').join('|')}|`,
+    ...view.rows.map((row) => `| ${row.set} | ${row.cells.map((s) => formatInterval(s?.mean ?? NaN, s?.halfWidth ?? NaN)).join(' | ')} |`),
+  ];
+}
+
+/** The paired t-tests of a view as Markdown lines. */
+export function baselineTestsMarkdown(view: ComparisonView): string[] {
+  return [
+    '| method | metric | difference | p (two-sided) | t |',
+    '|---|---|---|---|---|',
+    ...view.tests.map((t) => `| ${t.set} | ${t.label} | ${formatDifference(t.meanDiff)} | ${formatPValue(t.pValue)} | ${formatTStatistic(t.t)} |`),
+  ];
+}
+
+/** The `## Protocol` section onwards: trees and seed, rows per target, sets, top features, warnings. */
+export function protocolMarkdown(result: CompareResult): string {
+  const p = result.protocol;
+  const lines = ['## Protocol', ''];
   lines.push(`- LightGBM trees: multiclass ${p.numIterations.multiclass}, binary ${p.numIterations.binary}; seed ${p.seed}`);
   for (const s of result.splits) {
     lines.push(`- \`${s.target}\` (${s.kind}, classes ${s.classes.join(', ')}): ${s.labelled} labelled, ${s.used} with features in every set, ${s.test} in the test part`);
@@ -46,5 +56,5 @@ export function reportMarkdown(result: CompareResult): string {
     lines.push(`- ${r.set} / ${r.target}: ${top.join(', ') || '–'}`);
   }
   if (result.warnings.length > 0) lines.push('', '## Warnings', '', ...result.warnings.map((w) => `- ${w}`));
-  return `${lines.join('\n')}\n`;
+  return lines.join('\n');
 }

@@ -3,8 +3,9 @@
  * reader. The writer and the reader share this one type, so the run report reads exactly the
  * fields the trainer writes instead of guessing spellings.
  */
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { readTextFile } from '../data/json-file.js';
 import { DataFormatError } from '../errors.js';
 
 /** File name of the metrics log inside a training run directory. */
@@ -60,13 +61,7 @@ export async function appendEpochMetrics(path: string, metrics: EpochMetrics): P
  * line is not JSON or does not have exactly the fields of {@link EpochMetrics}.
  */
 export async function readEpochMetrics(path: string): Promise<EpochMetrics[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new DataFormatError(`${path}: cannot read training metrics (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-  }
-  return parseEpochMetrics(text, path);
+  return parseEpochMetrics(await readTextFile(path, 'training metrics'), path);
 }
 
 /** Parses metrics JSON lines already in memory, like {@link readEpochMetrics}; `where` names the source in errors. */

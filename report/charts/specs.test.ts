@@ -37,10 +37,11 @@ describe('metricBarChart', () => {
 
 describe('trainingCurvesChart', () => {
   it('draws three panels and skips measurements that are absent', async () => {
+    const rest = { learningRate: 0.002, batches: 9, events: 18000, seconds: 2 };
     const spec = trainingCurvesChart([
-      { epoch: 1, loss: 2.1, recallAt4: 0.31, eventsPerSecond: 9000 },
-      { epoch: 2, loss: 1.7, recallAt4: 0.44, eventsPerSecond: 9500 },
-      { epoch: 3, loss: 1.5, eventsPerSecond: 9400 },
+      { epoch: 1, loss: 2.1, recallAt4: 0.31, eventsPerSecond: 9000, ...rest },
+      { epoch: 2, loss: 1.7, recallAt4: 0.44, eventsPerSecond: 9500, ...rest },
+      { epoch: 3, loss: 1.5, recallAt4: null, eventsPerSecond: 9400, ...rest },
     ]);
     const values = (spec as { data: { values: unknown[] } }).data.values;
     assert.equal(values.length, 3 + 2 + 3);

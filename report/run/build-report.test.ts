@@ -23,7 +23,7 @@ describe('buildReport on a run directory', () => {
   it('shows the A/B numbers from report.json, marking the best per column', () => {
     assert.match(html, /<td class="best">0\.543 ± 0\.022<\/td>/);
     assert.match(html, /0\.299 ± 0\.013/);
-    assert.match(html, /gender auroc ± 95%/);
+    assert.match(html, /gender AUROC ± 95%/);
     assert.match(html, /out-of-fold, 5-fold cross-validation/);
     assert.doesNotMatch(html, /0\.999/); // only the primary metric is shown
     assert.match(html, /best <b>MeLES<\/b> 0\.770/);
@@ -95,7 +95,8 @@ describe('buildReport input errors', () => {
     const dir = await mkdtemp(join(tmpdir(), 'meles-report-'));
     try {
       await writeTestRunDir(dir, 40);
-      await writeFile(join(dir, 'train/metrics.jsonl'), '{"epoch":1,"loss":1}\nnot json\n');
+      const line = { epoch: 1, loss: 1, recallAt4: null, learningRate: 0.002, batches: 1, events: 10, seconds: 1, eventsPerSecond: 10 };
+      await writeFile(join(dir, 'train/metrics.jsonl'), `${JSON.stringify(line)}\nnot json\n`);
       await assert.rejects(buildReport(dir, { sample: 20 }), (e) => e instanceof DataFormatError && /metrics\.jsonl line 2/.test(e.message));
       assert.ok(!(await readdir(dir)).includes('report.html'));
     } finally {

@@ -10,14 +10,14 @@ import { writeAtomically } from '../../data/atomic-write.js';
 import { readJsonFile } from '../../data/json-file.js';
 import { DataFormatError } from '../../errors.js';
 import { expectInteger } from '../../options.js';
-import { metricBarChart } from '../charts/bar-chart.js';
+import { readEpochMetrics } from '../../training/epoch-metrics.js';
 import { renderVegaLite } from '../charts/render.js';
 import { embeddingScatterChart } from '../charts/scatter.js';
 import { trainingCurvesChart } from '../charts/training-curves.js';
+import { renderComparisonChart } from '../comparison-chart.js';
 import { readComparison, type ScorePart } from './comparison.js';
 import { readLabelledEmbeddings } from '../../data/labelled-embeddings.js';
 import { renderReportHtml } from './html.js';
-import { readMetricsLog } from './metrics-log.js';
 import { projectPca, projectTsne, projectUmap, sampleIndices, type Projection2D } from './projections.js';
 import type { Picture, ReportContent, Section } from './report-content.js';
 import { readRunInfo, runPath, type RunInfo } from './run-layout.js';
@@ -74,17 +74,15 @@ export async function buildReport(runDir: string, options: BuildReportOptions = 
   step('comparison');
   const comparison = await optional(runPath(runDir, run.files.comparison), async (path) => {
     const table = await readComparison(path, options.part ?? 'test');
-    const chart = await renderVegaLite(metricBarChart(table.cells.map((c) => ({
-      method: c.set, metric: `${c.target} ${c.metric}`, mean: c.mean, halfWidth: c.halfWidth,
-    }))));
-    pngs.push({ file: 'ab-comparison.png', png: chart.png });
-    return { table, chartSvg: chart.svg };
+    const chart = await renderComparisonChart(table);
+    if (chart !== undefined) pngs.push({ file: 'ab-comparison.png', png: chart.png });
+    return { table, chartSvg: chart?.svg ?? '' };
   });
 
   step('training curves');
   const training = await optional(runPath(runDir, run.files.metrics), async (path) => {
-    const { epochs } = await readMetricsLog(path);
-    if (epochs.length === 0) throw new DataFormatError(`${path}: expected at least one epoch line with \`epoch\` and \`loss\`, found none`);
+    const epochs = await readEpochMetrics(path);
+    if (epochs.length === 0) throw new DataFormatError(`${path}: expected at least one line of epoch metrics, found none`);
     const chart = await renderVegaLite(trainingCurvesChart(epochs));
     pngs.push({ file: 'training-curves.png', png: chart.png });
     return { epochs, chartSvg: chart.svg };

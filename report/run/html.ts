@@ -2,8 +2,9 @@
  * Turns {@link ReportContent} into one self-contained HTML page: charts as inline SVG, embedding
  * pictures as base64 PNG, no scripts, no external resources, so it opens offline anywhere.
  */
-import type { EpochPoint } from '../charts/training-curves.js';
-import { cellAt, type Comparison } from './comparison.js';
+import type { EpochMetrics } from '../../training/epoch-metrics.js';
+import { baselineTestsHtml, COMPARISON_STYLE, comparisonHighlightsHtml, comparisonTableHtml } from '../comparison-html.js';
+import { escapeHtml, formatCount, formatKiB, formatNumber, formatSeconds, MISSING } from '../format.js';
 import type { Picture, ReportContent, Section } from './report-content.js';
 
 /** Renders the whole report page. */
@@ -12,14 +13,14 @@ export function renderReportHtml(content: ReportContent): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(run.title)}</title>
+<title>${escapeHtml(run.title)}</title>
 <style>${STYLE}</style></head>
 <body>
-<h1>${esc(run.title)}</h1>
-<p class="meta">Report built ${esc(content.generatedAt)}${run.createdAt ? ` · run started ${esc(run.createdAt)}` : ''}</p>
+<h1>${escapeHtml(run.title)}</h1>
+<p class="meta">Report built ${escapeHtml(content.generatedAt)}${run.createdAt ? ` · run started ${escapeHtml(run.createdAt)}` : ''}</p>
 ${notes(content.notes)}
 <h2>A/B comparison</h2>
-${section(content.comparison, ({ table, chartSvg }) => `${highlights(table)}${abTable(table)}<figure class="chart" id="ab-chart">${chartSvg}</figure>${baselineTests(table)}${notes(table.warnings)}`)}
+${section(content.comparison, ({ table, chartSvg }) => `${comparisonHighlightsHtml(table)}${comparisonTableHtml(table)}<figure class="chart" id="ab-chart">${chartSvg}</figure>${baselineTestsHtml(table)}${notes(table.warnings)}`)}
 <h2>Training</h2>
 ${section(content.training, ({ epochs, chartSvg }) => `<figure class="chart" id="training-chart">${chartSvg}</figure>${epochTable(epochs)}`)}
 <h2>Embeddings in 2-D</h2>
@@ -27,7 +28,7 @@ ${section(content.pictures, pictures)}
 <h2>Run</h2>
 ${runFacts(content)}
 <h3>Configuration</h3>
-<pre>${esc(JSON.stringify(run.config, null, 2))}</pre>
+<pre>${escapeHtml(JSON.stringify(run.config, null, 2))}</pre>
 <h2>Data summary</h2>
 ${section(content.inspect, (value) => keyValueTable(flatten(value)))}
 </body></html>
@@ -39,68 +40,20 @@ table{border-collapse:collapse;margin:0.5em 0 1em}th,td{border:1px solid #ccc;pa
 th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}.missing{color:#a33}.meta{color:#666}
 figure{margin:0.5em 0}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
 .grid img{width:100%;border:1px solid #eee}pre{background:#f7f7f7;padding:0.8em;overflow:auto;max-height:30em}
-.best{font-weight:bold}`;
+${COMPARISON_STYLE}`;
 
 function section<T>(s: Section<T>, render: (value: T) => string): string {
-  return s.kind === 'present' ? render(s.value) : `<p class="missing">Not available: ${esc(s.reason)}</p>`;
+  return s.kind === 'present' ? render(s.value) : `<p class="missing">Not available: ${escapeHtml(s.reason)}</p>`;
 }
 
 function notes(items: readonly string[]): string {
-  return items.length === 0 ? '' : `<ul class="notes">${items.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;
+  return items.length === 0 ? '' : `<ul class="notes">${items.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`;
 }
 
-/** One sentence per column: which set scored best and by how much over the worst. */
-function highlights(table: Comparison): string {
-  const lines = table.columns.map(({ target, metric }) => {
-    const cells = table.sets.flatMap((set) => cellAt(table, set, target, metric) ?? []);
-    const best = cells.reduce((a, b) => (b.mean > a.mean ? b : a));
-    const worst = cells.reduce((a, b) => (b.mean < a.mean ? b : a));
-    const apart = best.mean - best.halfWidth > worst.mean + worst.halfWidth;
-    return `<li>${esc(target)} ${esc(metric)}: best <b>${esc(best.set)}</b> ${fmt(best.mean)} ± ${fmt(best.halfWidth)}, `
-      + `lowest ${esc(worst.set)} ${fmt(worst.mean)} ± ${fmt(worst.halfWidth)} `
-      + `(difference ${fmt(best.mean - worst.mean)}; 95% intervals ${apart ? 'do not overlap' : 'overlap'})</li>`;
-  });
-  return `<ul class="highlights">${lines.join('')}</ul>`;
-}
-
-function abTable(table: Comparison): string {
-  const head = table.columns.map((c) => `<th>${esc(c.target)} ${esc(c.metric)} ± 95%</th>`).join('');
-  const bestByColumn = table.columns.map(({ target, metric }) =>
-    Math.max(...table.sets.map((s) => cellAt(table, s, target, metric)?.mean ?? -Infinity)),
-  );
-  const rows = table.sets.map((set) => {
-    const cells = table.columns.map(({ target, metric }, k) => {
-      const cell = cellAt(table, set, target, metric);
-      if (!cell) return '<td>–</td>';
-      const cls = cell.mean === bestByColumn[k] ? ' class="best"' : '';
-      return `<td${cls}>${fmt(cell.mean)} ± ${fmt(cell.halfWidth)}</td>`;
-    });
-    return `<tr><td>${esc(set)}</td>${cells.join('')}</tr>`;
-  });
-  const folds = table.folds === undefined ? 'k' : String(table.folds);
-  const part = table.cells[0]?.part === 'test' ? `on the isolated test part, one model per fold (${folds} folds)` : `out-of-fold, ${folds}-fold cross-validation`;
-  return `<p>Mean ± Student-t 95% half-width of the scores ${part}; best per column in bold.</p><table id="ab-table"><thead><tr><th>method</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
-}
-
-/** The paired t-tests against the baseline set, when the comparison named one. */
-function baselineTests(table: Comparison): string {
-  if (table.tests.length === 0) return '';
-  const rows = table.tests.map((t) =>
-    `<tr><td>${esc(t.set)}</td><td>${esc(t.target)} ${esc(t.metric)}</td><td>${t.meanDiff >= 0 ? '+' : ''}${fmt(t.meanDiff)}</td><td>${formatP(t.pValue)}</td></tr>`,
-  );
-  return `<h3>Paired t-tests against ${esc(table.tests[0]!.baseline)}</h3>`
-    + `<table id="baseline-tests"><thead><tr><th>method</th><th>metric</th><th>difference</th><th>p (two-sided)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
-}
-
-function formatP(p: number): string {
-  if (Number.isNaN(p)) return '–';
-  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
-}
-
-function epochTable(epochs: readonly EpochPoint[]): string {
+function epochTable(epochs: readonly EpochMetrics[]): string {
   const rows = epochs.map((e) =>
-    `<tr><td>${e.epoch}</td><td>${fmt(e.loss)}</td><td>${e.recallAt4 === undefined ? '–' : fmt(e.recallAt4)}</td>`
-    + `<td>${e.eventsPerSecond === undefined ? '–' : Math.round(e.eventsPerSecond).toLocaleString('en-US')}</td></tr>`,
+    `<tr><td>${e.epoch}</td><td>${formatNumber(e.loss)}</td><td>${e.recallAt4 === null ? MISSING : formatNumber(e.recallAt4)}</td>`
+    + `<td>${formatCount(e.eventsPerSecond)}</td></tr>`,
   );
   return `<table><thead><tr><th>epoch</th><th>loss</th><th>val recall@4</th><th>events/s</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -108,9 +61,9 @@ function epochTable(epochs: readonly EpochPoint[]): string {
 function pictures(items: readonly Picture[]): string {
   const groups = new Map<string, Picture[]>();
   for (const p of items) groups.set(p.embedding, [...(groups.get(p.embedding) ?? []), p]);
-  return [...groups].map(([embedding, pics]) => `<h3>${esc(embedding)} (${pics[0]!.points} clients sampled)</h3><div class="grid">`
-    + pics.map((p) => `<figure><img alt="${esc(`${p.method} of ${p.embedding}, coloured by ${p.label}`)}" src="data:image/png;base64,${Buffer.from(p.png).toString('base64')}">`
-      + `<figcaption>${esc(`${p.method}, coloured by ${p.label}`)} · <a href="${esc(p.file)}">${esc(p.file)}</a></figcaption></figure>`).join('')
+  return [...groups].map(([embedding, pics]) => `<h3>${escapeHtml(embedding)} (${pics[0]!.points} clients sampled)</h3><div class="grid">`
+    + pics.map((p) => `<figure><img alt="${escapeHtml(`${p.method} of ${p.embedding}, coloured by ${p.label}`)}" src="data:image/png;base64,${Buffer.from(p.png).toString('base64')}">`
+      + `<figcaption>${escapeHtml(`${p.method}, coloured by ${p.label}`)} · <a href="${escapeHtml(p.file)}">${escapeHtml(p.file)}</a></figcaption></figure>`).join('')
     + '</div>').join('\n');
 }
 
@@ -120,15 +73,15 @@ function runFacts(content: ReportContent): string {
   if (run.backend) facts.push(['backend', run.backend]);
   if (run.model?.encoder) facts.push(['encoder', run.model.encoder]);
   if (run.model?.embeddingSize !== undefined) facts.push(['embedding size', String(run.model.embeddingSize)]);
-  if (run.model?.parameters !== undefined) facts.push(['trainable parameters', run.model.parameters.toLocaleString('en-US')]);
-  if (run.model?.bytes !== undefined) facts.push(['model size on disk', `${(run.model.bytes / 1024).toFixed(1)} KiB`]);
+  if (run.model?.parameters !== undefined) facts.push(['trainable parameters', formatCount(run.model.parameters)]);
+  if (run.model?.bytes !== undefined) facts.push(['model size on disk', formatKiB(run.model.bytes)]);
   const total = content.timings.reduce((s, t) => s + t.seconds, 0);
-  const timings = content.timings.map((t) => `<tr><td>${esc(t.step)}</td><td>${t.seconds.toFixed(1)} s</td></tr>`).join('');
-  return `${keyValueTable(facts)}<h3>Timings</h3><table id="timings"><tbody>${timings}<tr><th>sum of the steps above</th><th>${total.toFixed(1)} s</th></tr></tbody></table>`;
+  const timings = content.timings.map((t) => `<tr><td>${escapeHtml(t.step)}</td><td>${formatSeconds(t.seconds)}</td></tr>`).join('');
+  return `${keyValueTable(facts)}<h3>Timings</h3><table id="timings"><tbody>${timings}<tr><th>sum of the steps above</th><th>${formatSeconds(total)}</th></tr></tbody></table>`;
 }
 
 function keyValueTable(rows: readonly [string, string][]): string {
-  return `<table><tbody>${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</tbody></table>`;
+  return `<table><tbody>${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</tbody></table>`;
 }
 
 /**
@@ -162,13 +115,5 @@ function isScalarArray(value: object): boolean {
 }
 
 function scalar(v: unknown): string {
-  return typeof v === 'number' && !Number.isInteger(v) ? fmt(v) : String(v);
-}
-
-function fmt(x: number): string {
-  return Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(3);
-}
-
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return typeof v === 'number' && !Number.isInteger(v) ? formatNumber(v) : String(v);
 }

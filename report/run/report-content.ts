@@ -3,8 +3,8 @@
  * directory and rendered to pictures. Sections whose input file is missing say so instead of
  * disappearing, so a partial run still gets an honest report.
  */
-import type { EpochPoint } from '../charts/training-curves.js';
-import type { Comparison } from './comparison.js';
+import type { EpochMetrics } from '../../training/epoch-metrics.js';
+import type { ComparisonView } from '../comparison-view.js';
 import type { RunInfo } from './run-layout.js';
 
 /** A report section: present with its value, or missing with the reason shown in its place. */
@@ -33,9 +33,9 @@ export interface ReportContent {
   /** When the report was built (ISO 8601). */
   readonly generatedAt: string;
   /** The A/B table and its bar chart (inline SVG). */
-  readonly comparison: Section<{ readonly table: Comparison; readonly chartSvg: string }>;
-  /** Training curves (inline SVG) and the per-epoch numbers. */
-  readonly training: Section<{ readonly epochs: readonly EpochPoint[]; readonly chartSvg: string }>;
+  readonly comparison: Section<{ readonly table: ComparisonView; readonly chartSvg: string }>;
+  /** Training curves (inline SVG) and the per-epoch numbers as the trainer logged them. */
+  readonly training: Section<{ readonly epochs: readonly EpochMetrics[]; readonly chartSvg: string }>;
   /** Embedding pictures, or why there are none. */
   readonly pictures: Section<readonly Picture[]>;
   /** The data summary as `meles inspect --json` printed it. */

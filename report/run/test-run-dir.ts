@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
 import { Rng } from '../../data/random.js';
+import { appendEpochMetrics, EPOCH_METRICS_FILE, type EpochMetrics } from '../../training/epoch-metrics.js';
 import type { RunInfoInput } from './run-layout.js';
 
 /** Writes the fixture run into `dir` and returns the run.json it wrote. */
@@ -30,12 +31,11 @@ export async function writeTestRunDir(dir: string, clients = 120): Promise<RunIn
   const embIds = Int32Array.from({ length: clients + 1 }, (_, i) => 1000 + i);
   await writeArrowTable(join(dir, 'embeddings/meles.arrow'), tableFromColumns({ client_id: embIds, ...trained }));
   await writeArrowTable(join(dir, 'embeddings/random.arrow'), tableFromColumns({ client_id: embIds, ...random }));
-  const metrics = [
-    { epoch: 1, loss: 0.9123, valRecallAt4: 0.2345, eventsPerSecond: 41234 },
-    { step: 17, loss: 0.5 },
-    { epoch: 2, loss: 0.6789, valRecallAt4: 0.4567, eventsPerSecond: 43210 },
+  const metrics: EpochMetrics[] = [
+    { epoch: 1, loss: 0.9123, recallAt4: 0.2345, learningRate: 0.002, batches: 9, events: 177195, seconds: 4.297, eventsPerSecond: 41234 },
+    { epoch: 2, loss: 0.6789, recallAt4: 0.4567, learningRate: 0.002, batches: 9, events: 178133, seconds: 4.122, eventsPerSecond: 43210 },
   ];
-  await writeFile(join(dir, 'train/metrics.jsonl'), metrics.map((m) => JSON.stringify(m)).join('\n') + '\n');
+  for (const m of metrics) await appendEpochMetrics(join(dir, 'train', EPOCH_METRICS_FILE), m);
   // The shape of `EvaluationResult` (downstream/evaluate-types.ts); test scores are deliberately
   // different from the fold scores so the tests can tell which part the report shows.
   const cell = (set: string, target: string, metric: string, mean: number, halfWidth: number) => ({
@@ -48,7 +48,8 @@ export async function writeTestRunDir(dir: string, clients = 120): Promise<RunIn
         valid: { mean, std: halfWidth / 1.24, halfWidth },
         test: { mean: 0.1, std: 0, halfWidth: 0 },
       },
-      { metric: 'extra', foldScores: [], testScores: [], valid: { mean: 0.999, std: null, halfWidth: null }, test: { mean: 0.999, std: null, halfWidth: null } },
+      // A second metric after the primary one: the table shows only the primary.
+      { metric: metric === 'accuracy' ? 'auroc' : 'accuracy', foldScores: [], testScores: [], valid: { mean: 0.999, std: null, halfWidth: null }, test: { mean: 0.999, std: null, halfWidth: null } },
     ],
   });
   await writeFile(join(dir, 'compare/report.json'), JSON.stringify({
