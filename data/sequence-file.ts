@@ -17,7 +17,7 @@ import type { SchemaMapping } from './schema-mapping.js';
 import { clientCount, type ClientIds, type SequenceSet } from './sequence-set.js';
 import type { Vocabularies } from './vocabulary.js';
 import { DataFormatError } from '../errors.js';
-import { hashJson } from '../pipeline/hashing.js';
+import { hashJson } from './canonical-json.js';
 
 const MAGIC = 'MELESSEQ';
 const FORMAT_VERSION = 1;

@@ -73,23 +73,5 @@ export async function listFiles(root: string): Promise<string[]> {
   return out.sort();
 }
 
-/** SHA-256 (hex) of a JSON value with object keys sorted, so key order never changes the hash. */
-export function hashJson(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
-}
-
-/** JSON with object keys sorted recursively (a stable form for hashing). */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
-  }
-  return value;
-}
+// JSON hashing lives in data/ (file formats key on it too); re-exported for the manifests.
+export { canonicalJson, hashJson } from '../data/canonical-json.js';
