@@ -16,14 +16,14 @@ import { tableFromColumns, writeArrowFile, writeArrowTable, type ColumnValues } 
 import { writeAtomically } from './atomic-write.js';
 import type { ClientIds } from './sequence-set.js';
 import { ConfigError } from '../errors.js';
+import { ID_COLUMN_METADATA_KEY } from './keyed-table.js';
 
 /** Output formats of keyed tables. */
 export const KEYED_FORMATS = ['arrow', 'parquet', 'csv'] as const;
 /** An output format. */
 export type KeyedFormat = (typeof KEYED_FORMATS)[number];
 
-/** Schema metadata key (Arrow and Parquet) naming the id column of a keyed table. */
-export const ID_COLUMN_METADATA_KEY = 'meles.id_column';
+export { ID_COLUMN_METADATA_KEY };
 
 /** The columns of a keyed table. */
 export interface KeyedColumns {

@@ -7,6 +7,9 @@ import { openRecordBatches } from './arrow-source.js';
 import { copyAsFloat64, isNumberType, isStringType, typeName } from './arrow-columns.js';
 import { DataFormatError } from '../errors.js';
 
+/** Schema metadata key (Arrow and Parquet) naming the id column of a keyed table (written by `keyed-sink.ts`). */
+export const ID_COLUMN_METADATA_KEY = 'meles.id_column';
+
 /** How ids were typed in their file: numbers (any int/float) or strings. */
 export type IdKind = 'number' | 'string';
 
@@ -74,6 +77,16 @@ export async function readColumnTable(path: string, idColumn: string): Promise<C
     types: keep.map((j) => schema!.fields[j]!.type as DataType),
     chunks: keep.map((j) => chunks[j]!),
   };
+}
+
+/**
+ * The id column recorded in a keyed table's schema metadata ({@link ID_COLUMN_METADATA_KEY}), or
+ * `undefined` for files written without it (older meles outputs, other tools).
+ * Reads only the first record batch.
+ */
+export async function readRecordedIdColumn(path: string): Promise<string | undefined> {
+  for await (const batch of openRecordBatches(path)) return batch.schema.metadata.get(ID_COLUMN_METADATA_KEY);
+  return undefined;
 }
 
 /** Whether column `j` of `table` can be a feature (integer or float; not bool, string, date). */

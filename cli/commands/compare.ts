@@ -1,12 +1,13 @@
 /**
- * `meles compare --targets FILE --id COL --target age_group:multiclass --target gender:binary
+ * `meles compare --targets FILE [--id COL] --target age_group:multiclass --target gender:binary
  *   --set handcrafted=features.arrow --set meles=emb.arrow --set both=features.arrow,emb.arrow --out DIR`:
- * the A/B report, one table row per `--set`.
+ * the A/B report, one table row per `--set`. `--id` names the id column of every file; without it
+ * the id column recorded in the feature files is used (see `cli/evaluation-flags.ts`).
  */
 import { Command } from 'commander';
 import type { FeatureSetSpec } from '../../downstream/evaluation/evaluate-types.js';
 import { ConfigError } from '../../errors.js';
-import { addEvaluationOptions, evaluationOptions, runAndReport, splitPaths, type EvaluationFlags } from './evaluate.js';
+import { addEvaluationOptions, evaluationOptions, runAndReport, splitPaths, type EvaluationFlags } from '../evaluation-flags.js';
 
 interface CompareFlags extends EvaluationFlags {
   readonly set: string[];
@@ -31,7 +32,7 @@ export function register(program: Command): void {
     .option('--baseline <name>', 'set the others are t-tested against (default: the first --set)')
     .action(async (flags: CompareFlags) => {
       const sets = flags.set.map(parseSetSpec);
-      await runAndReport(evaluationOptions(flags, sets, flags.baseline ?? sets[0]!.name), flags.out);
+      await runAndReport(await evaluationOptions(flags, sets, flags.baseline ?? sets[0]!.name), flags.out);
     });
   program.addCommand(cmd);
 }

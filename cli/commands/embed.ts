@@ -1,6 +1,7 @@
 /**
  * `meles embed --model RUN_DIR --data FILE --out FILE [--format arrow|parquet|csv] [--max-events N] [--l2]`:
- * one row per client, `client_id` (source type) + `emb_0 … emb_{d-1}` (float32), streamed.
+ * one row per client, the source's id column (its name and type, recorded in the file's metadata)
+ * + `emb_0 … emb_{d-1}` (float32), streamed.
  */
 import { Command, Option } from 'commander';
 import { BACKENDS, type BackendName } from '../../encoders/backend.js';
