@@ -1,7 +1,8 @@
 /**
  * 2-D projections of embeddings for the report's pictures: PCA (linear, global structure), UMAP
- * and t-SNE (non-linear, local neighbourhoods). All three are seeded from {@link Rng} so the same
- * run directory always gives the same pictures. t-SNE is O(N²), so callers project a sample.
+ * and t-SNE (non-linear, local neighbourhoods), TriMap (non-linear, keeps more global layout; in
+ * `../projections/`). All are seeded from {@link Rng} so the same run directory always gives the
+ * same pictures. t-SNE and TriMap are O(N²), so callers project a sample.
  */
 import { PCA } from 'ml-pca';
 import { UMAP } from 'umap-js';
@@ -9,6 +10,8 @@ import { TSNE } from '@keckelt/tsne';
 import { Rng } from '../../data/random.js';
 import { ShapeError } from '../../errors.js';
 import { expectInteger } from '../../options.js';
+import { projectTrimap as trimap } from '../projections/trimap.js';
+import { projectionScores, type ProjectionScores } from '../projections/quality.js';
 
 /** Points projected to the plane; `x[i], y[i]` is row `i` of the input. */
 export interface Projection2D {
@@ -16,6 +19,8 @@ export interface Projection2D {
   readonly y: Float64Array;
   /** Wall-clock time of the projection in seconds (shown in the report's timings). */
   readonly seconds: number;
+  /** Local (R_NX AUC) and global (GS) quality scores, once {@link scoreProjection} added them. */
+  readonly scores?: ProjectionScores;
 }
 
 /** Options of {@link projectUmap} and {@link projectTsne}. */
@@ -63,6 +68,19 @@ export function projectTsne(rows: readonly number[][], options: ProjectionOption
   tsne.initDataRaw(rows as number[][]);
   for (let i = 0; i < steps; i++) tsne.step();
   return { ...columns(tsne.getSolution() as number[][]), seconds: elapsed(start) };
+}
+
+/** Projects rows with TriMap (`../projections/trimap.ts`), seeded, 400 steps. */
+export function projectTrimap(rows: readonly number[][], options: ProjectionOptions = {}): Projection2D {
+  checkRows(rows, 8);
+  // TriMap needs inliers + outliers (5) + 2 rows; a small sample uses fewer inliers than 10.
+  const { x, y, seconds } = trimap(rows, { seed: options.seed ?? 42, inliers: Math.min(10, rows.length - 7) });
+  return { x, y, seconds };
+}
+
+/** The projection with its local and global quality scores against `rows` (`../projections/quality.ts`). */
+export function scoreProjection(rows: readonly number[][], projection: Projection2D): Projection2D {
+  return { ...projection, scores: projectionScores(rows, projection) };
 }
 
 /**
