@@ -5,7 +5,7 @@
  */
 import type { CompareResult } from '../downstream/evaluation/compare.js';
 import { comparisonView, PART_NAME, partDescription, type ComparisonView } from './comparison-view.js';
-import { formatDifference, formatInterval, formatPValue, formatTStatistic } from './format.js';
+import { formatDifference, formatInterval, formatPercent, formatPValue, formatTStatistic, MISSING } from './format.js';
 
 const PART_TITLE = { test: 'Test part', valid: 'Out-of-fold' } as const;
 
@@ -52,8 +52,8 @@ export function protocolMarkdown(result: CompareResult): string {
   }
   lines.push('', '## Most important features (share of split gain over the fold models)', '');
   for (const r of result.results) {
-    const top = r.topFeatures.slice(0, 5).map((t) => `\`${t.name}\` ${(100 * t.gainShare).toFixed(1)}%`);
-    lines.push(`- ${r.set} / ${r.target}: ${top.join(', ') || '–'}`);
+    const top = r.topFeatures.slice(0, 5).map((t) => `\`${t.name}\` ${formatPercent(t.gainShare)}`);
+    lines.push(`- ${r.set} / ${r.target}: ${top.join(', ') || MISSING}`);
   }
   if (result.warnings.length > 0) lines.push('', '## Warnings', '', ...result.warnings.map((w) => `- ${w}`));
   return lines.join('\n');

@@ -8,6 +8,7 @@
 import type { MetricName } from '../downstream/evaluation/metrics.js';
 import type { ScoreSummary } from '../downstream/evaluation/stats.js';
 import type { MetricBar } from './charts/bar-chart.js';
+import { formatPercent } from './format.js';
 
 /**
  * Which scores a view summarises: `valid` are the out-of-fold scores of the cross-validation,
@@ -146,7 +147,7 @@ export function comparisonView(source: ComparisonSource, part: ScorePart): Compa
 export function partDescription(view: ComparisonView): string {
   const folds = view.folds === undefined ? 'k' : String(view.folds);
   if (view.part === 'valid') return `Mean ± Student-t 95% half-width of the scores out-of-fold, ${folds}-fold cross-validation`;
-  const share = view.testFraction === undefined ? '' : `; the test part holds ${Math.round(view.testFraction * 100)}% of the labelled clients`;
+  const share = view.testFraction === undefined ? '' : `; the test part holds ${formatPercent(view.testFraction, 0)} of the labelled clients`;
   return `Mean ± Student-t 95% half-width of the scores on the isolated test part, one model per fold (${folds} folds)${share}`;
 }
 

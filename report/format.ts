@@ -53,6 +53,14 @@ export function formatTStatistic(t: number): string {
   return t.toFixed(2);
 }
 
+/**
+ * A share as a percentage: `12.5%`.
+ * @param digits - decimals. @defaultValue `1`
+ */
+export function formatPercent(share: number, digits = 1): string {
+  return Number.isFinite(share) ? `${(100 * share).toFixed(digits)}%` : MISSING;
+}
+
 /** Seconds with one decimal: `77.3 s`. */
 export function formatSeconds(seconds: number): string {
   return `${seconds.toFixed(1)} s`;

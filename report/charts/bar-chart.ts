@@ -4,6 +4,7 @@
  * on different ranges.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { formatNumber } from '../format.js';
 
 /** One bar: a method's mean score on one metric with its 95% half-width. */
 export interface MetricBar {
@@ -37,7 +38,7 @@ export function metricBarChart(bars: readonly MetricBar[], options: MetricBarCha
     mean: b.mean,
     low: b.mean - b.halfWidth,
     high: b.mean + b.halfWidth,
-    label: `${b.mean.toFixed(3)}\n± ${b.halfWidth.toFixed(3)}`,
+    label: `${formatNumber(b.mean)}\n± ${formatNumber(b.halfWidth)}`,
   }));
   const x = { field: 'method', type: 'nominal', sort: methods, title: null, axis: { labelAngle: -30 } } as const;
   return {
