@@ -1,6 +1,6 @@
 /**
  * `meles report RUN_DIR`: rebuilds `RUN_DIR/report.html` and its PNGs from the files of a run
- * directory (layout in downstream/demo-report/run-layout.ts).
+ * directory (layout in report/run/run-layout.ts).
  */
 import { Command, Option } from 'commander';
 import { buildReport } from '../../report/run/build-report.js';

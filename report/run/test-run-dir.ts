@@ -36,7 +36,7 @@ export async function writeTestRunDir(dir: string, clients = 120): Promise<RunIn
     { epoch: 2, loss: 0.6789, recallAt4: 0.4567, learningRate: 0.002, batches: 9, events: 178133, seconds: 4.122, eventsPerSecond: 43210 },
   ];
   for (const m of metrics) await appendEpochMetrics(join(dir, 'train', EPOCH_METRICS_FILE), m);
-  // The shape of `EvaluationResult` (downstream/evaluate-types.ts); test scores are deliberately
+  // The shape of `EvaluationResult` (downstream/evaluation/evaluate-types.ts); test scores are deliberately
   // different from the fold scores so the tests can tell which part the report shows.
   const cell = (set: string, target: string, metric: string, mean: number, halfWidth: number) => ({
     set, target, kind: metric === 'accuracy' ? 'multiclass' : 'binary', features: 8, seconds: 1,
