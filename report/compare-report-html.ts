@@ -25,7 +25,7 @@ ${COMPARISON_STYLE}
 </style></head><body>
 <h1>Downstream comparison</h1>
 ${comparisonTableHtml(test)}
-<figure>${chart}</figure>
+<figure class="chart" id="ab-chart">${chart}</figure>
 ${baselineTestsHtml(test, 2)}
 <h2>Out-of-fold scores (${result.protocol.folds}-fold stratified CV)</h2>
 ${comparisonTableHtml(valid)}
