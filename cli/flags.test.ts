@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../errors.js';
-import { integerFlag, numberFlag, optionalIntegerFlag, optionalNumberFlag } from './flags.js';
+import { integerFlag, numberFlag, optionalIntegerFlag, optionalNumberFlag, pathListFlag } from './flags.js';
 
 describe('numeric flags', () => {
   it('parses integers strictly and names the flag', () => {
@@ -23,5 +23,10 @@ describe('numeric flags', () => {
     assert.equal(optionalIntegerFlag('--epochs', undefined), undefined);
     assert.equal(optionalNumberFlag('--lr', undefined), undefined);
     assert.equal(optionalIntegerFlag('--epochs', '4'), 4);
+  });
+
+  it('splits a comma-separated file list and refuses an empty one', () => {
+    assert.deepEqual(pathListFlag('--features', 'a.arrow, b.arrow,'), ['a.arrow', 'b.arrow']);
+    assert.throws(() => pathListFlag('--features', ' , '), { name: 'ConfigError', message: 'Expected `--features` to list one or more files separated by commas, got ` , `' });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Parsers for numeric command-line flags. Commander hands every value over as text; these refuse
+ * Parsers for numeric (and file-list) command-line flags. Commander hands every value over as text; these refuse
  * what `Number`/`parseInt` would quietly accept (`12abc`, `1e3` for an integer, an empty string)
  * and name the flag in the message. Range checks of options live with the options they check
  * (`resolveXxxOptions`), so a flag and a config file key get the same rule.
@@ -28,4 +28,11 @@ export function numberFlag(flag: string, text: string): number {
 /** {@link numberFlag} for a flag without a default: `undefined` when it was not given. */
 export function optionalNumberFlag(flag: string, text: string | undefined): number | undefined {
   return text === undefined ? undefined : numberFlag(flag, text);
+}
+
+/** Parses a comma-separated list of files (`a.arrow,b.arrow`); blanks are dropped, an empty list is refused. */
+export function pathListFlag(flag: string, text: string): string[] {
+  const paths = text.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  if (paths.length === 0) throw new ConfigError(`Expected \`${flag}\` to list one or more files separated by commas, got \`${text}\``);
+  return paths;
 }

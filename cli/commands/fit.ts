@@ -7,6 +7,7 @@ import { parseTargetSpec } from '../../data/label-file.js';
 import { OVERRIDE_KEYS, type LightGBMOverrides } from '../../downstream/evaluation/lightgbm-defaults.js';
 import { fitModel } from '../../downstream/scoring/fit-model.js';
 import { ConfigError } from '../../errors.js';
+import { pathListFlag } from '../flags.js';
 import { expectInteger, expectKnownKeys } from '../../options.js';
 
 interface FitFlags {
@@ -38,7 +39,7 @@ export function register(program: Command): void {
     .option('--folds <n>', 'folds of --evaluate', '5')
     .action(async (flags: FitFlags) => {
       const { fit, warnings } = await fitModel({
-        features: featurePaths(flags.features),
+        features: pathListFlag('--features', flags.features),
         targets: flags.targets,
         idColumn: flags.id,
         target: parseTargetSpec(flags.target),
@@ -71,12 +72,3 @@ function parseOverrides(text: string | undefined): LightGBMOverrides {
   return raw as LightGBMOverrides;
 }
 
-/**
- * `a.arrow,b.arrow` as paths (shared with `meles score`). Kept here rather than imported from the
- * evaluation flags, which are being moved; the same rule: commas, blanks trimmed, at least one.
- */
-export function featurePaths(value: string): string[] {
-  const paths = value.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
-  if (paths.length === 0) throw new ConfigError(`Expected \`--features\` to list one or more files separated by commas, got \`${value}\``);
-  return paths;
-}

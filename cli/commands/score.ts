@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { scoreModel } from '../../downstream/scoring/score-model.js';
-import { featurePaths } from './fit.js';
+import { pathListFlag } from '../flags.js';
 
 interface ScoreFlags {
   readonly model: string;
@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .action(async (flags: ScoreFlags) => {
       const result = await scoreModel({
         model: flags.model,
-        features: featurePaths(flags.features),
+        features: pathListFlag('--features', flags.features),
         out: flags.out,
         ...(flags.id === undefined ? {} : { idColumn: flags.id }),
       });
