@@ -171,6 +171,14 @@ describe('architecture', () => {
     assert.deepEqual(violations, [], `\n${violations.join('\n')}`);
   });
 
+  it('commands do not import each other (shared helpers live beside cli/main.ts)', () => {
+    const commands = `cli${sep}commands${sep}`;
+    const sideways = edges
+      .filter((e) => e.from.startsWith(commands) && e.to.startsWith(commands) && !e.from.endsWith(`${sep}index.ts`) && !e.from.endsWith('.test.ts'))
+      .map((e) => `${e.from} imports ${e.to}`);
+    assert.deepEqual(sideways, [], `\n${sideways.join('\n')}`);
+  });
+
   it('has no import cycle between files, type-only imports included', () => {
     const cycles = findCycles(edges).map((cycle) => cycle.join(' → '));
     assert.deepEqual(cycles, [], `\n${cycles.join('\n')}`);
