@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  Data,
   Field,
   RecordBatch,
   RecordBatchFileWriter,
@@ -75,9 +76,44 @@ async function* withOneSchema(batches: Iterable<RecordBatch> | AsyncIterable<Rec
     if (!same) {
       throw new ShapeError(`Record batch ${index} has columns (${describeFields(fields)}), expected (${describeFields(schema.fields)}) like batch 0`);
     }
-    yield new RecordBatch(schema, batch.data);
+    yield new RecordBatch(schema, withDistinctBuffers(batch.data, []));
     index++;
   }
+}
+
+/** A byte range of one ArrayBuffer that a batch's body will contain. */
+interface Span {
+  readonly buffer: ArrayBufferLike;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * `batch.data` with every buffer that overlaps an earlier buffer of the batch copied. Arrow's
+ * writer hands the body to its output queue as views of the original arrays, and the queue
+ * (`joinUint8Arrays` → `collapseContiguousByteRanges`) merges consecutive views of one
+ * ArrayBuffer whose ranges touch or overlap: the same typed array written as two columns
+ * collapses into one copy and the body comes out shorter than the message says (a corrupt
+ * file). Buffers that are only adjacent merge into exactly the bytes wanted, so only
+ * overlapping ones are copied.
+ */
+function withDistinctBuffers<T extends Data>(data: T, seen: Span[]): T {
+  let changed = false;
+  // The order of Data.buffers: value offsets, values, validity bitmap, type ids.
+  const original = [data.valueOffsets, data.values, data.nullBitmap, data.typeIds] as (Uint8Array | undefined)[];
+  const buffers = original.map((view) => {
+    if (view === undefined || view === null || view.byteLength === 0) return view;
+    const span = { buffer: view.buffer, start: view.byteOffset, end: view.byteOffset + view.byteLength };
+    if (seen.some((s) => s.buffer === span.buffer && s.start < span.end && span.start < s.end)) {
+      changed = true;
+      return view.slice(); // a typed array's slice keeps its class (Float64Array stays one) with a fresh ArrayBuffer
+    }
+    seen.push(span);
+    return view;
+  });
+  const children = data.children.map((child) => withDistinctBuffers(child, seen));
+  if (!changed && children.every((child, i) => child === data.children[i])) return data;
+  return data.clone(data.type, data.offset, data.length, data.nullCount, buffers as unknown as T['buffers'], children) as T;
 }
 
 function describeFields(fields: readonly Field[]): string {
