@@ -4,6 +4,7 @@
  */
 import type { LightGBMOverrides } from './lightgbm-defaults.js';
 import type { MetricName } from './metrics.js';
+import type { SplitFingerprint } from './split-plan.js';
 import type { PairedTTest, ScoreSummary } from './stats.js';
 import type { TargetKind, TargetSpec } from '../../data/label-file.js';
 
@@ -33,6 +34,11 @@ export interface EvaluateOptions {
   readonly testFraction?: number;
   /** Seed of the test split, the folds and LightGBM. @defaultValue `42` */
   readonly seed?: number;
+  /**
+   * Share of each fold's training clients the models learn from, in (0, 1]: a seeded stratified
+   * subsample (the held fold and the test part stay whole). @defaultValue `1` (all; not recorded)
+   */
+  readonly labelFraction?: number;
   /** Trees per model, overriding the reference's 1000 (multiclass) / 500 (binary). @defaultValue `undefined` */
   readonly numIterations?: number;
   /** LightGBM parameters over the reference defaults, per target kind. @defaultValue `{}` */
@@ -41,6 +47,12 @@ export interface EvaluateOptions {
   readonly onProgress?: (message: string) => void;
   /** Checked before every training; when aborted the evaluation rejects with the signal's reason. @defaultValue `undefined` */
   readonly signal?: AbortSignal;
+  /**
+   * Called with every target's split after all targets are planned and before the first model is
+   * trained; throwing stops the evaluation (`meles compare --include` refuses a run scored on
+   * other clients this way, before any LightGBM time is spent). @defaultValue `undefined`
+   */
+  readonly checkSplit?: (split: TargetSplit) => void;
 }
 
 /** Scores of one metric over the folds. */
@@ -105,12 +117,38 @@ export interface TargetSplit {
   readonly used: number;
   /** Of those, in the isolated test part. */
   readonly test: number;
+  /** Which clients (by id text) landed in the test part, each fold and each fold's training set. */
+  readonly fingerprint: SplitFingerprint;
 }
 
-/** Everything `evaluateFeatureSets` measured. */
-export interface EvaluationResult {
+/**
+ * The settings every row of a comparison must share (LightGBM and neural rows alike); see
+ * `split-plan.ts`.
+ */
+export interface EvaluationProtocol {
+  /** Cross-validation folds. */
+  readonly folds: number;
+  /** Share of labelled clients in the test part. */
+  readonly testFraction: number;
+  /** Seed of the splits (and of LightGBM). */
+  readonly seed: number;
+  /** Share of each fold's training clients trained on; absent when all were (1). */
+  readonly labelFraction?: number;
+}
+
+/** The protocol of LightGBM rows: the shared settings plus the trees per model. */
+export interface LightGBMProtocol extends EvaluationProtocol {
+  /** Trees per model, per target kind. */
+  readonly numIterations: Readonly<Record<TargetKind, number>>;
+}
+
+/**
+ * Everything an evaluation measured: `evaluateFeatureSets` (LightGBM rows, the default protocol
+ * type) or the neural protocol runner (`evaluation.json` of `meles evaluate-model`).
+ */
+export interface EvaluationResult<P extends EvaluationProtocol = LightGBMProtocol> {
   /** Protocol settings actually used. */
-  readonly protocol: { readonly folds: number; readonly testFraction: number; readonly seed: number; readonly numIterations: Readonly<Record<TargetKind, number>> };
+  readonly protocol: P;
   /** Per target: class values and row counts. */
   readonly splits: readonly TargetSplit[];
   /** Per set and target. */

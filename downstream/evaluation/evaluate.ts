@@ -11,13 +11,14 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ConfigError, DataFormatError } from '../../errors.js';
 import { expectInteger, expectNumber } from '../../options.js';
-import type { EvaluateOptions, EvaluationResult, MetricScores, SetTargetResult, TargetSplit, BaselineComparison } from './evaluate-types.js';
+import type { EvaluateOptions, EvaluationResult, MetricScores, SetTargetResult, TargetSplit } from './evaluate-types.js';
 import { readFeatureTable, type FeatureTable } from '../../data/feature-table.js';
-import { isolateTestPart, stratifiedKFold } from './folds.js';
+import { compareWithBaseline } from './baseline-tests.js';
+import { expectLabelFraction } from './label-fraction.js';
+import { planSplits, type SplitPlan } from './split-plan.js';
+import { metricsFor, scoreMetric, summarizeMetrics } from './fold-scores.js';
 import { DEFAULT_ITERATIONS, paramsFor, type LightGBMOverrides } from './lightgbm-defaults.js';
 import { trainBooster } from '../lightgbm/index.js';
-import { accuracy, auroc, type MetricName } from './metrics.js';
-import { pairedTTest, summarize } from './stats.js';
 import { readTargets, type Target, type TargetKind } from '../../data/label-file.js';
 
 /** Runs the protocol for every feature set × target. */
@@ -25,6 +26,7 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
   const folds = expectInteger('folds', options.folds ?? 5, 2);
   const testFraction = expectNumber('testFraction', options.testFraction ?? 0.1, 0, 0.9);
   const seed = expectInteger('seed', options.seed ?? 42, 0, 2 ** 31 - 1);
+  const labelFraction = options.labelFraction === undefined ? undefined : expectLabelFraction(options.labelFraction);
   if (options.numIterations !== undefined) expectInteger('numIterations', options.numIterations, 1);
   checkSetsAndTargets(options);
   const numIterations: Record<TargetKind, number> = {
@@ -40,24 +42,32 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
     warnings.push(...table.warnings.map((w) => `set \`${set.name}\`: ${w}`));
   }
 
-  const splits: TargetSplit[] = [];
-  const results: SetTargetResult[] = [];
-  for (const target of targets) {
-    const rowsOf = options.featureSets.map((s) => new Map(tables.get(s.name)!.keys.map((k, i) => [k, i])));
+  // Every target is planned before any model is trained, so a bad target or a refused split
+  // (checkSplit) fails in seconds rather than after the first target's LightGBM runs.
+  const rowsOf = options.featureSets.map((s) => new Map(tables.get(s.name)!.keys.map((k, i) => [k, i])));
+  const planned = targets.map((target) => {
     const used = target.keys.map((_, i) => i).filter((i) => rowsOf.every((m) => m.has(target.keys[i]!)));
     noteMissing(target, used.length, options, idKind, [...tables.values()], warnings);
     const labels = Int32Array.from(used, (i) => target.labels[i]!);
     if (new Set(labels).size < 2) {
       throw new DataFormatError(`${options.targetsPath}: target \`${target.column}\`: fewer than 2 classes remain among the ${used.length} clients that have features`);
     }
-    const { test, rest } = isolateTestPart(labels, testFraction, seed);
-    const foldRows = stratifiedKFold(labels, rest, folds, seed);
-    splits.push({ target: target.column, kind: target.kind, classes: target.classes, labelled: target.keys.length, used: used.length, test: test.length });
+    const plan = planSplits(used.map((i) => target.keys[i]!), labels, { folds, testFraction, seed, ...(labelFraction === undefined ? {} : { labelFraction }) });
+    const split: TargetSplit = {
+      target: target.column, kind: target.kind, classes: target.classes, labelled: target.keys.length, used: used.length, test: plan.test.length,
+      fingerprint: plan.fingerprint,
+    };
+    return { target, used, labels, plan, split };
+  });
+  for (const { split } of planned) options.checkSplit?.(split);
+
+  const results: SetTargetResult[] = [];
+  for (const { target, used, labels, plan } of planned) {
     for (const [s, set] of options.featureSets.entries()) {
       const table = tables.get(set.name)!;
       const tableRows = used.map((i) => rowsOf[s]!.get(target.keys[i]!)!);
       const started = performance.now();
-      const { metrics, gain } = await crossValidate(table, tableRows, labels, target, foldRows, test, {
+      const { metrics, gain } = await crossValidate(table, tableRows, labels, target, plan, {
         numIterations: numIterations[target.kind],
         overrides: options.params?.[target.kind],
         seed,
@@ -72,8 +82,8 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
     }
   }
   return {
-    protocol: { folds, testFraction, seed, numIterations },
-    splits,
+    protocol: { folds, testFraction, seed, ...(labelFraction === undefined ? {} : { labelFraction }), numIterations },
+    splits: planned.map((p) => p.split),
     results,
     comparisons: compareWithBaseline(results, options.baseline),
     warnings,
@@ -93,11 +103,11 @@ async function crossValidate(
   tableRows: readonly number[],
   labels: Int32Array,
   target: Target,
-  foldRows: readonly number[][],
-  test: readonly number[],
+  plan: SplitPlan,
   settings: FoldSettings,
 ): Promise<{ metrics: MetricScores[]; gain: Float64Array }> {
-  const names: MetricName[] = target.kind === 'binary' ? ['auroc', 'accuracy'] : ['accuracy'];
+  const { test, folds: foldRows } = plan;
+  const names = metricsFor(target.kind);
   const foldScores: number[][] = names.map(() => []);
   const testScores: number[][] = names.map(() => []);
   const params = paramsFor(target.kind, target.classes.length, settings.overrides, settings.seed);
@@ -109,7 +119,7 @@ async function crossValidate(
     // Training blocks the thread; give timers, signals and progress output a turn between folds.
     await yieldToEventLoop();
     settings.signal?.throwIfAborted();
-    const train = foldRows.flatMap((rows, g) => (g === f ? [] : rows));
+    const train = plan.training[f]!;
     const { booster } = trainBooster(gather(table, tableRows, train), train.length, table.cols, Int32Array.from(train, (r) => labels[r]!), params, {
       numIterations: settings.numIterations,
     });
@@ -118,23 +128,16 @@ async function crossValidate(
       const held = foldRows[f]!;
       const heldPred = booster.predict(gather(table, tableRows, held), held.length, table.cols);
       const heldY = Int32Array.from(held, (r) => labels[r]!);
-      names.forEach((m, k) => foldScores[k]!.push(score(m, heldPred, heldY, target.classes.length)));
+      names.forEach((m, k) => foldScores[k]!.push(scoreMetric(m, heldPred, heldY, target.classes.length)));
       if (test.length > 0) {
         const testPred = booster.predict(testX, test.length, table.cols);
-        names.forEach((m, k) => testScores[k]!.push(score(m, testPred, testY, target.classes.length)));
+        names.forEach((m, k) => testScores[k]!.push(scoreMetric(m, testPred, testY, target.classes.length)));
       }
     } finally {
       booster.free();
     }
   }
-  const metrics = names.map((metric, k) => ({
-    metric,
-    foldScores: foldScores[k]!,
-    testScores: testScores[k]!,
-    valid: summarize(foldScores[k]!),
-    test: summarize(testScores[k]!),
-  }));
-  return { metrics, gain };
+  return { metrics: summarizeMetrics(names, foldScores, testScores), gain };
 }
 
 function topFeatures(names: readonly string[], gain: Float64Array): { name: string; gainShare: number }[] {
@@ -145,10 +148,6 @@ function topFeatures(names: readonly string[], gain: Float64Array): { name: stri
     .slice(0, 10)
     .filter((j) => gain[j]! > 0)
     .map((j) => ({ name: names[j]!, gainShare: gain[j]! / total }));
-}
-
-function score(metric: MetricName, predictions: Float64Array, labels: Int32Array, classes: number): number {
-  return metric === 'auroc' ? auroc(predictions, labels) : accuracy(predictions, labels, classes);
 }
 
 /** Row-major copy of the rows `rows` (indices into `tableRows`) of the feature table. */
@@ -180,21 +179,4 @@ function checkSetsAndTargets(options: EvaluateOptions): void {
   if (options.baseline !== undefined && !names.includes(options.baseline)) {
     throw new ConfigError(`The baseline \`${options.baseline}\` is not one of the feature sets (${names.join(', ')})`);
   }
-}
-
-function compareWithBaseline(results: readonly SetTargetResult[], baseline: string | undefined): BaselineComparison[] {
-  if (baseline === undefined) return [];
-  const out: BaselineComparison[] = [];
-  for (const r of results) {
-    if (r.set === baseline) continue;
-    const base = results.find((b) => b.set === baseline && b.target === r.target)!;
-    r.metrics.forEach((m, k) => {
-      const bm = base.metrics[k]!;
-      out.push({ set: r.set, baseline, target: r.target, metric: m.metric, part: 'valid', test: pairedTTest(m.foldScores, bm.foldScores) });
-      if (m.testScores.length > 1) {
-        out.push({ set: r.set, baseline, target: r.target, metric: m.metric, part: 'test', test: pairedTTest(m.testScores, bm.testScores) });
-      }
-    });
-  }
-  return out;
 }
