@@ -1,19 +1,21 @@
 /**
- * Training checkpoints (`RUN_DIR/checkpoint/`): weights, Adam moments and the trainer's position
- * (epoch, batch, schedule). Written into a temporary directory that then replaces the previous
+ * Training checkpoints (`RUN_DIR/checkpoint/`): weights (the model's and the objective's own:
+ * loss variables such as CosFace's class weights, CPC's heads, a classification head), Adam
+ * moments and the trainer's position (epoch, batch, schedule). Written into a temporary directory that then replaces the previous
  * checkpoint, so an interrupted write never leaves a mixed checkpoint behind.
  */
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
 import type { EncoderConfig } from '../encoders/encoder-config.js';
-import type { SequenceModel } from '../encoders/sequence-model.js';
+import type { NamedParameter } from '../encoders/parameters.js';
 import { ConfigError, DataFormatError } from '../errors.js';
 import type { Adam } from './adam.js';
 import type { ScheduleState } from './lr-schedule.js';
 import { readJson, writeJson } from './model-files.js';
 import { readTensorFile, writeTensorFile } from '../data/tensor-file.js';
-import type { TrainingConfigInput, TrainingOptions } from './training-options.js';
+import { resolveTrainingOptions, type TrainingConfigInput, type TrainingOptions } from './training-options.js';
 
 const CHECKPOINT_VERSION = 1;
 
@@ -42,15 +44,26 @@ export async function hasCheckpoint(runDir: string): Promise<boolean> {
   }
 }
 
+/**
+ * What a checkpoint holds besides the optimizer: every parameter (model first, then the
+ * objective's; names unique), the architecture, and a JSON `context` that must match on resume
+ * (the labelled task, fine-tuning settings; `null` for MeLES and CPC).
+ */
+export interface CheckpointSubject {
+  readonly parameters: readonly NamedParameter[];
+  readonly encoder: EncoderConfig;
+  readonly context?: unknown;
+}
+
 /** Saves a checkpoint, replacing the previous one. */
-export async function saveCheckpoint(runDir: string, model: SequenceModel, adam: Adam, options: TrainingOptions, position: TrainerPosition): Promise<void> {
+export async function saveCheckpoint(runDir: string, subject: CheckpointSubject, adam: Adam, options: TrainingOptions, position: TrainerPosition): Promise<void> {
   const final = checkpointDir(runDir);
   const tmp = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await mkdir(tmp, { recursive: true });
   try {
     const weights = await writeTensorFile(
       join(tmp, 'weights.bin'),
-      model.parameters().map((p) => ({ name: p.name, shape: p.variable.shape, data: p.variable.dataSync() as Float32Array })),
+      subject.parameters.map((p) => ({ name: p.name, shape: p.variable.shape, data: p.variable.dataSync() as Float32Array })),
     );
     const optimizerState = adam.state();
     const optimizer = await writeTensorFile(join(tmp, 'optimizer.bin'), optimizerState.arrays);
@@ -59,8 +72,9 @@ export async function saveCheckpoint(runDir: string, model: SequenceModel, adam:
       position,
       adamStep: optimizerState.step,
       learningRate: adam.learningRate,
-      encoder: model.config,
+      encoder: subject.encoder,
       options,
+      context: subject.context ?? null,
       weights,
       optimizer,
     });
@@ -79,7 +93,7 @@ export async function saveCheckpoint(runDir: string, model: SequenceModel, adam:
  * Refuses a checkpoint whose architecture or training options differ from this run's (resuming
  * with different settings would silently train a different model).
  */
-export async function loadCheckpoint(runDir: string, model: SequenceModel, adam: Adam, options: TrainingOptions): Promise<TrainerPosition> {
+export async function loadCheckpoint(runDir: string, subject: CheckpointSubject, adam: Adam, options: TrainingOptions): Promise<TrainerPosition> {
   const dir = checkpointDir(runDir);
   const state = (await readJson(join(dir, 'state.json'), 'checkpoint state')) as {
     formatVersion?: unknown;
@@ -88,23 +102,54 @@ export async function loadCheckpoint(runDir: string, model: SequenceModel, adam:
     learningRate?: number;
     encoder?: EncoderConfig;
     options?: TrainingOptions;
+    context?: unknown;
     weights?: unknown;
     optimizer?: unknown;
   };
   if (state.formatVersion !== CHECKPOINT_VERSION) throw new DataFormatError(`${dir}/state.json: expected formatVersion ${CHECKPOINT_VERSION}, got ${JSON.stringify(state.formatVersion)}`);
-  if (JSON.stringify(state.encoder) !== JSON.stringify(model.config)) {
+  if (JSON.stringify(state.encoder) !== JSON.stringify(subject.encoder)) {
     throw new ConfigError(`${dir}: the checkpoint's architecture differs from this run's; resume with the same data and options, or train into a new directory`);
   }
-  const { epochs: _savedEpochs, ...savedRest } = state.options ?? ({} as TrainingOptions);
+  const { epochs: _savedEpochs, ...savedRest } = normalised(state.options);
   const { epochs: _epochs, ...rest } = options;
   if (JSON.stringify(savedRest) !== JSON.stringify(rest)) {
     throw new ConfigError(`${dir}: the checkpoint was trained with different options (only \`epochs\` may change on resume)`);
   }
-  model.setWeights(await readTensorFile(join(dir, 'weights.bin'), state.weights));
+  if (JSON.stringify(state.context ?? null) !== JSON.stringify(subject.context ?? null)) {
+    throw new ConfigError(`${dir}: the checkpoint was trained for a different task or initialisation (${JSON.stringify(state.context ?? null)}); train into a new directory`);
+  }
+  assignParameters(subject.parameters, await readTensorFile(join(dir, 'weights.bin'), state.weights), `${dir}/weights.bin`);
   adam.restore(state.adamStep ?? 0, await readTensorFile(join(dir, 'optimizer.bin'), state.optimizer));
   adam.learningRate = state.learningRate ?? options.learningRate;
   if (state.position === undefined) throw new DataFormatError(`${dir}/state.json: no \`position\``);
   return state.position;
+}
+
+/**
+ * Saved options re-resolved, so a checkpoint written before an option existed (say `method`)
+ * compares equal to the same run's options with that option at its default.
+ */
+function normalised(saved: TrainingOptions | undefined): Partial<TrainingOptions> {
+  if (saved === undefined) return {};
+  try {
+    return resolveTrainingOptions('checkpoint', saved as unknown as TrainingConfigInput);
+  } catch {
+    return saved;
+  }
+}
+
+/** Overwrites `parameters` from `values`; names and sizes must match exactly (both ways). */
+function assignParameters(parameters: readonly NamedParameter[], values: ReadonlyMap<string, Float32Array>, where: string): void {
+  const known = new Set(parameters.map((p) => p.name));
+  for (const name of values.keys()) {
+    if (!known.has(name)) throw new DataFormatError(`${where}: unknown parameter \`${name}\` (the checkpoint was made by a different objective or model)`);
+  }
+  for (const { name, variable } of parameters) {
+    const data = values.get(name);
+    if (data === undefined) throw new DataFormatError(`${where}: no parameter \`${name}\` (the checkpoint was made by a different objective or model)`);
+    if (data.length !== variable.size) throw new DataFormatError(`${where}: parameter \`${name}\`: expected ${variable.size} values, found ${data.length}`);
+    tf.tidy(() => variable.assign(tf.tensor(data, variable.shape, 'float32')));
+  }
 }
 
 /**

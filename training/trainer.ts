@@ -1,8 +1,10 @@
 /**
- * The MeLES trainer: batches of N clients × k views from the splitter, L2 head, metric loss with
- * its miner, Adam, a learning-rate schedule per epoch, validation recall@4 on held-out clients,
- * metrics as JSON lines, a model directory and a checkpoint after every epoch, and a clean stop
- * (checkpoint, then return) when the abort signal fires between batches.
+ * The trainer: {@link runTraining} owns the fixed steps (epochs, batches, Adam, a learning-rate
+ * schedule per epoch, metrics as JSON lines, a model directory and a checkpoint after every epoch,
+ * a clean stop — checkpoint, then return — when the abort signal fires between batches), and a
+ * {@link TrainingObjective} (training/objectives/) owns collation, the loss and its own trainable
+ * parameters. {@link trainModel} trains without labels: MeLES (N clients × k views from the
+ * splitter, L2 head, metric loss with its miner, validation recall@4 on held-out clients) or CPC.
  *
  * Reproducibility: every random draw comes from an {@link Rng} seeded by (seed, epoch, batch), so
  * the same seed and backend give the same model, and a resumed run continues exactly where the
@@ -17,20 +19,18 @@ import { clientCount, type SequenceSet } from '../data/sequence-set.js';
 import { saveVocabularies, type Vocabularies } from '../data/vocabulary.js';
 import { type BackendName, initBackend } from '../encoders/backend.js';
 import { buildEncoderConfig } from '../encoders/encoder-config.js';
-import { l2Normalize } from '../encoders/l2-normalize.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
 import { ConfigError, MelesError } from '../errors.js';
-import { createLoss } from '../metric/create-loss.js';
-import { collateViews } from '../sampling/collate.js';
-import { createSplitter } from '../sampling/create-splitter.js';
 import { Adam } from './adam.js';
 import { appendEpochMetrics, EPOCH_METRICS_FILE, type EpochMetrics } from './epoch-metrics.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerPosition } from './checkpoint.js';
 import { initialScheduleState, nextLearningRate } from './lr-schedule.js';
 import { saveModelDirectory, writeJson } from './model-files.js';
 import type { TrainingOptions } from './training-options.js';
-import { validationRecall } from './validation.js';
 import { mixSeed } from './seeds.js';
+import { cpcObjective } from './objectives/cpc.js';
+import { melesObjective } from './objectives/meles.js';
+import type { TrainingObjective } from './objectives/objective.js';
 
 /** Inputs of {@link trainModel}. */
 export interface TrainModelOptions {
@@ -86,9 +86,15 @@ export interface TrainResult {
   readonly embeddingWidth: number;
 }
 
-/** Trains a MeLES encoder; see the module comment. */
+/**
+ * Trains an encoder without labels: `options.method` `meles` (the default) or `cpc`; see the module
+ * comment. Supervised training needs labels: `trainLabelled` (training/labelled/).
+ */
 export async function trainModel(input: TrainModelOptions): Promise<TrainResult> {
   const { data, options, outDir } = input;
+  if (options.method === 'supervised') {
+    throw new ConfigError('`method` \'supervised\' needs labels: use trainLabelled (training/labelled/) or `meles train --method supervised --targets FILE --target COLUMN:KIND`');
+  }
   const backend = await initBackend(input.backend ?? 'auto');
   const { train, validation } = holdOut(clientCount(data), options.validationShare, options.seed);
   if (train.length < 2) throw new ConfigError(`Training needs at least 2 clients, the data has ${clientCount(data)} (${validation.length} held out for validation)`);
@@ -101,78 +107,123 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
   await writeJson(join(outDir, 'schema.json'), input.schema);
   await saveVocabularies(join(outDir, 'vocabularies.json'), input.vocabularies);
   const model = new SequenceModel(config, options.seed);
-  const params = model.parameters().filter((p) => p.variable.trainable);
-  const adam = new Adam(params, options.learningRate);
-  const loss = createLoss(options.loss, options.miner ?? undefined);
-  const splitter = createSplitter(options.splitter);
+  let objective: TrainingObjective | undefined;
+  let adam: Adam | undefined;
   try {
-    let position: TrainerPosition = { epoch: 0, batch: 0, schedule: initialScheduleState(options.learningRate) };
-    if (input.resume === true) {
-      if (!(await hasCheckpoint(outDir))) throw new ConfigError(`--resume: ${outDir} has no checkpoint to resume from`);
-      position = await loadCheckpoint(outDir, model, adam, options);
-    }
-    const variables = params.map((p) => p.variable);
-    const history: EpochMetrics[] = [];
-    const perEpoch = batchCount(train.length, options);
-    for (let epoch = position.epoch; epoch < options.epochs; epoch++) {
-      const clients = epochOrder(train, options.seed, epoch);
-      const started = performance.now();
-      let events = 0;
-      let lossSum = 0;
-      let done = 0;
-      for (let b = epoch === position.epoch ? position.batch : 0; b < perEpoch; b++) {
-        if (input.signal?.aborted === true) {
-          await saveCheckpoint(outDir, model, adam, options, { epoch, batch: b, schedule: position.schedule });
-          return { modelDir: outDir, epochs: history, aborted: true, backend, embeddingWidth: model.width };
-        }
-        const rng = new Rng(mixSeed(options.seed, epoch, b));
-        const batch = collateViews(data, clients.subarray(b * options.batchSize, (b + 1) * options.batchSize), splitter, rng);
-        const packed = model.pack(batch);
-        const { value, grads } = explainHeapExhaustion(packed.events, () =>
-          tf.variableGrads(() => loss.call(l2Normalize(model.forward(packed, { training: true, rng })), batch.labels), variables),
-        );
-        adam.apply(grads);
-        const lossValue = (await value.data())[0]!;
-        tf.dispose([value, grads]);
-        events += packed.events;
-        lossSum += lossValue;
-        done++;
-        const eventsPerSecond = Math.round(events / ((performance.now() - started) / 1000));
-        input.onProgress?.({ epoch, epochs: options.epochs, batch: b, batches: perEpoch, loss: lossValue, eventsPerSecond });
-        // Let signal handlers run between batches.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      const seconds = (performance.now() - started) / 1000;
-      const recall = validation.length >= 2 ? validationRecall(model, data, validation, options) : null;
-      const metrics: EpochMetrics = {
-        epoch,
-        loss: done > 0 ? lossSum / done : NaN,
-        recallAt4: recall,
-        learningRate: adam.learningRate,
-        batches: done,
-        events,
-        seconds: Math.round(seconds * 1000) / 1000,
-        eventsPerSecond: Math.round(events / Math.max(seconds, 1e-9)),
-      };
-      const schedule = nextLearningRate(options.schedule, options.learningRate, options.epochs, epoch, position.schedule, recall ?? NaN);
-      adam.learningRate = schedule.learningRate;
-      position = { epoch: epoch + 1, batch: 0, schedule };
-      await appendEpochMetrics(join(outDir, EPOCH_METRICS_FILE), metrics);
-      await saveModelDirectory(outDir, { model, vocabularies: input.vocabularies, schema: input.schema, training: options, backend });
-      await saveCheckpoint(outDir, model, adam, options, position);
-      history.push(metrics);
-      input.onEpoch?.(metrics);
-    }
-    if (history.length === 0) {
-      // Resumed a finished run: still leave a complete model directory.
-      await saveModelDirectory(outDir, { model, vocabularies: input.vocabularies, schema: input.schema, training: options, backend });
-    }
-    return { modelDir: outDir, epochs: history, aborted: false, backend, embeddingWidth: model.width };
+    objective = options.method === 'cpc' ? cpcObjective(model, data, options, validation) : melesObjective(model, data, options, validation);
+    const params = [...model.parameters().filter((p) => p.variable.trainable), ...objective.parameters()];
+    adam = new Adam(params, options.learningRate);
+    const run = await runTraining({
+      ...input,
+      backend,
+      model,
+      objective,
+      adam,
+      clients: train,
+      saveModel: () => saveModelDirectory(outDir, { model, vocabularies: input.vocabularies, schema: input.schema, training: options, backend }),
+    });
+    return { modelDir: outDir, epochs: run.epochs, aborted: run.aborted, backend, embeddingWidth: model.width };
   } finally {
-    loss.dispose();
-    adam.dispose();
+    objective?.dispose();
+    adam?.dispose();
     model.dispose();
   }
+}
+
+/** Inputs of {@link runTraining}: the fixed steps' settings plus the model, objective and optimizer (the caller disposes them). */
+export interface TrainingLoopInput {
+  readonly outDir: string;
+  readonly options: TrainingOptions;
+  readonly backend: BackendName;
+  readonly resume?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: BatchProgress) => void;
+  readonly onEpoch?: (metrics: EpochMetrics) => void;
+  readonly model: SequenceModel;
+  readonly objective: TrainingObjective;
+  /** Optimizer over the variables to train (a frozen encoder is simply not in it). */
+  readonly adam: Adam;
+  /** Training clients (indices into the data), shuffled per epoch with the seed. */
+  readonly clients: Int32Array;
+  /** JSON that must match on resume besides the options (the labelled task, fine-tuning settings). */
+  readonly context?: unknown;
+  /** Writes the model directory (after every epoch). */
+  readonly saveModel: () => Promise<void>;
+}
+
+/**
+ * The fixed steps of every method: epochs of shuffled batches, one {@link Rng} per (seed, epoch,
+ * batch), a gradient step on the objective's loss over exactly the optimizer's variables, the
+ * schedule, `metrics.jsonl`, the model directory and a checkpoint (model + objective parameters,
+ * Adam moments, position) after every epoch, a checkpoint and return on abort, exact resume.
+ */
+export async function runTraining(input: TrainingLoopInput): Promise<{ epochs: EpochMetrics[]; aborted: boolean }> {
+  const { options, outDir, model, objective, adam, clients: train } = input;
+  const subject = { parameters: [...model.parameters(), ...objective.parameters()], encoder: model.config, context: input.context ?? null };
+  const names = new Set<string>();
+  for (const p of subject.parameters) {
+    if (names.has(p.name)) throw new MelesError(`Parameter \`${p.name}\` is defined by both the model and the ${objective.method} objective`);
+    names.add(p.name);
+  }
+  let position: TrainerPosition = { epoch: 0, batch: 0, schedule: initialScheduleState(options.learningRate) };
+  if (input.resume === true) {
+    if (!(await hasCheckpoint(outDir))) throw new ConfigError(`--resume: ${outDir} has no checkpoint to resume from`);
+    position = await loadCheckpoint(outDir, subject, adam, options);
+  }
+  const byName = new Map(subject.parameters.map((p) => [p.name, p.variable]));
+  const variables = adam.parameterNames().map((name) => byName.get(name)!);
+  const history: EpochMetrics[] = [];
+  const perEpoch = batchCount(train.length, options, objective.minBatchClients);
+  for (let epoch = position.epoch; epoch < options.epochs; epoch++) {
+    const clients = epochOrder(train, options.seed, epoch);
+    const started = performance.now();
+    let events = 0;
+    let lossSum = 0;
+    let done = 0;
+    for (let b = epoch === position.epoch ? position.batch : 0; b < perEpoch; b++) {
+      if (input.signal?.aborted === true) {
+        await saveCheckpoint(outDir, subject, adam, options, { epoch, batch: b, schedule: position.schedule });
+        return { epochs: history, aborted: true };
+      }
+      const rng = new Rng(mixSeed(options.seed, epoch, b));
+      const batch = objective.batch(clients.subarray(b * options.batchSize, (b + 1) * options.batchSize), rng);
+      if (batch === null) continue;
+      const { value, grads } = explainHeapExhaustion(batch.events, () => tf.variableGrads(() => batch.loss(), variables));
+      adam.apply(grads);
+      const lossValue = (await value.data())[0]!;
+      tf.dispose([value, grads]);
+      events += batch.events;
+      lossSum += lossValue;
+      done++;
+      const eventsPerSecond = Math.round(events / ((performance.now() - started) / 1000));
+      input.onProgress?.({ epoch, epochs: options.epochs, batch: b, batches: perEpoch, loss: lossValue, eventsPerSecond });
+      // Let signal handlers run between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const recall = objective.validate();
+    const metrics: EpochMetrics = {
+      epoch,
+      loss: done > 0 ? lossSum / done : NaN,
+      recallAt4: recall,
+      learningRate: adam.learningRate,
+      batches: done,
+      events,
+      seconds: Math.round(seconds * 1000) / 1000,
+      eventsPerSecond: Math.round(events / Math.max(seconds, 1e-9)),
+    };
+    const schedule = nextLearningRate(options.schedule, options.learningRate, options.epochs, epoch, position.schedule, recall ?? NaN);
+    adam.learningRate = schedule.learningRate;
+    position = { epoch: epoch + 1, batch: 0, schedule };
+    await appendEpochMetrics(join(outDir, EPOCH_METRICS_FILE), metrics);
+    await input.saveModel();
+    await saveCheckpoint(outDir, subject, adam, options, position);
+    history.push(metrics);
+    input.onEpoch?.(metrics);
+  }
+  // Resumed a finished run: still leave a complete model directory.
+  if (history.length === 0) await input.saveModel();
+  return { epochs: history, aborted: false };
 }
 
 /**
@@ -194,10 +245,10 @@ function explainHeapExhaustion<T>(events: number, step: () => T): T {
   }
 }
 
-/** Batches per epoch: full batches, plus the remainder when it has at least 2 clients (negatives exist). */
-function batchCount(clients: number, options: TrainingOptions): number {
+/** Batches per epoch: full batches, plus the remainder when it has at least `minClients` (MeLES: 2, so negatives exist). */
+function batchCount(clients: number, options: TrainingOptions, minClients: number): number {
   const full = Math.floor(clients / options.batchSize);
-  const count = full + (clients % options.batchSize >= 2 ? 1 : 0);
+  const count = full + (clients % options.batchSize >= minClients ? 1 : 0);
   return options.maxBatchesPerEpoch > 0 ? Math.min(count, options.maxBatchesPerEpoch) : count;
 }
 

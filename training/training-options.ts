@@ -12,8 +12,36 @@ import { ConfigError } from '../errors.js';
 import { expectInteger, expectKnownKeys, expectNumber, expectOneOf } from '../options.js';
 import type { ScheduleConfig } from './lr-schedule.js';
 
+/**
+ * What the trainer optimises: `meles` (views from the splitter, metric loss), `cpc` (contrastive
+ * predictive coding over whole ordered sequences, training/cpc/), `supervised` (a classification
+ * head on the sequence embedding; needs labels, see training/labelled/).
+ */
+export type TrainingMethod = 'meles' | 'cpc' | 'supervised';
+
+/** The methods, in help order. */
+export const TRAINING_METHODS: readonly TrainingMethod[] = ['meles', 'cpc', 'supervised'];
+
+/** CPC settings (used when `method` is `cpc`; pytorch-lifestream `CPC_Loss` defaults). */
+export interface CpcSettings {
+  /** Events ahead the heads predict (K). @defaultValue `6` */
+  readonly steps: number;
+  /** Negatives per sequence. @defaultValue `40` */
+  readonly negatives: number;
+}
+
 /** Resolved training options. */
 export interface TrainingOptions {
+  /**
+   * Training objective. For `cpc` and `supervised` every client gives one view: the whole
+   * sequence with splitter `none`, else a contiguous crop (`cpc`: `cntMax` events at a random
+   * start, as ptls `CpcDataset`; `supervised`: a random slice of `cntMin`..`cntMax` events, as ptls
+   * `RandomSlice`); the splitter must be `none`, `slices` or `random`.
+   * @defaultValue `'meles'`
+   */
+  readonly method: TrainingMethod;
+  /** CPC heads and negatives (only `method: 'cpc'` reads them). @defaultValue `{ steps: 6, negatives: 40 }` */
+  readonly cpc: CpcSettings;
   /** Architecture. @defaultValue see {@link resolveEncoderOptions} */
   readonly encoder: EncoderOptions;
   /** How each client becomes views. @defaultValue 5 random slices of 25–200 events */
@@ -43,6 +71,8 @@ export interface TrainingOptions {
 }
 
 const KEYS = [
+  'method',
+  'cpc',
   'encoder',
   'splitter',
   'validationSplitter',
@@ -60,6 +90,8 @@ const KEYS = [
 
 /** The defaults, spread once by {@link resolveTrainingOptions}. */
 export const DEFAULT_TRAINING: Omit<TrainingOptions, 'encoder'> = {
+  method: 'meles',
+  cpc: { steps: 6, negatives: 40 },
   splitter: DEFAULT_SPLITTER,
   validationSplitter: { kind: 'slices', splitCount: 5, cntMin: 25, cntMax: 100 },
   loss: DEFAULT_LOSS,
@@ -89,6 +121,8 @@ export function resolveTrainingOptions(where: string, ...layers: TrainingConfigI
   }
   const o = { ...DEFAULT_TRAINING, ...merged } as Record<keyof TrainingOptions, unknown>;
   const options: TrainingOptions = {
+    method: expectOneOf('method', o.method, TRAINING_METHODS),
+    cpc: checkCpc(`${where} \`cpc\``, o.cpc),
     encoder: resolveEncoderOptions(encoder, `${where} \`encoder\``),
     splitter: checkSplitter(`${where} \`splitter\``, o.splitter),
     validationSplitter: checkSplitter(`${where} \`validationSplitter\``, o.validationSplitter),
@@ -105,7 +139,41 @@ export function resolveTrainingOptions(where: string, ...layers: TrainingConfigI
   };
   // Building the loss once here turns a bad loss/miner config into a ConfigError at the boundary.
   createLoss(options.loss, options.miner ?? undefined).dispose();
+  checkMethod(where, options);
   return options;
+}
+
+/**
+ * Refuses combinations the chosen method cannot train, at option-resolution time (before any data
+ * is read): CPC needs a causal encoder (unidirectional GRU/LSTM); CPC and supervised crop whole
+ * sequences, so their splitter must be `none`, `slices` or `random`; a CosFace loss under MeLES
+ * needs a class per batch position.
+ */
+function checkMethod(where: string, options: TrainingOptions): void {
+  const { method, encoder } = options;
+  if (method === 'cpc') {
+    if (encoder.encoder === 'transformer') {
+      throw new ConfigError(`${where}: \`method\` 'cpc' needs \`encoder.encoder\` 'gru' or 'lstm' (the context after event t must not see later events), got 'transformer'`);
+    }
+    if (encoder.bidirectional) throw new ConfigError(`${where}: \`method\` 'cpc' needs a unidirectional RNN; set \`encoder.bidirectional\` to false`);
+  }
+  if (method !== 'meles' && !['none', 'slices', 'random'].includes(options.splitter.kind)) {
+    throw new ConfigError(`${where}: \`method\` '${method}' crops whole sequences with \`splitter\` 'none', 'slices' or 'random' (its cntMin/cntMax), got '${options.splitter.kind}'`);
+  }
+  if (method === 'meles' && options.loss.kind === 'cosface' && options.loss.numClasses < options.batchSize) {
+    throw new ConfigError(
+      `${where}: the \`cosface\` loss labels each view with its client's position in the batch, so \`loss.numClasses\` must be >= \`batchSize\` (${options.batchSize}), got ${options.loss.numClasses}`,
+    );
+  }
+}
+
+function checkCpc(where: string, value: unknown): CpcSettings {
+  const o = expectRecord(where, value);
+  expectKnownKeys(where, o, ['steps', 'negatives']);
+  return {
+    steps: expectInteger('cpc.steps', o.steps ?? 6, 1, 1024),
+    negatives: expectInteger('cpc.negatives', o.negatives ?? 40, 1, 1 << 20),
+  };
 }
 
 /** Reads a `train.json` file (validation happens in {@link resolveTrainingOptions}). */

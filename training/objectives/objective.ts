@@ -1,0 +1,41 @@
+/**
+ * A training objective: what one method does with a batch of clients. The trainer
+ * (training/training-loop.ts) owns the fixed steps — epochs, batches, the seeded {@link Rng} per
+ * (seed, epoch, batch), Adam, the schedule, abort → checkpoint, `metrics.jsonl`, the model
+ * directory and checkpoint per epoch, exact resume — and an objective owns batch collation, the
+ * loss and its own trainable parameters (loss variables, prediction heads).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../data/random.js';
+import type { NamedParameter } from '../../encoders/parameters.js';
+import type { TrainingMethod } from '../training-options.js';
+
+/** One collated batch, ready for a gradient step. */
+export interface ObjectiveBatch {
+  /** Real events in the batch (for events/s). */
+  readonly events: number;
+  /** The batch's loss; the trainer calls it inside `tf.variableGrads`. */
+  loss(): tf.Scalar;
+}
+
+/** A method's part of training; see the module comment. */
+export interface TrainingObjective {
+  readonly method: TrainingMethod;
+  /** Fewest clients a batch needs (a smaller remainder batch is dropped): 2 when negatives come from other clients. */
+  readonly minBatchClients: number;
+  /**
+   * The objective's own parameters (every one trainable), named uniquely beside the model's
+   * (`loss/…`, `cpc/…`, `head/…`): optimised with the model and saved in checkpoints.
+   */
+  parameters(): NamedParameter[];
+  /**
+   * Collates the batch of `clients` (global indices into the data), drawing every random choice
+   * from `rng`. `null` when the batch can teach nothing (the trainer then takes no step: Adam
+   * would still move the weights on zero gradients).
+   */
+  batch(clients: Int32Array, rng: Rng): ObjectiveBatch | null;
+  /** The validation metric after an epoch (recall@4 on held-out clients for embedding methods), `null` without one. */
+  validate(): number | null;
+  /** Frees the objective's own variables (not the model's). */
+  dispose(): void;
+}
