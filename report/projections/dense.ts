@@ -81,14 +81,22 @@ export function pcaScores(m: Dense, components: number): Dense {
   return { data, rows: m.rows, cols: components };
 }
 
-/** Centred copy of `m` widened with zero columns: PCA of data narrower than the target keeps every axis. */
-function padColumns(m: Dense, components: number): Dense {
-  const data = new Float64Array(m.rows * components);
+/** A copy of `m` with every column's mean subtracted. */
+export function centreColumns(m: Dense): Dense {
+  const data = Float64Array.from(m.data);
   for (let c = 0; c < m.cols; c++) {
     let mean = 0;
-    for (let i = 0; i < m.rows; i++) mean += m.data[i * m.cols + c]!;
+    for (let i = 0; i < m.rows; i++) mean += data[i * m.cols + c]!;
     mean /= m.rows;
-    for (let i = 0; i < m.rows; i++) data[i * components + c] = m.data[i * m.cols + c]! - mean;
+    for (let i = 0; i < m.rows; i++) data[i * m.cols + c] = data[i * m.cols + c]! - mean;
   }
+  return { data, rows: m.rows, cols: m.cols };
+}
+
+/** Centred copy of `m` widened with zero columns: PCA of data narrower than the target keeps every axis. */
+function padColumns(m: Dense, components: number): Dense {
+  const centred = centreColumns(m);
+  const data = new Float64Array(m.rows * components);
+  for (let i = 0; i < m.rows; i++) data.set(centred.data.subarray(i * m.cols, (i + 1) * m.cols), i * components);
   return { data, rows: m.rows, cols: components };
 }

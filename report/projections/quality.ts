@@ -17,7 +17,7 @@
  * fine for the report's samples (up to ~2000 points).
  */
 import { ShapeError } from '../../errors.js';
-import { type Dense, fromXY, pcaScores, squaredDistancesFrom, toDense } from './dense.js';
+import { centreColumns, type Dense, fromXY, pcaScores, squaredDistancesFrom, toDense } from './dense.js';
 
 /** The two scores of one projection. */
 export interface ProjectionScores {
@@ -92,8 +92,8 @@ export function neighbourhoodCurves(high: Dense, low: Dense): { q: Float64Array;
 
 /** Minimum relative linear reconstruction error ‖X − Y·A‖² / ‖X‖² over A, both sides centred. */
 export function minimumReconstructionError(high: Dense, low: Dense): number {
-  const x = centred(high);
-  const y = centred(low);
+  const x = centreColumns(high);
+  const y = centreColumns(low);
   const d = y.cols;
   const D = x.cols;
   // Normal equations (YᵀY) A = YᵀX: a d×d system (d = 2 here) for all D right-hand sides at once.
@@ -159,17 +159,6 @@ function checkedPlane(low: PlanePoints, rows: number): Dense {
   if (y.rows !== rows) throw new ShapeError(`Projection has ${y.rows} points, the data ${rows} rows`);
   for (const v of y.data) if (!Number.isFinite(v)) throw new ShapeError('Projection has a non-finite coordinate');
   return y;
-}
-
-function centred(m: Dense): Dense {
-  const data = Float64Array.from(m.data);
-  for (let c = 0; c < m.cols; c++) {
-    let mean = 0;
-    for (let i = 0; i < m.rows; i++) mean += data[i * m.cols + c]!;
-    mean /= m.rows;
-    for (let i = 0; i < m.rows; i++) data[i * m.cols + c] = data[i * m.cols + c]! - mean;
-  }
-  return { data, rows: m.rows, cols: m.cols };
 }
 
 /**

@@ -1,49 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { lossAndGradient, projectTrimap, type TrimapProjection } from './trimap.js';
+import { lossAndGradient, projectTrimap } from './trimap.js';
 import { nearestNeighbours, sampleTriplets } from './triplets.js';
 import { toDense } from './dense.js';
 import { Rng } from '../../data/random.js';
+import { neighbourAgreement, plantedClusters } from '../testing/clusters.js';
 import { ConfigError, ShapeError } from '../../errors.js';
 
-/** 4 planted, well separated Gaussian clusters of `perCluster` points in 10-D. */
-function clusters(perCluster: number, seed: number): { rows: number[][]; labels: number[] } {
-  const rng = new Rng(seed);
-  const centres = Array.from({ length: 4 }, () => Array.from({ length: 10 }, () => rng.normal() * 5));
-  const rows: number[][] = [];
-  const labels: number[] = [];
-  for (let c = 0; c < 4; c++) {
-    for (let i = 0; i < perCluster; i++) {
-      rows.push(centres[c]!.map((m) => m + rng.normal()));
-      labels.push(c);
-    }
-  }
-  return { rows, labels };
-}
-
-/** Share of points whose nearest other point in the plane has the same label (1-NN, leave-one-out). */
-function oneNnAccuracy(p: TrimapProjection, labels: number[]): number {
-  let same = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = -1;
-    let bestD = Infinity;
-    for (let j = 0; j < labels.length; j++) {
-      if (j === i) continue;
-      const d = (p.x[i]! - p.x[j]!) ** 2 + (p.y[i]! - p.y[j]!) ** 2;
-      if (d < bestD) [bestD, best] = [d, j];
-    }
-    if (labels[best] === labels[i]) same++;
-  }
-  return same / labels.length;
-}
-
-const { rows, labels } = clusters(50, 3);
+const { rows, labels } = plantedClusters({ perCluster: 50, seed: 3, dims: 10, spread: 5 });
 
 describe('TriMap', () => {
   it('separates planted clusters in 10-D', () => {
     const p = projectTrimap(rows);
     assert.equal(p.x.length, rows.length);
-    assert.ok(oneNnAccuracy(p, labels) >= 0.95, `1-NN accuracy ${oneNnAccuracy(p, labels)}`);
+    assert.ok(neighbourAgreement(p, labels) >= 0.95, `1-NN accuracy ${neighbourAgreement(p, labels)}`);
     assert.ok(p.violated < 0.2, `violated share ${p.violated}`);
     assert.ok(p.seconds > 0);
   });
@@ -61,8 +31,8 @@ describe('TriMap', () => {
         hiddenLabels.push(c);
       }
     }
-    const start = oneNnAccuracy(projectTrimap(hidden, { iterations: 0 }), hiddenLabels);
-    const end = oneNnAccuracy(projectTrimap(hidden), hiddenLabels);
+    const start = neighbourAgreement(projectTrimap(hidden, { iterations: 0 }), hiddenLabels);
+    const end = neighbourAgreement(projectTrimap(hidden), hiddenLabels);
     assert.ok(start < 0.85, `PCA start 1-NN accuracy ${start}`);
     assert.ok(end >= 0.95, `TriMap 1-NN accuracy ${end}`);
   });
@@ -84,7 +54,7 @@ describe('TriMap', () => {
   });
 
   it('has a gradient that is half the finite-difference gradient of the loss', () => {
-    const small = clusters(5, 11).rows;
+    const small = plantedClusters({ perCluster: 5, seed: 11, dims: 10, spread: 5 }).rows;
     const triplets = sampleTriplets(toDense(small, 4), { inliers: 3, outliers: 2, random: 2 }, new Rng(1));
     const rng = new Rng(2);
     const y = Float64Array.from({ length: small.length * 2 }, () => rng.normal());

@@ -17,7 +17,7 @@
 import { Rng } from '../../data/random.js';
 import { ShapeError } from '../../errors.js';
 import { expectInteger, expectKnownKeys, expectNumber } from '../../options.js';
-import { type Dense, pcaScores, toDense } from './dense.js';
+import { centreColumns, type Dense, pcaScores, toDense } from './dense.js';
 import { sampleTriplets, type Triplets } from './triplets.js';
 
 /** Options of {@link projectTrimap}. */
@@ -163,11 +163,5 @@ function scaleAndCentre(m: Dense): Dense {
   }
   // All-equal input stays all zero rather than dividing by zero.
   if (max > 0) for (let v = 0; v < data.length; v++) data[v] = data[v]! / max;
-  for (let c = 0; c < m.cols; c++) {
-    let mean = 0;
-    for (let i = 0; i < m.rows; i++) mean += data[i * m.cols + c]!;
-    mean /= m.rows;
-    for (let i = 0; i < m.rows; i++) data[i * m.cols + c] = data[i * m.cols + c]! - mean;
-  }
-  return { data, rows: m.rows, cols: m.cols };
+  return centreColumns({ data, rows: m.rows, cols: m.cols });
 }

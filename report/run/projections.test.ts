@@ -1,41 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { projectPca, projectTsne, projectUmap, sampleIndices, type Projection2D } from './projections.js';
-import { Rng } from '../../data/random.js';
+import { projectPca, projectTsne, projectUmap, sampleIndices } from './projections.js';
+import { neighbourAgreement, plantedClusters } from '../testing/clusters.js';
 import { ShapeError } from '../../errors.js';
 
-/** 4 well separated Gaussian clusters in 12-D. */
-function clusters(perCluster: number): { rows: number[][]; labels: number[] } {
-  const rng = new Rng(7);
-  const centres = Array.from({ length: 4 }, () => Array.from({ length: 12 }, () => rng.normal() * 6));
-  const rows: number[][] = [];
-  const labels: number[] = [];
-  for (let c = 0; c < 4; c++) {
-    for (let i = 0; i < perCluster; i++) {
-      rows.push(centres[c]!.map((m) => m + rng.normal()));
-      labels.push(c);
-    }
-  }
-  return { rows, labels };
-}
-
-/** Share of points whose nearest 2-D neighbour has the same label. */
-function neighbourAgreement(p: Projection2D, labels: number[]): number {
-  let same = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = -1;
-    let bestD = Infinity;
-    for (let j = 0; j < labels.length; j++) {
-      if (j === i) continue;
-      const d = (p.x[i]! - p.x[j]!) ** 2 + (p.y[i]! - p.y[j]!) ** 2;
-      if (d < bestD) [bestD, best] = [d, j];
-    }
-    if (labels[best] === labels[i]) same++;
-  }
-  return same / labels.length;
-}
-
-const { rows, labels } = clusters(40);
+const { rows, labels } = plantedClusters({ perCluster: 40 });
 
 describe('projections', () => {
   it('PCA keeps the clusters apart', () => {
