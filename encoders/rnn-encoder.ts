@@ -9,10 +9,24 @@ import { ConfigError } from '../errors.js';
 import type { RnnConfig } from './encoder-config.js';
 import type { ForwardMode } from './event-encoder.js';
 import { type PackedBatch, reversedRows } from './packed-batch.js';
-import { runPackedRecurrence } from './packed-recurrence.js';
+import { runPackedRecurrence, runPackedRecurrenceWithState } from './packed-recurrence.js';
 import type { ParameterStore } from './parameters.js';
-import { GruCell, LstmCell, type RecurrentCell } from './recurrent-cells.js';
+import { type CellState, GruCell, LstmCell, type RecurrentCell } from './recurrent-cells.js';
 import type { SequenceEncoder } from './sequence-encoder.js';
+
+/** What {@link RnnEncoder.forwardWithState} returns; every tensor in the batch's original order. */
+export interface StatefulRnnOutput {
+  /** The embeddings `[size, hidden]` (the last layer's final `h`). */
+  readonly output: tf.Tensor2D;
+  /** `states[l]`: layer `l`'s state after each sequence's last event (`[h]` for GRU, `[h, c]` for LSTM), each `[size, hidden]`. */
+  readonly states: readonly CellState[];
+}
+
+/** Why a bidirectional RNN cannot continue from a saved state (ConfigError message). */
+export const BIDIRECTIONAL_REFUSAL =
+  'Incremental embedding needs a unidirectional RNN, but this model is bidirectional: its reverse direction reads each ' +
+  'sequence from the newest event back to the oldest, so every new event changes it from the start and there is no state ' +
+  'to continue from. Embed the whole history instead (without --state)';
 
 /** GRU or LSTM sequence encoder. */
 export class RnnEncoder implements SequenceEncoder {
@@ -54,6 +68,37 @@ export class RnnEncoder implements SequenceEncoder {
       : fwd;
     // Back from length-sorted order to the batch's order.
     return tf.gather(final, tf.tensor1d(packed.rank, 'int32')) as tf.Tensor2D;
+  }
+
+  /** Each layer's start state for one sequence (`[h]` / `[h, c]`, each `[1, hidden]`). Call inside `tf.tidy`. */
+  startState(): tf.Tensor2D[][] {
+    return this.layers.map((layer) => [...layer.forward.initial(1)]);
+  }
+
+  /**
+   * {@link RnnEncoder.forward} for a unidirectional RNN, started from `initial` instead of the
+   * model's start state and returning every layer's final state as well, so a later call can
+   * continue each sequence over newer events: running the events in two calls, the second
+   * starting from the first's `states`, gives the same result as one call over all of them.
+   * @param initial - per layer, the state components (`[h]` / `[h, c]`) `[size, hidden]` in batch
+   *   order. @defaultValue the model's start state for every sequence
+   * @throws ConfigError for a bidirectional RNN (its reverse direction must re-read the whole sequence)
+   */
+  forwardWithState(events: tf.Tensor2D, packed: PackedBatch, initial?: readonly CellState[]): StatefulRnnOutput {
+    if (this.config.bidirectional) throw new ConfigError(BIDIRECTIONAL_REFUSAL);
+    // States arrive and leave in batch order; the recurrence runs in length-sorted order.
+    const order = initial ? tf.tensor1d(packed.order, 'int32') : undefined;
+    const rank = tf.tensor1d(packed.rank, 'int32');
+    let input = events;
+    const states: CellState[] = [];
+    this.layers.forEach((layer, l) => {
+      const last = l === this.layers.length - 1;
+      const start = initial && order ? initial[l]!.map((s) => tf.gather(s, order) as tf.Tensor2D) : undefined;
+      const run = runPackedRecurrenceWithState(layer.forward, input, packed, last ? 'final' : 'outputs', start);
+      states.push(run.final.map((s) => tf.gather(s, rank) as tf.Tensor2D));
+      input = run.output;
+    });
+    return { output: states[states.length - 1]![0]!, states };
   }
 
   /**

@@ -11,7 +11,7 @@ import { EventEncoder, type ForwardMode } from './event-encoder.js';
 import { l2Normalize } from './l2-normalize.js';
 import { type EventBatch, packBatch, type PackedBatch } from './packed-batch.js';
 import { type NamedParameter, ParameterStore } from './parameters.js';
-import { RnnEncoder } from './rnn-encoder.js';
+import { BIDIRECTIONAL_REFUSAL, RnnEncoder } from './rnn-encoder.js';
 import type { SequenceEncoder } from './sequence-encoder.js';
 import { TransformerEncoder } from './transformer-encoder.js';
 
@@ -21,6 +21,44 @@ export interface EventOutputs {
   readonly z: tf.Tensor2D;
   /** Sequence encoder output after each event (CPC's context `c_t`), `[events, width]`. */
   readonly c: tf.Tensor2D;
+}
+
+/**
+ * Recurrent states of a batch of sequences as plain arrays: `layers[l][k]` is state component `k`
+ * (`h`, then `c` for LSTM) of layer `l`, row-major `[rows, hidden]`.
+ */
+export interface RecurrentStates {
+  readonly layers: readonly (readonly Float32Array[])[];
+}
+
+/** What {@link SequenceModel.embedWithState} returns (plain arrays: no tensors to dispose). */
+export interface StatefulEmbedding {
+  /** Raw embeddings (no L2), row-major `[batch.size, width]`. */
+  readonly embeddings: Float32Array;
+  /** Each sequence's state after its last event, in batch order. */
+  readonly states: RecurrentStates;
+}
+
+/** Shape of a model's recurrent state per sequence. */
+export interface RecurrentStateShape {
+  readonly layers: number;
+  /** 1 (`h`) for GRU, 2 (`h`, `c`) for LSTM. */
+  readonly components: number;
+  readonly hidden: number;
+}
+
+/**
+ * Why a model cannot embed incrementally (continue from saved states), or `undefined` when it can:
+ * only a unidirectional GRU/LSTM summarises everything it has read in a state.
+ */
+export function incrementalRefusal(config: EncoderConfig): string | undefined {
+  const s = config.sequence;
+  if (s.kind === 'transformer') {
+    return "Incremental embedding needs a recurrent encoder ('gru' or 'lstm'), but this model's encoder is 'transformer': " +
+      'its self-attention reads every event of the sequence again for each embedding, so there is no state to continue from. ' +
+      'Embed the whole history instead (without --state)';
+  }
+  return s.bidirectional ? BIDIRECTIONAL_REFUSAL : undefined;
 }
 
 /** An encoder model; {@link SequenceModel.dispose} frees its weights. */
@@ -87,6 +125,66 @@ export class SequenceModel {
       const raw = this.forward(packed, { training: false });
       return l2 ? l2Normalize(raw) : raw;
     });
+  }
+
+  /** The shape of one sequence's recurrent state. @throws ConfigError when {@link incrementalRefusal} gives a reason */
+  stateShape(): RecurrentStateShape {
+    const rnn = this.statefulEncoder();
+    return { layers: rnn.config.layers, components: rnn.config.kind === 'lstm' ? 2 : 1, hidden: rnn.config.hidden };
+  }
+
+  /**
+   * The state a sequence starts from (the learnable GRU start, else zeros), for `rows` sequences.
+   * @throws ConfigError when {@link incrementalRefusal} gives a reason
+   */
+  startStates(rows: number): RecurrentStates {
+    const { layers, components, hidden } = this.stateShape();
+    const rnn = this.statefulEncoder();
+    const one = tf.tidy(() => rnn.startState());
+    try {
+      return {
+        layers: Array.from({ length: layers }, (_, l) =>
+          Array.from({ length: components }, (_, k) => {
+            const row = one[l]![k]!.dataSync() as Float32Array;
+            const out = new Float32Array(rows * hidden);
+            for (let r = 0; r < rows; r++) out.set(row, r * hidden);
+            return out;
+          })),
+      };
+    } finally {
+      one.flat().forEach((t) => t.dispose());
+    }
+  }
+
+  /**
+   * Inference embeddings of a batch, each sequence started from its row of `initial` instead of the
+   * start state, plus every sequence's final state: embedding events in two calls (the second
+   * from the first's states) equals one call over all of them. The plain {@link SequenceModel.embed}
+   * path is untouched by this. Raw embeddings (apply L2 yourself).
+   * @param initial - states in batch order, as {@link StatefulEmbedding.states}. @defaultValue the start state
+   * @throws ConfigError for a Transformer or a bidirectional RNN (see {@link incrementalRefusal})
+   */
+  embedWithState(batch: EventBatch, initial?: RecurrentStates): StatefulEmbedding {
+    const rnn = this.statefulEncoder();
+    const { hidden } = this.stateShape();
+    const packed = this.pack(batch);
+    const tensors = tf.tidy(() => {
+      const start = initial?.layers.map((layer) => layer.map((values) => tf.tensor2d(values, [batch.size, hidden])));
+      const run = rnn.forwardWithState(this.events.forward(packed, { training: false }), packed, start);
+      return run.states.map((layer) => [...layer]);
+    });
+    try {
+      const states = tensors.map((layer) => layer.map((t) => t.dataSync() as Float32Array));
+      return { embeddings: states[states.length - 1]![0]!, states: { layers: states } };
+    } finally {
+      tensors.flat().forEach((t) => t.dispose());
+    }
+  }
+
+  private statefulEncoder(): RnnEncoder {
+    const reason = incrementalRefusal(this.config);
+    if (reason !== undefined || !(this.sequences instanceof RnnEncoder)) throw new ConfigError(reason ?? 'Incremental embedding needs a GRU or LSTM');
+    return this.sequences;
   }
 
   /** Trainable variables (what the optimizer updates). */
