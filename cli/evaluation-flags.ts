@@ -10,6 +10,7 @@
 import type { Command } from 'commander';
 import { compareFeatureSets, type CompareOptions } from '../downstream/evaluation/compare.js';
 import type { FeatureSetSpec } from '../downstream/evaluation/evaluate-types.js';
+import { expectLabelFraction } from '../downstream/evaluation/label-fraction.js';
 import { FAST_ITERATIONS, OVERRIDE_KEYS, type LightGBMOverrides } from '../downstream/evaluation/lightgbm-defaults.js';
 import { readRecordedIdColumn } from '../data/keyed-table.js';
 import { parseTargetSpec, type TargetKind } from '../data/label-file.js';
@@ -33,6 +34,8 @@ export interface EvaluationFlags {
   readonly testFraction: string;
   /** @defaultValue `'42'` */
   readonly seed: string;
+  /** Share of each fold's training clients to train on, in (0, 1]. @defaultValue all (`1`) */
+  readonly labelFraction?: string;
   /** @defaultValue `false` */
   readonly fast?: boolean;
   /** @defaultValue the reference per kind, or the fast count with `--fast` */
@@ -53,6 +56,7 @@ export function addEvaluationOptions(cmd: Command): Command {
     .option('--folds <n>', 'stratified cross-validation folds', '5')
     .option('--test-fraction <x>', 'share of labelled clients isolated as the test part', '0.1')
     .option('--seed <n>', 'seed of the splits and LightGBM', '42')
+    .option('--label-fraction <x>', "share of each fold's training clients to train on, in (0, 1]: a seeded stratified subsample (held fold and test part unchanged)")
     .option('--fast', `quick run: ${FAST_ITERATIONS} trees instead of the reference 1000 (multiclass) / 500 (binary)`)
     .option('--num-iterations <n>', 'trees per model (overrides the reference and --fast)')
     .option('--params <json>', 'LightGBM overrides per kind, e.g. \'{"binary": {"learningRate": 0.05}}\'');
@@ -104,10 +108,19 @@ export async function evaluationOptions(flags: EvaluationFlags, featureSets: Fea
     folds: int('folds', flags.folds),
     testFraction,
     seed: int('seed', flags.seed),
+    ...(flags.labelFraction === undefined ? {} : { labelFraction: parseLabelFraction(flags.labelFraction) }),
     ...(numIterations === undefined ? {} : { numIterations }),
     params: parseParams(flags.params),
     onProgress: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
   };
+}
+
+/**
+ * Parses `--label-fraction` (shared with `meles evaluate-model`).
+ * @throws ConfigError unless the text is a number in (0, 1].
+ */
+export function parseLabelFraction(text: string): number {
+  return expectLabelFraction(text.trim() === '' ? NaN : Number(text), '--label-fraction');
 }
 
 function parseParams(text: string | undefined): Partial<Record<TargetKind, LightGBMOverrides>> {

@@ -43,12 +43,16 @@ export function protocolMarkdown(result: CompareResult): string {
   const p = result.protocol;
   const lines = ['## Protocol', ''];
   lines.push(`- LightGBM trees: multiclass ${p.numIterations.multiclass}, binary ${p.numIterations.binary}; seed ${p.seed}`);
+  if (p.labelFraction !== undefined) lines.push(`- labelled fraction: models trained on ${formatPercent(p.labelFraction, 0)} of each fold's training clients (stratified, seeded); held folds and test part whole`);
   for (const s of result.splits) {
     lines.push(`- \`${s.target}\` (${s.kind}, classes ${s.classes.join(', ')}): ${s.labelled} labelled, ${s.used} with features in every set, ${s.test} in the test part`);
   }
   for (const set of result.featureSets) {
     const features = result.results.find((r) => r.set === set.name)?.features ?? 0;
     lines.push(`- set \`${set.name}\`: ${features} features from ${set.paths.map((x) => `\`${x}\``).join(' + ')}`);
+  }
+  for (const inc of result.included ?? []) {
+    lines.push(`- ${inc.sets.map((x) => `\`${x}\``).join(', ')}: included from \`${inc.path}\` (same protocol and split fingerprints)`);
   }
   lines.push('', '## Most important features (share of split gain over the fold models)', '');
   for (const r of result.results) {
