@@ -57,6 +57,10 @@ export async function readTargets(path: string, idColumn: string, specs: readonl
     const labelled: string[] = [];
     const raw: string[] = [];
     values.forEach((v, i) => {
+      // NaN is not a class: a float column's missing labels must be null (or empty in CSV).
+      if (v !== null && v.trim().toLowerCase() === 'nan') {
+        throw new DataFormatError(`${path}: target \`${spec.column}\`: expected a class value or an empty/null label, found NaN at row ${i + 1} (id \`${keys[i]}\`)`);
+      }
       if (v !== null && v.trim() !== '') {
         labelled.push(keys[i]!);
         raw.push(v.trim());
