@@ -20,9 +20,10 @@ import { register as schedule } from './schedule.js';
 import { register as model } from './model.js';
 import { register as fit } from './fit.js';
 import { register as score } from './score.js';
+import { register as experiment } from './experiment.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, train, embed, report, pipeline, worker, status, schedule, model, fit, score];
+export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, train, embed, report, pipeline, worker, status, schedule, model, fit, score, experiment];

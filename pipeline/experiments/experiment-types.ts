@@ -1,0 +1,73 @@
+/**
+ * The types of `meles experiment`: experiment names, scales, and variants described as data (a
+ * typed table in catalogue.ts, not string dispatch). A variant is one row of a lecture table: the
+ * feature sources LightGBM sees, each a MeLES training with changed options, the hand-crafted
+ * aggregates, or an untrained encoder.
+ */
+import type { PublishedScore } from '../../report/experiment-table.js';
+import type { TrainingConfigInput } from '../../training/training-options.js';
+
+/** Every experiment `meles experiment NAME` knows, in help order. */
+export const EXPERIMENT_NAMES = ['pairs', 'losses', 'negatives', 'encoders', 'embedding-size', 'models', 'label-fraction'] as const;
+/** An experiment name. */
+export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
+
+/** Scales users choose; `tiny` exists for tests and is accepted but not advertised. */
+export const SCALE_NAMES = ['small', 'full', 'tiny'] as const;
+/** A scale name. */
+export type ScaleName = (typeof SCALE_NAMES)[number];
+
+/** How large every training and evaluation of an experiment is. */
+export interface ExperimentScale {
+  /** Synthetic clients generated (ignored with the user's data). */
+  readonly clients: number;
+  /** Training epochs of every MeLES variant. */
+  readonly epochs: number;
+  /** GRU hidden size (= embedding width) of the default variant. */
+  readonly hidden: number;
+  /** Most events per view of the default slices splitter (the synthetic sequences hold 100–300). */
+  readonly viewMax: number;
+  /** Embedding sizes of the `embedding-size` experiment. */
+  readonly hiddenSizes: readonly number[];
+  /** LightGBM trees per model; undefined = the reference 1000 (multiclass) / 500 (binary). */
+  readonly trees?: number;
+  /** LightGBM learning rate; undefined = the reference 0.02 (tuned for the reference tree counts). */
+  readonly learningRate?: number;
+  /** Seed of the data, every training and the evaluation. */
+  readonly seed: number;
+}
+
+/** One feature source of a variant; a set joins its sources on the client id. */
+export type FeatureSource =
+  /** Embeddings of a MeLES training whose options are the scale's base with `train` merged over it. */
+  | { readonly kind: 'meles'; readonly train: TrainingConfigInput }
+  /** The hand-crafted aggregates (`meles features`), computed once per data set. */
+  | { readonly kind: 'handcrafted' }
+  /** An untrained encoder with the default training's architecture (the lecture's "random GRU"). */
+  | { readonly kind: 'random-encoder' };
+
+/** One row of an experiment table. */
+export interface ExperimentVariant {
+  /** Row label, as the lecture names the method. */
+  readonly set: string;
+  /** What changes against the default, for the page. */
+  readonly description: string;
+  /** What LightGBM sees (joined on the id). Minimum: one. */
+  readonly sources: readonly FeatureSource[];
+  /** The published numbers of the same method. @defaultValue undefined (none) */
+  readonly published?: PublishedScore;
+  /** The default row: the others are t-tested against it. Exactly one per experiment. @defaultValue `false` */
+  readonly isDefault?: boolean;
+}
+
+/** One experiment: its page title, the lecture's method header and its rows at a scale. */
+export interface ExperimentDefinition {
+  /** Page and section title. */
+  readonly title: string;
+  /** Header of the method column, as in the lecture. */
+  readonly methodHeader: string;
+  /** The rows at `scale`. */
+  readonly variants: (scale: ExperimentScale) => readonly ExperimentVariant[];
+  /** Why the experiment cannot run in this build; undefined when it can. @defaultValue undefined */
+  readonly unavailable?: string;
+}

@@ -1,0 +1,174 @@
+/**
+ * The `meles experiment NAME` workflow: resolve the data (generate once, or the user's) → train
+ * every distinct MeLES variant of the experiment as a cached in-process pipeline (`variants/<hash>`)
+ * → the shared hand-crafted features and the random encoder when a row needs them → one LightGBM
+ * comparison of all rows with the evaluation protocol (t-tests against the default row) →
+ * `DIR/NAME.json`, `NAME.md`, `NAME.html` in the lecture's table layout. Seeds come from the scale,
+ * so the same command gives the same table; a re-run retrains nothing that finished.
+ */
+import { join, resolve } from 'node:path';
+import { ConfigError } from '../../errors.js';
+import { compareFeatureSets } from '../../downstream/evaluation/compare.js';
+import type { FeatureSetSpec } from '../../downstream/evaluation/evaluate-types.js';
+import { writeExperimentReport, type ExperimentFile } from '../../report/experiment-files.js';
+import type { TrainingConfigInput } from '../../training/training-options.js';
+import { embedWithRandomEncoder } from '../demo-random-encoder.js';
+import { EXPERIMENTS } from './catalogue.js';
+import { resolveExperimentData, type ResolvedData } from './experiment-data.js';
+import type { ExperimentHooks, ExperimentOptions, ExperimentResult } from './experiment-options.js';
+import type { ExperimentDefinition, ExperimentScale, ExperimentVariant, FeatureSource } from './experiment-types.js';
+import { SCALES } from './scales.js';
+import { handcraftedFeatures, mergeTraining, trainVariant, type TrainedVariant } from './variant-training.js';
+
+/** How one feature source of a row was produced, as `NAME.json` records it. */
+export interface SourceRecord {
+  readonly kind: FeatureSource['kind'];
+  /** Complete training options (MeLES sources). */
+  readonly train?: TrainingConfigInput;
+  /** Output directory of the training or features. */
+  readonly dir: string;
+  /** Arrow file LightGBM read. */
+  readonly path: string;
+  /** True when an earlier run's output was reused. */
+  readonly reused: boolean;
+  /** Wall time spent now (s). */
+  readonly seconds: number;
+}
+
+/** The `details` of `NAME.json`. */
+export interface ExperimentDetails {
+  readonly data: ResolvedData['origin'] & { readonly transactions: string; readonly targets: string };
+  readonly scale: ExperimentScale;
+  readonly rows: readonly { readonly set: string; readonly sources: readonly SourceRecord[] }[];
+}
+
+/** Runs `options.name` at `options.scale`; see the module comment. */
+export async function runExperiment(options: ExperimentOptions, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
+  const definition = EXPERIMENTS[options.name];
+  if (definition.unavailable !== undefined) throw new ConfigError(`Experiment \`${options.name}\` is not available yet: ${definition.unavailable}`);
+  return runExperimentDefinition(options, definition, hooks);
+}
+
+/** Runs any definition (the catalogue's, or a test's own) under `options`. */
+export async function runExperimentDefinition(options: ExperimentOptions, definition: ExperimentDefinition, hooks: ExperimentHooks = {}): Promise<ExperimentResult> {
+  const started = performance.now();
+  const root = resolve(options.out);
+  const scale = SCALES[options.scale];
+  const variants = definition.variants(scale);
+  const baseline = checkVariants(options.name, variants);
+  const base = baseTraining(scale);
+
+  // Distinct trainings in first-use order; the random encoder needs the default one.
+  const trainings = new Map<string, TrainingConfigInput>();
+  const needs = new Set<FeatureSource['kind']>();
+  for (const source of variants.flatMap((v) => v.sources)) {
+    needs.add(source.kind);
+    const train = source.kind === 'meles' ? mergeTraining(base, source.train) : source.kind === 'random-encoder' ? base : undefined;
+    if (train !== undefined) trainings.set(JSON.stringify(train), train);
+  }
+  const steps = ['data', ...[...trainings.keys()].map((_, i) => `training ${i + 1}/${trainings.size}`), ...(needs.has('handcrafted') ? ['hand-crafted features'] : []), ...(needs.has('random-encoder') ? ['random encoder'] : []), 'compare', 'report'];
+  let index = 0;
+  const step = (name: string): void => hooks.onProgress?.({ kind: 'step', name, index: index++, total: steps.length });
+  const note = (message: string): void => hooks.onProgress?.({ kind: 'note', message });
+
+  step('data');
+  const data = await resolveExperimentData(root, scale, options.data);
+  const trained = new Map<string, TrainedVariant & { train: TrainingConfigInput }>();
+  for (const [key, train] of trainings) {
+    step(`training ${trained.size + 1}/${trainings.size}`);
+    trained.set(key, { ...(await trainVariant(root, data, train, note)), train });
+  }
+  const records = new Map<FeatureSource['kind'], SourceRecord>();
+  if (needs.has('handcrafted')) {
+    step('hand-crafted features');
+    const f = await handcraftedFeatures(root, data, note);
+    records.set('handcrafted', { kind: 'handcrafted', dir: join(f.path, '..'), path: f.path, reused: f.reused, seconds: f.seconds });
+  }
+  if (needs.has('random-encoder')) {
+    step('random encoder');
+    const t0 = performance.now();
+    const defaultModel = trained.get(JSON.stringify(base))!;
+    const dir = join(defaultModel.dir, 'random-encoder');
+    const control = await embedWithRandomEncoder(defaultModel.modelDir, data.transactions, dir, scale.seed + 1);
+    records.set('random-encoder', { kind: 'random-encoder', dir, path: control.embeddings, reused: false, seconds: (performance.now() - t0) / 1000 });
+  }
+  const recordOf = (source: FeatureSource): SourceRecord => {
+    if (source.kind !== 'meles') return records.get(source.kind)!;
+    const t = trained.get(JSON.stringify(mergeTraining(base, source.train)))!;
+    return { kind: 'meles', train: t.train, dir: t.dir, path: t.embeddings, reused: t.reused, seconds: t.seconds };
+  };
+  const rows = variants.map((v) => ({ set: v.set, sources: v.sources.map(recordOf) }));
+  const featureSets: FeatureSetSpec[] = rows.map((r) => ({ name: r.set, paths: r.sources.map((s) => s.path) }));
+
+  step('compare');
+  const comparison = await compareFeatureSets({
+    targetsPath: data.targetsPath,
+    idColumn: data.idColumn,
+    targets: data.targets,
+    featureSets,
+    baseline,
+    seed: scale.seed,
+    ...(scale.trees === undefined ? {} : { numIterations: scale.trees }),
+    // Every row gets the same LightGBM parameters; a larger step suits the small scales' ~100 trees.
+    ...(scale.learningRate === undefined ? {} : { params: { multiclass: { learningRate: scale.learningRate }, binary: { learningRate: scale.learningRate } } }),
+    onProgress: note,
+  });
+
+  step('report');
+  const seconds = (performance.now() - started) / 1000;
+  const file: ExperimentFile<ExperimentDetails> = {
+    formatVersion: 1,
+    experiment: options.name,
+    title: definition.title,
+    methodHeader: definition.methodHeader,
+    command: options.command,
+    scale: options.scale,
+    methods: variants.map((v) => ({ set: v.set, description: v.description, ...(v.published === undefined ? {} : { published: v.published }) })),
+    comparison,
+    seconds,
+    settings: settingsOf(scale, data, comparison.protocol.numIterations),
+    details: { data: { ...data.origin, transactions: data.transactions, targets: data.targetsPath }, scale, rows },
+  };
+  const files = await writeExperimentReport(file, root);
+  const all = [...trained.values()];
+  return {
+    files,
+    seconds,
+    trainings: { ran: all.filter((t) => !t.reused).length, reused: all.filter((t) => t.reused).length },
+    table: comparison.results.map((r) => ({ method: r.set, target: r.target, metric: r.metrics[0]!.metric, mean: r.metrics[0]!.test.mean, halfWidth: r.metrics[0]!.test.halfWidth })),
+  };
+}
+
+/** The default training of a scale: GRU at the scale's hidden size, slices of 25–viewMax events, the ptls loss and miner. */
+export function baseTraining(scale: ExperimentScale): TrainingConfigInput {
+  return {
+    epochs: scale.epochs,
+    seed: scale.seed,
+    encoder: { hidden: scale.hidden },
+    splitter: { kind: 'slices', splitCount: 5, cntMin: 25, cntMax: scale.viewMax },
+  };
+}
+
+/** Unique row names and exactly one default row; returns the default's name (the t-test baseline). */
+function checkVariants(name: string, variants: readonly ExperimentVariant[]): string {
+  if (variants.length === 0) throw new ConfigError(`Experiment \`${name}\` has no rows`);
+  const names = variants.map((v) => v.set);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate !== undefined) throw new ConfigError(`Experiment \`${name}\` names row \`${duplicate}\` twice`);
+  const defaults = variants.filter((v) => v.isDefault === true);
+  if (defaults.length !== 1) throw new ConfigError(`Experiment \`${name}\` must mark exactly one default row, got ${defaults.length}`);
+  if (variants.some((v) => v.sources.length === 0)) throw new ConfigError(`Experiment \`${name}\` has a row without feature sources`);
+  return defaults[0]!.set;
+}
+
+function settingsOf(scale: ExperimentScale, data: ResolvedData, trees: Readonly<Record<string, number>>): Record<string, string | number> {
+  return {
+    data: data.origin.kind === 'generated' ? `meles generate, ${data.origin.clients} clients, seed ${data.origin.seed}` : data.transactions,
+    epochs: scale.epochs,
+    'default encoder': `GRU, hidden ${scale.hidden}`,
+    views: `5 × 25–${scale.viewMax} events`,
+    'LightGBM trees': Object.entries(trees).map(([k, v]) => `${k} ${v}`).join(', '),
+    'LightGBM learning rate': scale.learningRate ?? 'reference (0.02)',
+    seed: scale.seed,
+  };
+}
