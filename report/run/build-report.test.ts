@@ -54,11 +54,39 @@ describe('buildReport on a run directory', () => {
 
   it('writes one PNG per projection and label for each embedding set, also inlined', async () => {
     const files = (await readdir(dir)).filter((f) => f.endsWith('.png')).sort();
-    assert.equal(files.length, 2 + 2 * 3 * 2);
+    assert.equal(files.length, 2 + 2 * 4 * 2);
     assert.ok(files.includes('embedding-meles-t-sne-age-group.png'));
     assert.ok(files.includes('embedding-random-encoder-umap-gender.png'));
-    assert.equal(html.match(/src="data:image\/png;base64,iVBOR/g)?.length, 12);
+    assert.ok(files.includes('embedding-meles-trimap-gender.png'));
+    assert.equal(html.match(/src="data:image\/png;base64,iVBOR/g)?.length, 16);
     assert.ok(!files.some((f) => f.includes('.tmp-')));
+  });
+
+  it('scores every projection of every embedding: local in [-1, 1], global in [0, 1], PCA globally 1', () => {
+    const rows = built.content.projections;
+    assert.deepEqual(rows.map((r) => `${r.embedding}/${r.method}`), [
+      'MeLES/PCA', 'MeLES/UMAP', 'MeLES/t-SNE', 'MeLES/TriMap',
+      'random encoder/PCA', 'random encoder/UMAP', 'random encoder/t-SNE', 'random encoder/TriMap',
+    ]);
+    for (const r of rows) {
+      assert.ok(r.local >= -1 && r.local <= 1, `${r.embedding} ${r.method} local ${r.local}`);
+      assert.ok(r.global >= 0 && r.global <= 1, `${r.embedding} ${r.method} global ${r.global}`);
+      assert.equal(r.points, 60);
+    }
+    for (const r of rows.filter((p) => p.method === 'PCA')) assert.ok(Math.abs(r.global - 1) < 1e-9);
+    // The fixture's trained embeddings cluster by age group; its random ones have no neighbourhoods to keep.
+    const meles = rows.find((r) => r.embedding === 'MeLES' && r.method === 'TriMap')!;
+    const random = rows.find((r) => r.embedding === 'random encoder' && r.method === 'TriMap')!;
+    assert.ok(meles.local > random.local, `TriMap local ${meles.local} vs ${random.local}`);
+    // Every picture carries the scores of its projection, which the caption and the table print.
+    for (const p of built.content.pictures.kind === 'present' ? built.content.pictures.value : []) {
+      const row = rows.find((r) => r.embedding === p.embedding && r.method === p.method)!;
+      assert.deepEqual(p.scores, { local: row.local, global: row.global });
+    }
+    assert.match(html, /<table id="projection-scores">/);
+    assert.match(html, /Local score: how well each client keeps its nearest neighbours/);
+    assert.match(html, new RegExp(`<td>MeLES</td><td>TriMap</td><td>60</td><td>${meles.local.toFixed(3)}</td><td>${meles.global.toFixed(3)}</td>`));
+    assert.match(html, new RegExp(`TriMap, coloured by gender · local ${meles.local.toFixed(3)} · global ${meles.global.toFixed(3)}`));
   });
 
   it('reports run facts, timings (run and report) and the data summary', () => {
@@ -66,6 +94,8 @@ describe('buildReport on a run directory', () => {
     assert.match(html, /96\.0 KiB/);
     assert.match(html, /77\.3 s/); // train timing from run.json, rounded
     assert.match(html, /report: t-SNE of MeLES \(60 clients\)/);
+    assert.match(html, /report: TriMap of random encoder \(60 clients\)/);
+    assert.match(html, /report: local and global scores of MeLES \(4 projections\)/);
     assert.match(html, /lengthQuantiles\.p90<\/td><td>654/);
     assert.match(html, /columns\.mcc<\/td><td>type Utf8, nulls 7/);
     assert.match(html, /top<\/td><td>a 10; b 4/);

@@ -5,7 +5,7 @@
 import type { EpochMetrics } from '../../training/epoch-metrics.js';
 import { baselineTestsHtml, COMPARISON_STYLE, comparisonHighlightsHtml, comparisonTableHtml } from '../comparison-html.js';
 import { escapeHtml, formatCount, formatKiB, formatNumber, formatSeconds, MISSING } from '../format.js';
-import type { Picture, ReportContent, Section } from './report-content.js';
+import type { Picture, ProjectionSummary, ReportContent, Section } from './report-content.js';
 
 /** Renders the whole report page. */
 export function renderReportHtml(content: ReportContent): string {
@@ -24,7 +24,7 @@ ${section(content.comparison, ({ table, chartSvg }) => `${comparisonHighlightsHt
 <h2>Training</h2>
 ${section(content.training, ({ epochs, chartSvg }) => `<figure class="chart" id="training-chart">${chartSvg}</figure>${epochTable(epochs)}`)}
 <h2>Embeddings in 2-D</h2>
-${section(content.pictures, pictures)}
+${section(content.pictures, (items) => `${projectionScores(content.projections)}${pictures(items)}`)}
 <h2>Run</h2>
 ${runFacts(content)}
 <h3>Configuration</h3>
@@ -63,8 +63,22 @@ function pictures(items: readonly Picture[]): string {
   for (const p of items) groups.set(p.embedding, [...(groups.get(p.embedding) ?? []), p]);
   return [...groups].map(([embedding, pics]) => `<h3>${escapeHtml(embedding)} (${pics[0]!.points} clients sampled)</h3><div class="grid">`
     + pics.map((p) => `<figure><img alt="${escapeHtml(`${p.method} of ${p.embedding}, coloured by ${p.label}`)}" src="data:image/png;base64,${Buffer.from(p.png).toString('base64')}">`
-      + `<figcaption>${escapeHtml(`${p.method}, coloured by ${p.label}`)} · <a href="${escapeHtml(p.file)}">${escapeHtml(p.file)}</a></figcaption></figure>`).join('')
+      + `<figcaption>${escapeHtml(`${p.method}, coloured by ${p.label}`)} · local ${formatNumber(p.scores.local)} · global ${formatNumber(p.scores.global)}`
+      + ` · <a href="${escapeHtml(p.file)}">${escapeHtml(p.file)}</a></figcaption></figure>`).join('')
     + '</div>').join('\n');
+}
+
+/** What the two scores mean, in one sentence, above their table. */
+const SCORES_SENTENCE = 'Local score: how well each client keeps its nearest neighbours in the picture (area under the R_NX curve, '
+  + '1 perfect, about 0 for a random layout); global score: how well the picture keeps the linear structure of the data, relative to PCA = 1 '
+  + '(GS of the TriMap paper).';
+
+function projectionScores(rows: readonly ProjectionSummary[]): string {
+  if (rows.length === 0) return '';
+  const body = rows.map((r) => `<tr><td>${escapeHtml(r.embedding)}</td><td>${escapeHtml(r.method)}</td><td>${formatCount(r.points)}</td>`
+    + `<td>${formatNumber(r.local)}</td><td>${formatNumber(r.global)}</td></tr>`).join('');
+  return `<h3>Projection quality</h3><p>${escapeHtml(SCORES_SENTENCE)}</p>`
+    + `<table id="projection-scores"><thead><tr><th>embedding</th><th>method</th><th>clients</th><th>local score</th><th>global score</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function runFacts(content: ReportContent): string {
