@@ -1,9 +1,11 @@
 /**
- * The schema-mapping flags shared by every data command: `--schema FILE`, or `--id`, `--time`,
- * `--cat` (repeatable), `--num` (repeatable), `--target` (repeatable), `--transform col=log`.
+ * The flags shared by every data command: the schema mapping (`--schema FILE`, or `--id`,
+ * `--time`, `--cat` (repeatable), `--num` (repeatable), `--target` (repeatable),
+ * `--transform col=log`) and the as-of cut-off (`--as-of 2026-11-29`).
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
+import { parseAsOf, type AsOf } from '../data/as-of.js';
 import { readSchemaMapping, validateSchemaMapping } from '../data/schema-mapping-io.js';
 import type { SchemaMapping } from '../data/schema-mapping.js';
 
@@ -26,6 +28,29 @@ export interface SchemaFlags {
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** The parsed `--as-of` flag. */
+export interface AsOfFlags {
+  /** Keep only events at or before this time (ISO date, ISO timestamp, or a number). @defaultValue every event */
+  readonly asOf?: string;
+}
+
+/** Help text of `--as-of`, shared so every command words it alike. */
+export const AS_OF_HELP =
+  'keep only events at or before TIME: an ISO date (2026-11-29 = the whole day, UTC), an ISO timestamp, or a number for numeric time columns';
+
+/** Adds `--as-of TIME` to `cmd` and returns it for chaining. */
+export function addAsOfOption(cmd: Command): Command {
+  return cmd.option('--as-of <time>', AS_OF_HELP);
+}
+
+/**
+ * The cut-off of `--as-of`, as an object to spread into reader options (`{}` without the flag).
+ * @throws ConfigError naming `--as-of` when it is not an ISO date, ISO timestamp or number.
+ */
+export function asOfFromOptions(opts: AsOfFlags): { readonly asOf?: AsOf } {
+  return opts.asOf === undefined ? {} : { asOf: parseAsOf(opts.asOf, '--as-of') };
+}
 
 /** Adds the schema-mapping flags to `cmd` and returns it for chaining. */
 export function addSchemaOptions(cmd: Command): Command {

@@ -27,6 +27,8 @@ export interface EmbeddingColumns {
   readonly idColumn: string;
   /** The id type (the source's). */
   readonly idKind: ClientIds['kind'];
+  /** More Arrow/Parquet metadata (e.g. `meles.as_of`). @defaultValue none */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** Writes all chunks to `path` in `format`; returns the number of rows written. */
@@ -44,5 +46,6 @@ export async function writeEmbeddings(path: string, format: EmbeddingFormat, col
     }
   }
   const names = Array.from({ length: width }, (_, j) => `emb_${j}`);
-  return writeKeyedTable(path, format, { idColumn: columns.idColumn, idKind: columns.idKind, names }, byColumn());
+  const keyed = { idColumn: columns.idColumn, idKind: columns.idKind, names, ...(columns.metadata ? { metadata: columns.metadata } : {}) };
+  return writeKeyedTable(path, format, keyed, byColumn());
 }

@@ -1,5 +1,6 @@
 /**
- * The one batch scanner over a transactions file, shared by `readSequences` (events kept, grouped
+ * The one batch scanner over a transactions dataset (one file, a directory or a glob of Arrow
+ * and Parquet files, read file after file: see dataset.ts), shared by `readSequences` (events kept, grouped
  * by client) and the aggregate-feature stream (events folded into sums): schema check, client-id
  * coding, category coding and remapping to vocabularies, numeric and time reading, and every
  * bad-input check. A reader only decides what to do with each scanned batch.
@@ -8,11 +9,16 @@
  * - null or non-finite (NaN, ±Infinity) client ids and times: error (such an event has no place);
  * - null categorical values: local code -1, vocabulary index 1 (unknown/missing), counted;
  * - null, NaN or ±Infinity numerics: 0 (as ptls does), counted.
+ *
+ * Every file of a dataset must have the mapped columns with the same types as the first file
+ * (string layouts count as one type, Date/Timestamp units as one). With an as-of cut-off, rows
+ * after it are dropped before any coding, so clients seen only later do not exist at all.
  */
-import { DataType, type Data, type Schema } from 'apache-arrow';
+import { DataType, type Data, type RecordBatch, type Schema } from 'apache-arrow';
 import { DataFormatError } from '../errors.js';
-import { openRecordBatches } from './arrow-source.js';
-import { EXPECTED, acceptsType, copyAsFloat64, typeName, type ColumnRole } from './arrow-columns.js';
+import { EXPECTED, acceptsType, copyAsFloat64, isDateTimeType, isStringType, typeName, type ColumnRole } from './arrow-columns.js';
+import { asOfFilter, type AsOf } from './as-of.js';
+import { openDatasetBatches, resolveDataset, type Dataset } from './dataset.js';
 import { KeyCoder, type Key } from './key-coder.js';
 import { UNKNOWN_INDEX, Vocabulary, expectVocabulariesFor, type Vocabularies, type VocabularyOptions } from './vocabulary.js';
 import type { SchemaMapping } from './schema-mapping.js';
@@ -24,12 +30,16 @@ export interface EventScanOptions {
   readonly vocabularies?: Vocabularies;
   /** How vocabularies built from the file are cut down. @defaultValue `{}` (keep every token) */
   readonly vocabularyOptions?: VocabularyOptions;
+  /** Keep only events at or before this cut-off (see as-of.ts). @defaultValue every event */
+  readonly asOf?: AsOf;
 }
 
 /** Column positions and the types that shape the output (from {@link checkSchema}). */
 export interface Layout {
   readonly index: Readonly<Record<string, number>>;
   readonly names: readonly string[];
+  /** Type of every column of the file, by position. */
+  readonly types: readonly DataType[];
   readonly idType: DataType;
   readonly timeType: DataType;
 }
@@ -43,7 +53,7 @@ export interface NumericChunk {
 
 /** One record batch, coded. */
 export interface ScannedBatch {
-  /** Rows of the file before this batch (for row numbers in messages). */
+  /** Rows of the dataset before this batch (kept rows only, under an as-of; for progress). */
   readonly rowsBefore: number;
   /** Rows in this batch (never 0: empty batches are skipped). */
   readonly numRows: number;
@@ -68,8 +78,8 @@ export interface ScannedVocabularies {
 }
 
 /**
- * Scans one file, once or several times: the first pass fixes the client codes and category
- * counts; later passes reuse them (and fail if the file changed in between).
+ * Scans one dataset, once or several times: the first pass fixes the client codes and category
+ * counts; later passes reuse them (and fail if the data changed in between).
  */
 export class EventScanner {
   private readonly ids = new KeyCoder();
@@ -77,8 +87,12 @@ export class EventScanner {
   private layoutFound: Layout | null = null;
   private firstPass: { readonly rows: number; readonly clients: number } | null = null;
   private scanned: ScannedVocabularies | null = null;
+  private dataset: Dataset | null = null;
 
-  /** @throws ConfigError when `options.vocabularies` lacks a categorical column. */
+  /**
+   * @param path - the dataset: a file, a directory or a glob (see dataset.ts).
+   * @throws ConfigError when `options.vocabularies` lacks a categorical column.
+   */
   constructor(
     readonly path: string,
     readonly mapping: SchemaMapping,
@@ -111,32 +125,57 @@ export class EventScanner {
    */
   async *scan(): AsyncGenerator<ScannedBatch> {
     const { path, mapping } = this;
+    const dataset = (this.dataset ??= await resolveDataset(path));
+    const columns = [mapping.id, mapping.time, ...mapping.categorical, ...mapping.numeric];
     let rows = 0;
-    for await (const batch of prefetch(openRecordBatches(path))) {
-      const layout = (this.layoutFound ??= checkSchema(path, batch.schema, mapping));
-      if (batch.numRows === 0) continue;
-      const column = (name: string): Data => batch.data.children[layout.index[name]!]!;
-      const idData = column(mapping.id);
-      rejectNulls(path, mapping.id, 'id', idData, rows);
-      const clients = this.ids.code(idData);
-      if (this.firstPass !== null && this.ids.size !== this.firstPass.clients) {
-        throw new DataFormatError(`${path}: the file changed while it was read (new client ids in a later pass)`);
+    let fileIndex = -1;
+    let fileRows = 0;
+    let keep: ((time: number) => boolean) | null = null;
+    for await (const { file, fileIndex: at, schema, batch: whole } of prefetch(openDatasetBatches(dataset, { columns }))) {
+      if (at !== fileIndex) {
+        if (at > 0) expectColumnsOf(dataset.files[0]!.path, file.path, schema, columns);
+        const layout = checkSchema(file.path, schema, mapping);
+        if (this.layoutFound === null || dataset.files[0]!.path === file.path) this.layoutFound = layout;
+        else expectSameTypes(dataset.files[0]!.path, this.layoutFound, file.path, layout, mapping);
+        if (this.options.asOf !== undefined) {
+          keep = asOfFilter(this.options.asOf, layout.timeType, `the time column \`${mapping.time}\` of ${file.path}`);
+        }
+        fileIndex = at;
+        fileRows = 0;
       }
-      const rowsBefore = rows;
-      yield {
-        rowsBefore,
-        numRows: batch.numRows,
-        clients,
-        categorical: mapping.categorical.map((name, j) => this.coders[j]!.code(column(name))),
-        times: () => readTimes(path, mapping.time, column(mapping.time), rowsBefore),
-        numeric: (name) => readNumeric(column(name)),
-      };
-      rows += batch.numRows;
+      const fileRowsBefore = fileRows;
+      fileRows += whole.numRows;
+      if (whole.numRows === 0) continue;
+      const at0 = (name: string): number => whole.schema.fields.findIndex((f) => f.name === name);
+      const index = Object.fromEntries(columns.map((name) => [name, at0(name)]));
+      const allTimes = keep === null ? null : readTimes(file.path, mapping.time, whole.data.children[index[mapping.time]!]!, fileRowsBefore);
+      for (const [start, end] of keptRuns(allTimes, keep, whole.numRows)) {
+        const batch: RecordBatch = start === 0 && end === whole.numRows ? whole : whole.slice(start, end);
+        const column = (name: string): Data => batch.data.children[index[name]!]!;
+        const idData = column(mapping.id);
+        rejectNulls(file.path, mapping.id, 'id', idData, fileRowsBefore + start);
+        const clients = this.ids.code(idData);
+        if (this.firstPass !== null && this.ids.size !== this.firstPass.clients) {
+          throw new DataFormatError(`${file.path}: the file changed while it was read (new client ids in a later pass)`);
+        }
+        const rowsBefore = rows;
+        const times = allTimes?.subarray(start, end);
+        yield {
+          rowsBefore,
+          numRows: batch.numRows,
+          clients,
+          categorical: mapping.categorical.map((name, j) => this.coders[j]!.code(column(name))),
+          times: () => times ?? readTimes(file.path, mapping.time, column(mapping.time), fileRowsBefore + start),
+          numeric: (name) => readNumeric(column(name)),
+        };
+        rows += batch.numRows;
+      }
     }
     if (this.firstPass === null) {
       if (this.layoutFound === null || rows === 0) {
         const columns = this.layoutFound === null ? 'no schema' : `columns: ${this.layoutFound.names.join(', ')}`;
-        throw new DataFormatError(`${path}: expected at least one row, found 0 rows (${columns})`);
+        const cut = this.options.asOf === undefined ? '' : ` at or before --as-of ${this.options.asOf.text}`;
+        throw new DataFormatError(`${path}: expected at least one row${cut}, found 0 rows (${columns})`);
       }
       const badId = this.ids.keys.find((k) => typeof k === 'number' && !Number.isFinite(k));
       if (badId !== undefined) throw new DataFormatError(`${path}: column \`${mapping.id}\` (id): expected finite ids, found ${badId}`);
@@ -183,6 +222,58 @@ export class EventScanner {
   }
 }
 
+/**
+ * Checks that a later file of a dataset maps every column to the same type as the first file
+ * (strings in any layout alike, Date/Timestamp in any unit alike).
+ * @throws DataFormatError naming both files, the column and both types.
+ */
+function expectSameTypes(firstPath: string, first: Layout, path: string, layout: Layout, mapping: SchemaMapping): void {
+  const typeOf = (l: Layout, name: string): DataType => l.types[l.index[name]!]!;
+  for (const name of [mapping.id, mapping.time, ...mapping.categorical, ...mapping.numeric]) {
+    const [a, b] = [typeOf(first, name), typeOf(layout, name)];
+    if (typeFamily(a) !== typeFamily(b)) {
+      throw new DataFormatError(
+        `${path}: column \`${name}\`: expected ${typeName(a)} as in ${firstPath} (the dataset's first file), found ${typeName(b)}; every file of a dataset needs the same column types`,
+      );
+    }
+  }
+}
+
+/** @throws DataFormatError naming both files when a later file lacks a mapped column. */
+function expectColumnsOf(firstPath: string, path: string, schema: Schema, columns: readonly string[]): void {
+  const names = schema.fields.map((f) => f.name);
+  const missing = columns.find((name) => !names.includes(name));
+  if (missing !== undefined) {
+    throw new DataFormatError(
+      `${path}: column \`${missing}\` not found, but ${firstPath} (the dataset's first file) has it; every file of a dataset needs the mapped columns (found: ${names.join(', ')})`,
+    );
+  }
+}
+
+function typeFamily(type: DataType): string {
+  if (DataType.isDictionary(type)) return typeFamily(type.dictionary);
+  if (isStringType(type)) return 'string';
+  if (isDateTimeType(type)) return 'date/time';
+  return typeName(type);
+}
+
+/** `[start, end)` row ranges of a batch to keep: the whole batch without a cut-off, else the runs of kept rows. */
+function keptRuns(times: Float64Array | null, keep: ((time: number) => boolean) | null, n: number): [number, number][] {
+  if (times === null || keep === null) return [[0, n]];
+  const runs: [number, number][] = [];
+  let start = -1;
+  for (let i = 0; i < n; i++) {
+    if (keep(times[i]!)) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      runs.push([start, i]);
+      start = -1;
+    }
+  }
+  if (start >= 0) runs.push([start, n]);
+  return runs;
+}
+
 /** Checks that every mapped column exists with an acceptable type; returns their positions. */
 export function checkSchema(path: string, schema: Schema, mapping: SchemaMapping): Layout {
   const names = schema.fields.map((f) => f.name);
@@ -204,7 +295,7 @@ export function checkSchema(path: string, schema: Schema, mapping: SchemaMapping
     }
     index[name] = at;
   }
-  return { index, names, idType: schema.fields[index[mapping.id]!]!.type, timeType: schema.fields[index[mapping.time]!]!.type };
+  return { index, names, types: schema.fields.map((f) => f.type as DataType), idType: schema.fields[index[mapping.id]!]!.type, timeType: schema.fields[index[mapping.time]!]!.type };
 }
 
 function rejectNulls(path: string, name: string, role: ColumnRole, data: Data, rowsBefore: number): void {

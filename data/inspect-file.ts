@@ -4,7 +4,9 @@
  * per column. Backs `meles inspect`.
  */
 import { DataFormatError } from '../errors.js';
-import { openRecordBatches, detectArrowFormat, type ArrowIpcFormat } from './arrow-source.js';
+import { detectArrowFormat, type ArrowIpcFormat } from './arrow-source.js';
+import type { AsOf } from './as-of.js';
+import { openDatasetBatches, resolveDataset } from './dataset.js';
 import { typeName } from './arrow-columns.js';
 import { readSequences, type ReplacedValues } from './read-sequences.js';
 import type { SchemaMapping } from './schema-mapping.js';
@@ -44,8 +46,12 @@ export interface ColumnSummary {
 export interface FileSummary {
   /** The file inspected. */
   readonly path: string;
-  /** IPC file or stream format. */
-  readonly format: ArrowIpcFormat;
+  /** IPC file or stream format, `parquet`, or `mixed` for a dataset of both. */
+  readonly format: ArrowIpcFormat | 'parquet' | 'mixed';
+  /** Files in the dataset (1 for a single file). */
+  readonly files: number;
+  /** The as-of cut-off applied to the events (column null counts cover every row). */
+  readonly asOf?: string;
   /** Rows (events). */
   readonly rows: number;
   /** Record batches. */
@@ -70,11 +76,14 @@ export interface FileSummary {
  * Summarises `path` under `mapping`.
  * @throws DataFormatError (from the reader) for any bad input, naming file and column.
  */
-export async function inspectFile(path: string, mapping: SchemaMapping): Promise<FileSummary> {
-  const format = await detectArrowFormat(path);
+export async function inspectFile(path: string, mapping: SchemaMapping, options: { readonly asOf?: AsOf } = {}): Promise<FileSummary> {
+  const dataset = await resolveDataset(path);
+  const formats = new Set<ArrowIpcFormat | 'parquet'>();
+  for (const file of dataset.files) formats.add(file.format === 'parquet' ? 'parquet' : await detectArrowFormat(file.path));
+  const format = formats.size === 1 ? [...formats][0]! : 'mixed';
   const columns = new Map<string, { type: string; nulls: number }>();
   let batches = 0;
-  for await (const batch of openRecordBatches(path)) {
+  for await (const { batch } of openDatasetBatches(dataset)) {
     batches++;
     batch.schema.fields.forEach((field, i) => {
       const entry = columns.get(field.name) ?? { type: typeName(field.type), nulls: 0 };
@@ -89,7 +98,7 @@ export async function inspectFile(path: string, mapping: SchemaMapping): Promise
       throw new DataFormatError(`${path}: column \`${name}\` (${role}): expected no nulls, found ${nulls} null(s) in the file; events without ${role === 'id' ? 'a client' : 'a time'} cannot be grouped`);
     }
   }
-  const { sequences, vocabularies, rows, replaced } = await readSequences(path, mapping);
+  const { sequences, vocabularies, rows, replaced } = await readSequences(path, mapping, options.asOf === undefined ? {} : { asOf: options.asOf });
   const clients = sequences.offsets.length - 1;
   const lengths = new Float64Array(clients);
   for (let c = 0; c < clients; c++) lengths[c] = sequences.offsets[c + 1]! - sequences.offsets[c]!;
@@ -110,6 +119,8 @@ export async function inspectFile(path: string, mapping: SchemaMapping): Promise
   return {
     path,
     format,
+    files: dataset.files.length,
+    ...(options.asOf === undefined ? {} : { asOf: options.asOf.text }),
     rows,
     batches,
     clients,

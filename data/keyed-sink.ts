@@ -33,6 +33,8 @@ export interface KeyedColumns {
   readonly idKind: ClientIds['kind'];
   /** Value column names (float32), in order. */
   readonly names: readonly string[];
+  /** More key/value metadata for Arrow and Parquet outputs (e.g. `meles.as_of`). @defaultValue none */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** Rows of consecutive clients. */
@@ -94,7 +96,7 @@ function emptyChunk(columns: KeyedColumns): KeyedChunk {
 }
 
 async function writeArrow(path: string, columns: KeyedColumns, chunks: AsyncGenerator<KeyedChunk>): Promise<void> {
-  const metadata = new Map([[ID_COLUMN_METADATA_KEY, columns.idColumn]]);
+  const metadata = new Map([...Object.entries(columns.metadata ?? {}), [ID_COLUMN_METADATA_KEY, columns.idColumn]]);
   const batchesOf = (chunk: KeyedChunk): RecordBatch[] =>
     tableFromColumns(columnsOf(chunk, columns)).batches.map((b) => new RecordBatch(new Schema(b.schema.fields, metadata), b.data));
   const first = await chunks.next();
@@ -126,7 +128,7 @@ async function writeParquet(path: string, columns: KeyedColumns, chunks: AsyncGe
       new ParquetWriter({
         writer: fileWriter(tmp),
         schema: schemaFromColumnData({ columnData }),
-        kvMetadata: [{ key: ID_COLUMN_METADATA_KEY, value: columns.idColumn }],
+        kvMetadata: [...Object.entries(columns.metadata ?? {}).map(([key, value]) => ({ key, value })), { key: ID_COLUMN_METADATA_KEY, value: columns.idColumn }],
       });
     for await (const chunk of chunks) {
       const columnData = sources(chunk);

@@ -1,6 +1,8 @@
 /**
- * Reads an Arrow transactions file into per-client event sequences ({@link SequenceSet}):
- * batch by batch, columnar, grouped by client and stably sorted by time within each client.
+ * Reads a transactions dataset (an Arrow IPC or Parquet file, a directory or a glob of them; see
+ * dataset.ts) into per-client event sequences ({@link SequenceSet}): batch by batch, columnar,
+ * grouped by client and stably sorted by time within each client (ties in file-name order, so
+ * a dataset reads exactly like the concatenation of its files). `options.asOf` drops later events.
  * The file is checked against the schema mapping before any work, and every bad input becomes
  * one {@link DataFormatError} naming the file, the column, what was expected and what was found.
  *
@@ -44,7 +46,7 @@ export interface ReadSequencesResult {
 }
 
 /**
- * Reads `path` (Arrow IPC file or stream) into per-client sequences.
+ * Reads `path` (a file, directory or glob of Arrow IPC and Parquet files) into per-client sequences.
  * @throws DataFormatError naming the file and column for every kind of bad input.
  * @throws ConfigError when `options.vocabularies` lacks a categorical column.
  */

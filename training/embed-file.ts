@@ -4,6 +4,7 @@
  * events in batches and streams the rows to the output file. Only one batch of embeddings exists
  * at a time; the file appears under its final name only when complete.
  */
+import { AS_OF_METADATA_KEY, type AsOf } from '../data/as-of.js';
 import { readSequences } from '../data/read-sequences.js';
 import type { SchemaMapping } from '../data/schema-mapping.js';
 import { clientCount, type ClientIds, type SequenceSet } from '../data/sequence-set.js';
@@ -26,15 +27,17 @@ export interface Shard {
   readonly by?: 'range' | 'hash';
 }
 
-/** Reads a transactions file with a model's schema mapping and vocabularies (see {@link EmbedFileOptions.read}). */
-export type SequenceReader = (data: string, schema: SchemaMapping, vocabularies: Vocabularies) => Promise<SequenceSet>;
+/** Reads a transactions dataset with a model's schema mapping and vocabularies, cut at `asOf` when given (see {@link EmbedFileOptions.read}). */
+export type SequenceReader = (data: string, schema: SchemaMapping, vocabularies: Vocabularies, asOf?: AsOf) => Promise<SequenceSet>;
 
 /** Inputs of {@link embedFile}. */
 export interface EmbedFileOptions {
   /** Model directory written by training. */
   readonly model: string;
-  /** Transactions file (Arrow IPC) with the model's schema mapping. */
+  /** Transactions dataset with the model's schema mapping: an Arrow/Parquet file, a directory or a glob (data/dataset.ts). */
   readonly data: string;
+  /** Embed from the events at or before this cut-off only; recorded as `meles.as_of` in the output's metadata. @defaultValue every event */
+  readonly asOf?: AsOf;
   /** Output file. */
   readonly out: string;
   /** @defaultValue `'arrow'` */
@@ -107,7 +110,7 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
   try {
     const read = options.read ?? readFresh;
     const readStarted = performance.now();
-    const sequences = await read(options.data, loaded.schema, loaded.vocabularies);
+    const sequences = await read(options.data, loaded.schema, loaded.vocabularies, options.asOf);
     const readSeconds = (performance.now() - readStarted) / 1000;
     const clients = selectClients(sequences, shard);
     async function* chunks(): AsyncGenerator<EmbeddingChunk> {
@@ -124,7 +127,8 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
       }
     }
     // The output keeps the source's id column name and type (the model's schema mapping).
-    const columns = { width: model.width, idColumn: loaded.schema.id, idKind: sequences.ids.kind };
+    const metadata = options.asOf === undefined ? {} : { metadata: { [AS_OF_METADATA_KEY]: options.asOf.text } };
+    const columns = { width: model.width, idColumn: loaded.schema.id, idKind: sequences.ids.kind, ...metadata };
     const rows = await writeEmbeddings(options.out, format, columns, chunks());
     return { out: options.out, format, clients: rows, width: model.width, seconds: (performance.now() - started) / 1000, readSeconds, backend };
   } finally {
@@ -132,8 +136,8 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
   }
 }
 
-async function readFresh(data: string, schema: SchemaMapping, vocabularies: Vocabularies): Promise<SequenceSet> {
-  return (await readSequences(data, schema, { vocabularies })).sequences;
+async function readFresh(data: string, schema: SchemaMapping, vocabularies: Vocabularies, asOf?: AsOf): Promise<SequenceSet> {
+  return (await readSequences(data, schema, { vocabularies, ...(asOf === undefined ? {} : { asOf }) })).sequences;
 }
 
 /** End (exclusive) of the batch starting at `start`: at most `batchSize` clients and `maxBatchEvents` tail events. */

@@ -4,6 +4,7 @@
  * sink). Streams the file batch by batch (aggregate-stream.ts) with the data layer's schema
  * checks, so every bad-input message names file and column.
  */
+import { AS_OF_METADATA_KEY, type AsOf } from '../../data/as-of.js';
 import { writeKeyedTable } from '../../data/keyed-sink.js';
 import { RESERVED, type Vocabularies } from '../../data/vocabulary.js';
 import type { SchemaMapping } from '../../data/schema-mapping.js';
@@ -20,6 +21,8 @@ export interface AggregateFeaturesOptions {
   readonly maxValuesPerCategorical?: number;
   /** Re-use these vocabularies (e.g. the training file's) so two files get identical columns. @defaultValue built from the file */
   readonly vocabularies?: Vocabularies;
+  /** Aggregate only events at or before this cut-off; recorded as `meles.as_of` in the output's metadata. @defaultValue every event */
+  readonly asOf?: AsOf;
 }
 
 /** What {@link writeAggregateFeatures} wrote. */
@@ -52,8 +55,10 @@ export async function writeAggregateFeatures(
   const { features, vocabularies, events } = await streamAggregateFeatures(dataPath, mapping, {
     ...(options.vocabularies === undefined ? {} : { vocabularies: options.vocabularies }),
     vocabularyOptions: { maxSize: maxValues + RESERVED },
+    ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
   });
-  const columns = { idColumn: mapping.id, idKind: features.ids.kind, names: features.names };
+  const metadata = options.asOf === undefined ? {} : { metadata: { [AS_OF_METADATA_KEY]: options.asOf.text } };
+  const columns = { idColumn: mapping.id, idKind: features.ids.kind, names: features.names, ...metadata };
   await writeKeyedTable(outPath, 'arrow', columns, [{ ids: features.ids, values: features.columns }]);
   return { clients: features.columns[0]?.length ?? 0, features: features.names.length, events, vocabularies };
 }

@@ -1,5 +1,6 @@
 /**
- * Streams a transactions Arrow file into aggregate features without holding the events:
+ * Streams a transactions dataset (Arrow/Parquet file, directory or glob; one file open at a time)
+ * into aggregate features without holding the events:
  * pass 1 codes client ids and counts category values (→ vocabularies), pass 2 feeds each record
  * batch into an {@link AggregateAccumulator}. Memory is the sums per client × category value,
  * not the events (10M events: 0.5 GB in memory through readSequences, see the benchmark).
@@ -27,7 +28,7 @@ export interface StreamAggregateResult {
   readonly events: number;
 }
 
-/** Computes the aggregate features of `path` in two streaming passes. */
+/** Computes the aggregate features of the dataset `path` in two streaming passes (events after `options.asOf` left out). */
 export async function streamAggregateFeatures(path: string, mapping: SchemaMapping, options: StreamAggregateOptions = {}): Promise<StreamAggregateResult> {
   const scanner = new EventScanner(path, mapping, options);
   // Pass 1 codes client ids and counts category values; the batches themselves are not kept.
