@@ -39,8 +39,11 @@ export interface ExperimentScale {
 
 /** One feature source of a variant; a set joins its sources on the client id. */
 export type FeatureSource =
-  /** Embeddings of a MeLES training whose options are the scale's base with `train` merged over it. */
-  | { readonly kind: 'meles'; readonly train: TrainingConfigInput }
+  /**
+   * Embeddings of a self-supervised training whose options are the scale's base (MeLES) with
+   * `train` merged over it (`{method: 'cpc'}` makes it CPC).
+   */
+  | { readonly kind: 'trained'; readonly train: TrainingConfigInput }
   /** The hand-crafted aggregates (`meles features`), computed once per data set. */
   | { readonly kind: 'handcrafted' }
   /** An untrained encoder with the default training's architecture (the lecture's "random GRU"). */
@@ -70,4 +73,19 @@ export interface ExperimentDefinition {
   readonly variants: (scale: ExperimentScale) => readonly ExperimentVariant[];
   /** Why the experiment cannot run in this build; undefined when it can. @defaultValue undefined */
   readonly unavailable?: string;
+  /**
+   * Rows of the lecture's table this build cannot produce yet: shown with their published numbers
+   * and `–` measured cells, so the table keeps the lecture's shape. @defaultValue `[]`
+   */
+  readonly pending?: readonly PendingRow[];
+}
+
+/** A lecture row waiting for an API (see {@link ExperimentDefinition.pending}). */
+export interface PendingRow {
+  /** Row label. */
+  readonly set: string;
+  /** Why it is not measured, e.g. `not available yet: needs training/labelled (supervised)`. */
+  readonly description: string;
+  /** The published numbers. */
+  readonly published: PublishedScore;
 }

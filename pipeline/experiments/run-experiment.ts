@@ -63,7 +63,7 @@ export async function runExperimentDefinition(options: ExperimentOptions, defini
   const needs = new Set<FeatureSource['kind']>();
   for (const source of variants.flatMap((v) => v.sources)) {
     needs.add(source.kind);
-    const train = source.kind === 'meles' ? mergeTraining(base, source.train) : source.kind === 'random-encoder' ? base : undefined;
+    const train = source.kind === 'trained' ? mergeTraining(base, source.train) : source.kind === 'random-encoder' ? base : undefined;
     if (train !== undefined) trainings.set(JSON.stringify(train), train);
   }
   const steps = ['data', ...[...trainings.keys()].map((_, i) => `training ${i + 1}/${trainings.size}`), ...(needs.has('handcrafted') ? ['hand-crafted features'] : []), ...(needs.has('random-encoder') ? ['random encoder'] : []), 'compare', 'report'];
@@ -93,9 +93,9 @@ export async function runExperimentDefinition(options: ExperimentOptions, defini
     records.set('random-encoder', { kind: 'random-encoder', dir, path: control.embeddings, reused: false, seconds: (performance.now() - t0) / 1000 });
   }
   const recordOf = (source: FeatureSource): SourceRecord => {
-    if (source.kind !== 'meles') return records.get(source.kind)!;
+    if (source.kind !== 'trained') return records.get(source.kind)!;
     const t = trained.get(JSON.stringify(mergeTraining(base, source.train)))!;
-    return { kind: 'meles', train: t.train, dir: t.dir, path: t.embeddings, reused: t.reused, seconds: t.seconds };
+    return { kind: 'trained', train: t.train, dir: t.dir, path: t.embeddings, reused: t.reused, seconds: t.seconds };
   };
   const rows = variants.map((v) => ({ set: v.set, sources: v.sources.map(recordOf) }));
   const featureSets: FeatureSetSpec[] = rows.map((r) => ({ name: r.set, paths: r.sources.map((s) => s.path) }));
@@ -123,7 +123,10 @@ export async function runExperimentDefinition(options: ExperimentOptions, defini
     methodHeader: definition.methodHeader,
     command: options.command,
     scale: options.scale,
-    methods: variants.map((v) => ({ set: v.set, description: v.description, ...(v.published === undefined ? {} : { published: v.published }) })),
+    methods: [
+      ...variants.map((v) => ({ set: v.set, description: v.description, ...(v.published === undefined ? {} : { published: v.published }) })),
+      ...(definition.pending ?? []),
+    ],
     comparison,
     seconds,
     settings: settingsOf(scale, data, comparison.protocol.numIterations),

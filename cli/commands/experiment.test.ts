@@ -1,0 +1,74 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+/** Runs `meles args…` in a child process. */
+function meles(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The table without the wall-time sentence (the only line that may differ between runs). */
+const withoutTimes = (md: string): string => md.replace(/Wall time [0-9.]+ s/g, 'Wall time');
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'meles-experiment-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('meles experiment', () => {
+  it('runs the pairs table end to end on the tiny scale; a re-run retrains nothing and prints the same table', async () => {
+    const out = join(dir, 'exp');
+    const first = await meles('experiment', 'pairs', '--out', out, '--scale', 'tiny', '--json');
+    assert.equal(first.code, 0, first.stderr);
+    const result = JSON.parse(first.stdout) as { trainings: { ran: number; reused: number }; table: { method: string }[] };
+    assert.deepEqual(result.trainings, { ran: 3, reused: 0 });
+    assert.deepEqual([...new Set(result.table.map((r) => r.method))], ['Random samples', 'Random disjoint samples', 'Random slices']);
+    const files = await readdir(out);
+    for (const f of ['pairs.json', 'pairs.md', 'pairs.html']) assert.ok(files.includes(f), f);
+    const md = await readFile(join(out, 'pairs.md'), 'utf8');
+    assert.match(md, /\| Pair generation method \| age_group accuracy ± 95% \| gender AUROC ± 95% \| published \(lecture\): age accuracy \/ gender AUROC \|/);
+    assert.match(md, /\| Random slices \| 0\.\d{3} ± 0\.\d{3} \| 0\.\d{3} ± 0\.\d{3} \| 0\.639 ± 0\.006 \/ 0\.872 ± 0\.005 \|/);
+    const json = JSON.parse(await readFile(join(out, 'pairs.json'), 'utf8')) as { command: string; comparison: { baseline: string } };
+    assert.equal(json.command, `meles experiment pairs --out ${out} --scale tiny`);
+    assert.equal(json.comparison.baseline, 'Random slices');
+
+    const again = await meles('experiment', 'pairs', '--out', out, '--scale', 'tiny', '--json');
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual((JSON.parse(again.stdout) as typeof result).trainings, { ran: 0, reused: 3 });
+    assert.equal(withoutTimes(await readFile(join(out, 'pairs.md'), 'utf8')), withoutTimes(md));
+  });
+
+  it('exits 2 on an unknown experiment or scale and on an experiment that is not available yet, writing nothing', async () => {
+    const out = join(dir, 'bad');
+    const name = await meles('experiment', 'pairz', '--out', out);
+    assert.equal(name.code, 2);
+    assert.match(name.stderr, /Expected `experiment` to be one of .*`pairs`.*got `pairz`/);
+    const scale = await meles('experiment', 'pairs', '--out', out, '--scale', 'huge');
+    assert.equal(scale.code, 2);
+    assert.match(scale.stderr, /`scale`.*`huge`/);
+    const pending = await meles('experiment', 'label-fraction', '--out', out);
+    assert.equal(pending.code, 2);
+    assert.match(pending.stderr, /Experiment `label-fraction` is not available yet/);
+    const partial = await meles('experiment', 'pairs', '--out', out, '--data', 'tx.arrow');
+    assert.equal(partial.code, 2);
+    assert.match(partial.stderr, /needs all of `--data FILE --schema FILE --targets FILE --target COLUMN:kind`/);
+    await assert.rejects(readdir(out), { code: 'ENOENT' });
+  });
+});
