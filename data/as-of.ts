@@ -15,7 +15,14 @@ export const AS_OF_METADATA_KEY = 'meles.as_of';
 /** A parsed cut-off. */
 export type AsOf =
   | { readonly kind: 'date'; readonly text: string; /** First millisecond after the day (exclusive bound). */ readonly endMs: number }
-  | { readonly kind: 'timestamp'; readonly text: string; /** The instant in ms since the epoch (inclusive). */ readonly ms: number }
+  | {
+      readonly kind: 'timestamp';
+      readonly text: string;
+      /** The instant in ms since the epoch (inclusive). */
+      readonly ms: number;
+      /** A scheduled run's due time: numeric time columns (whose unit is unknown) are then read whole instead of refused. @defaultValue `false` */
+      readonly datesOnly?: boolean;
+    }
   | { readonly kind: 'number'; readonly text: string; /** Inclusive bound on the time column's numbers. */ readonly value: number };
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -45,18 +52,28 @@ export function parseAsOf(text: string, flag = '--as-of'): AsOf {
   );
 }
 
-/** The as-of of a scheduled run: its due time, to the millisecond. */
+/**
+ * The as-of of a scheduled run: its due time, to the millisecond. It cuts Date/Timestamp time
+ * columns; a numeric time column has no known relation to the clock and is read whole.
+ */
 export function asOfInstant(due: Date): AsOf {
-  return { kind: 'timestamp', text: due.toISOString(), ms: due.getTime() };
+  return { kind: 'timestamp', text: due.toISOString(), ms: due.getTime(), datesOnly: true };
+}
+
+/** Whether `asOf` cuts a time column read as `timeUnit` (a scheduled due time leaves numeric times whole). */
+export function asOfApplies(asOf: AsOf, timeUnit: 'ms' | 'number'): boolean {
+  return !(asOf.kind === 'timestamp' && asOf.datesOnly === true && timeUnit === 'number');
 }
 
 /**
  * The keep-test of `asOf` for a time column of type `timeType`, on the scanner's time values
- * (milliseconds for Date/Timestamp columns, the numbers themselves otherwise).
+ * (milliseconds for Date/Timestamp columns, the numbers themselves otherwise); `null` when the
+ * cut-off does not apply (see {@link asOfApplies}) and every event is kept.
  * @throws ConfigError when a date/timestamp meets a numeric time column or a number a Date/Timestamp column.
  */
-export function asOfFilter(asOf: AsOf, timeType: DataType, where: string): (time: number) => boolean {
+export function asOfFilter(asOf: AsOf, timeType: DataType, where: string): ((time: number) => boolean) | null {
   const dated = isDateTimeType(timeType);
+  if (!asOfApplies(asOf, dated ? 'ms' : 'number')) return null;
   if (asOf.kind === 'number') {
     if (dated) throw new ConfigError(`--as-of ${asOf.text} is a number, but ${where} is ${typeName(timeType)}; pass an ISO date or timestamp`);
     const limit = asOf.value;

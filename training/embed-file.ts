@@ -4,7 +4,7 @@
  * events in batches and streams the rows to the output file. Only one batch of embeddings exists
  * at a time; the file appears under its final name only when complete.
  */
-import { AS_OF_METADATA_KEY, type AsOf } from '../data/as-of.js';
+import { AS_OF_METADATA_KEY, asOfApplies, type AsOf } from '../data/as-of.js';
 import { readSequences } from '../data/read-sequences.js';
 import type { SchemaMapping } from '../data/schema-mapping.js';
 import { clientCount, type ClientIds, type SequenceSet } from '../data/sequence-set.js';
@@ -90,6 +90,8 @@ export interface EmbedResult {
   /** Of which reading (and grouping) the sequences, in seconds. */
   readonly readSeconds: number;
   readonly backend: BackendName;
+  /** The as-of cut-off applied (also `meles.as_of` in the file); absent when none was (a scheduled due time on a numeric time column). */
+  readonly asOf?: string;
 }
 
 /** Embeds every client (of the shard) of `options.data`; see the module comment. */
@@ -127,10 +129,11 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
       }
     }
     // The output keeps the source's id column name and type (the model's schema mapping).
-    const metadata = options.asOf === undefined ? {} : { metadata: { [AS_OF_METADATA_KEY]: options.asOf.text } };
+    const asOf = options.asOf !== undefined && asOfApplies(options.asOf, sequences.timeUnit) ? options.asOf.text : undefined;
+    const metadata = asOf === undefined ? {} : { metadata: { [AS_OF_METADATA_KEY]: asOf } };
     const columns = { width: model.width, idColumn: loaded.schema.id, idKind: sequences.ids.kind, ...metadata };
     const rows = await writeEmbeddings(options.out, format, columns, chunks());
-    return { out: options.out, format, clients: rows, width: model.width, seconds: (performance.now() - started) / 1000, readSeconds, backend };
+    return { out: options.out, format, clients: rows, width: model.width, seconds: (performance.now() - started) / 1000, readSeconds, backend, ...(asOf === undefined ? {} : { asOf }) };
   } finally {
     model.dispose();
   }

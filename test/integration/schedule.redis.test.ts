@@ -59,10 +59,12 @@ describe('scheduled batch embedding', () => {
       assert.deepEqual(await listSchedules(target), []);
       for (const dir of dirs.slice(0, 2)) {
         assert.match(dir, /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
-        const record = JSON.parse(await readFile(join(outRoot, 'batch', dir, 'run.json'), 'utf8')) as { modelVersion: string; files: { output: string; clients: number }[] };
+        const record = JSON.parse(await readFile(join(outRoot, 'batch', dir, 'run.json'), 'utf8')) as { modelVersion: string; files: string[]; output: string; asOf: string | null };
         assert.equal(record.modelVersion, 'v2');
-        assert.deepEqual(record.files.map((f) => [f.output, f.clients]), [['day-1.embeddings.arrow', 30], ['day-2.embeddings.arrow', 20]]);
-        assert.deepEqual((await readdir(join(outRoot, 'batch', dir))).sort(), ['day-1.embeddings.arrow', 'day-2.embeddings.arrow', 'run.json']);
+        // The day files form one dataset: one embeddings file per run, cut at the run's due time.
+        assert.deepEqual(record.files, [join(dataRoot, 'daily', 'day-1.arrow'), join(dataRoot, 'daily', 'day-2.arrow')]);
+        assert.equal(record.asOf, null); // numeric days: no clock to cut by (batch-embed-job.test.ts covers dated columns)
+        assert.deepEqual((await readdir(join(outRoot, 'batch', dir))).sort(), [record.output, 'run.json']);
       }
     } finally {
       await workers.close();
