@@ -7,9 +7,13 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { DataFormatError } from '../errors.js';
+import { resolveDataset } from '../data/dataset.js';
+import { hasGlobMagic } from '../data/glob.js';
 
 /** SHA-256 (hex) of a file's bytes, or of a directory's files (see the module comment). */
 export async function hashPath(path: string): Promise<string> {
+  // A glob dataset (`daily/*.arrow`): its matched files, by path and content, so a new day changes it.
+  if (hasGlobMagic(path)) return hashFileList((await resolveDataset(path)).files.map((f) => f.path));
   const info = await stat(path).catch((error: unknown) => {
     throw new DataFormatError(`Input ${path} does not exist or cannot be read`, { cause: error });
   });
@@ -48,6 +52,12 @@ export async function hashFile(path: string): Promise<string> {
     known.set(path, { stamp, sha256 });
   }
   return sha256;
+}
+
+async function hashFileList(files: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(`${file}\0${await hashFile(file)}\n`);
+  return hash.digest('hex');
 }
 
 async function hashDirectory(root: string): Promise<string> {

@@ -55,7 +55,7 @@ export type PipelineTarget = z.infer<typeof targetSchema>;
 export interface PipelineConfig {
   /** Pipeline name (letters, digits, `-`, `_`). */
   readonly name: string;
-  /** Transactions file (Arrow IPC) to train on and embed. */
+  /** Transactions dataset to train on and embed: an Arrow/Parquet file, a directory or a glob (data/dataset.ts). */
   readonly data: string;
   /** How the data's columns map to id, time, categorical and numeric features. */
   readonly schema: SchemaMapping;

@@ -36,7 +36,7 @@ export function register(program: Command): void {
       .description('add a schedule, or update the one with the same name')
       .argument('<name>', 'schedule name')
       .requiredOption('--cron <pattern>', 'cron pattern, e.g. "0 2 * * *" (6 fields = with seconds)')
-      .requiredOption('--data <path-or-glob>', 'file or glob (in the file name part) to embed on each run')
+      .requiredOption('--data <dataset>', "dataset embedded whole on each run, as of its due time: a file, a directory or a quoted glob ('/data/daily/*.arrow')")
       .requiredOption('--out <dir>', 'one dated directory per run is created here')
       .option('--registry <dir>', 'model registry', 'runs/registry')
       .option('--tz <zone>', 'time zone of the cron pattern', 'UTC')

@@ -1,5 +1,6 @@
 /**
- * `meles schedule add|list|remove`: BullMQ job schedulers that enqueue batch-embedding jobs.
+ * `meles schedule add|list|remove`: BullMQ job schedulers that enqueue batch-embedding jobs; each
+ * run embeds the whole dataset as of its due time (batch-embed-job.ts).
  * `upsertJobScheduler` keys schedulers by name, so adding a name again updates it in place.
  */
 import { resolve } from 'node:path';
@@ -19,7 +20,7 @@ export interface ScheduleSpec {
   readonly cron: string;
   /** Time zone of the pattern. @defaultValue `'UTC'` */
   readonly tz?: string;
-  /** File or glob to embed on each run. */
+  /** Dataset to embed on each run, as one history per client: a file, a directory or a glob (`/data/daily/*.arrow`). */
   readonly data: string;
   /** Directory that receives one dated directory per run. */
   readonly out: string;
