@@ -40,7 +40,7 @@ describe('checkReportHtml in headless Chromium', { skip: hasChromium ? false : '
     assert.deepEqual(result.problems, []);
     assert.equal(result.facts.svgs.length, 2);
     assert.ok(result.facts.svgs.every((s) => s.marks > 0));
-    assert.equal(result.facts.images.length, 12);
+    assert.equal(result.facts.images.length, 16); // 2 embeddings × 4 projections × 2 labels
   });
 
   it('fails a page with a broken image, an external fetch and a console error', async () => {
