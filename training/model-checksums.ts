@@ -46,11 +46,12 @@ export function parseModelChecksums(value: unknown, modelPath: string): ModelChe
 }
 
 /**
- * Checks one file against its recorded checksum (no-op when `checksums` is undefined).
+ * Checks one file against its recorded checksum (no-op when `checksums` is undefined or has no
+ * entry for `name`, as for the optional head files of models saved before them).
  * @throws DataFormatError `<dir>/<file>: checksum mismatch (expected sha256 …, found …): the model file is damaged`.
  */
-export async function verifyModelFile(dir: string, name: (typeof CHECKSUMMED_FILES)[number], checksums: ModelChecksums | undefined): Promise<void> {
-  if (checksums === undefined) return;
+export async function verifyModelFile(dir: string, name: string, checksums: ModelChecksums | undefined): Promise<void> {
+  if (checksums === undefined || checksums[name] === undefined) return;
   const path = join(dir, name);
   let found: string;
   try {

@@ -8,6 +8,8 @@
  * vocabularies.json  category → index per categorical column
  * schema.json        the schema mapping the model reads
  * training.json      the resolved training configuration (for the record; not needed to embed)
+ * head.bin           supervised / fine-tuned models only: the classification head's weights
+ * task.json          with head.bin: target column, kind, classes in label-index order, head manifest
  * ```
  * {@link saveModelDirectory} and {@link loadModelDirectory} are each other's opposite.
  */
@@ -23,7 +25,8 @@ import { parseEncoderConfig } from '../encoders/encoder-config.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
 import { ConfigError, DataFormatError } from '../errors.js';
 import { readTensorFile, writeTensorFile } from '../data/tensor-file.js';
-import { checksumModelFiles, parseModelChecksums, verifyModelFile } from './model-checksums.js';
+import type { NamedParameter } from '../encoders/parameters.js';
+import { checksumModelFiles, parseModelChecksums, sha256File, verifyModelFile } from './model-checksums.js';
 
 /** Version of the directory layout; bumped on incompatible changes. */
 export const MODEL_FORMAT_VERSION = 1;
@@ -39,14 +42,33 @@ export interface ModelDirectoryContents {
   readonly backend: string;
 }
 
+/** A classification head saved beside the encoder (`head.bin` + `task.json`). */
+export interface SavedHead {
+  /** What `task.json` records besides the weights manifest (column, kind, classes, …). */
+  readonly task: Readonly<Record<string, unknown>>;
+  readonly parameters: readonly NamedParameter[];
+}
+
+/** Files a head adds to a model directory (checksummed in model.json when present). */
+export const HEAD_FILES = ['head.bin', 'task.json'] as const;
+
 /** Writes a model directory (creating it); each file is written atomically. */
-export async function saveModelDirectory(dir: string, contents: ModelDirectoryContents): Promise<void> {
+export async function saveModelDirectory(dir: string, contents: ModelDirectoryContents & { readonly head?: SavedHead }): Promise<void> {
   await mkdir(dir, { recursive: true });
   const arrays = contents.model.parameters().map((p) => ({ name: p.name, shape: p.variable.shape, data: p.variable.dataSync() as Float32Array }));
   const manifest = await writeTensorFile(join(dir, 'weights.bin'), arrays);
   await saveVocabularies(join(dir, 'vocabularies.json'), contents.vocabularies);
   await writeJson(join(dir, 'schema.json'), contents.schema);
   await writeJson(join(dir, 'training.json'), contents.training);
+  const extra: Record<string, string> = {};
+  if (contents.head !== undefined) {
+    const head = await writeTensorFile(
+      join(dir, 'head.bin'),
+      contents.head.parameters.map((p) => ({ name: p.name, shape: p.variable.shape, data: p.variable.dataSync() as Float32Array })),
+    );
+    await writeJson(join(dir, 'task.json'), { ...contents.head.task, head });
+    for (const name of HEAD_FILES) extra[name] = await sha256File(join(dir, name));
+  }
   // model.json last: its presence marks a complete directory, and it holds the other files' checksums.
   await writeJson(join(dir, 'model.json'), {
     formatVersion: MODEL_FORMAT_VERSION,
@@ -54,7 +76,7 @@ export async function saveModelDirectory(dir: string, contents: ModelDirectoryCo
     embeddingWidth: contents.model.width,
     backend: contents.backend,
     weights: manifest,
-    checksums: await checksumModelFiles(dir),
+    checksums: { ...(await checksumModelFiles(dir)), ...extra },
   });
 }
 

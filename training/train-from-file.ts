@@ -13,7 +13,10 @@ import { readSchemaMapping } from '../data/schema-mapping-io.js';
 import { loadVocabularies, type Vocabularies } from '../data/vocabulary.js';
 import type { BackendName } from '../encoders/backend.js';
 import { ConfigError } from '../errors.js';
+import { readTargets, type TargetSpec } from '../data/label-file.js';
 import { hasCheckpoint, readCheckpointOptions } from './checkpoint.js';
+import { labelledClients } from './labelled/label-clients.js';
+import { trainLabelled } from './labelled/train-labelled.js';
 import { trainModel, type BatchProgress, type EpochMetrics, type TrainResult } from './trainer.js';
 import { resolveTrainingOptions, type TrainingConfigInput, type TrainingOptions } from './training-options.js';
 
@@ -56,6 +59,11 @@ export interface TrainFromFileOptions {
   readonly onProgress?: (progress: BatchProgress) => void;
   /** Called after every epoch. */
   readonly onEpoch?: (metrics: EpochMetrics) => void;
+  /**
+   * Labels for `method: 'supervised'` (required then, refused otherwise): a label file read by
+   * `readTargets`, its id column (@defaultValue the schema's id column) and the target column and kind.
+   */
+  readonly labels?: { readonly path: string; readonly idColumn?: string; readonly target: TargetSpec };
 }
 
 /** What {@link trainFromFile} returns: the training result plus what it was trained with. */
@@ -66,7 +74,7 @@ export interface TrainFromFileResult extends TrainResult {
   readonly resumed: boolean;
 }
 
-/** Reads `data` and trains a MeLES encoder into `outDir`; see the module comment. */
+/** Reads `data` and trains into `outDir` (MeLES, CPC, or supervised with `labels`); see the module comment. */
 export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainFromFileResult> {
   const { outDir } = input;
   const checkpoint = await hasCheckpoint(outDir).catch(() => false);
@@ -80,9 +88,37 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
   // On resume the checkpoint's options are the base: only changed settings need repeating.
   const saved = resume ? await readCheckpointOptions(outDir) : {};
   const options = resolveTrainingOptions(input.configSource ?? 'training options', saved, ...(input.config ?? []));
+  if (options.method === 'supervised' && input.labels === undefined) {
+    throw new ConfigError('`method` \'supervised\' needs labels: give `--targets FILE --target COLUMN:binary|multiclass` (and `--id COLUMN` when the label file names the id differently)');
+  }
+  if (options.method !== 'supervised' && input.labels !== undefined) {
+    throw new ConfigError(`Labels (\`--targets\`) are for \`method\` 'supervised'; this run's method is '${options.method}'`);
+  }
+  // The label file first: its problems (a missing column, one class) surface before the long read.
+  const target = input.labels === undefined ? undefined : (await readTargets(input.labels.path, input.labels.idColumn ?? schema.id, [input.labels.target])).targets[0]!;
   const savedVocabularies = join(outDir, 'vocabularies.json');
   const vocabularies = resume && existsSync(savedVocabularies) ? await loadVocabularies(savedVocabularies) : input.vocabularies;
   const { sequences, vocabularies: used } = await readSequences(input.data, schema, vocabularies ? { vocabularies } : {});
+  if (target !== undefined) {
+    const { clients, labels, task } = labelledClients(sequences, target, input.labels!.path);
+    const result = await trainLabelled({
+      data: sequences,
+      vocabularies: used,
+      schema,
+      clients,
+      labels,
+      task,
+      init: { kind: 'scratch' },
+      options,
+      outDir,
+      backend: input.backend ?? 'auto',
+      resume,
+      signal: input.signal,
+      onProgress: input.onProgress,
+      onEpoch: input.onEpoch,
+    });
+    return { ...result, options, resumed: resume };
+  }
   const result = await trainModel({
     data: sequences,
     vocabularies: used,

@@ -10,6 +10,7 @@ import { register as features } from './features.js';
 import { register as evaluate } from './evaluate.js';
 import { register as compare } from './compare.js';
 import { register as train } from './train.js';
+import { register as finetune } from './finetune.js';
 import { register as embed } from './embed.js';
 import { register as report } from './report.js';
 import { register as demo } from './demo.js';
@@ -26,4 +27,4 @@ import { register as experiment } from './experiment.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, train, embed, report, pipeline, worker, status, schedule, model, fit, score, experiment];
+export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, train, finetune, embed, report, pipeline, worker, status, schedule, model, fit, score, experiment];

@@ -1,15 +1,21 @@
 /**
- * `meles train --data FILE (--schema F | flags) --out RUN_DIR [--config train.json] [flags]`:
- * trains a MeLES encoder; RUN_DIR becomes a model directory for `meles embed`. Flags override the
- * config file. Ctrl-C stops after the current batch, saves a checkpoint and exits with code 130;
- * `--resume` continues from it.
+ * `meles train --data FILE (--schema F | flags) --out RUN_DIR [--config train.json] [--method meles|cpc|supervised] [flags]`:
+ * trains an encoder (MeLES by default, CPC, or supervised with a classification head); RUN_DIR
+ * becomes a model directory for `meles embed`. Flags override the config file. Ctrl-C stops after
+ * the current batch, saves a checkpoint and exits with code 130; `--resume` continues from it.
+ *
+ * Supervised: `--targets FILE --target COLUMN:binary|multiclass [--id COLUMN]`. With `--targets`,
+ * `--target` names the label and `--id` the label file's id column (default: the schema's id);
+ * without `--schema`, `--id` is also the transactions' id column (with `--time`, `--cat`, `--num`).
  */
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { BACKENDS, type BackendName } from '../../encoders/backend.js';
 import { ENCODER_KINDS } from '../../encoders/encoder-config.js';
+import { parseTargetSpec } from '../../data/label-file.js';
+import { ConfigError } from '../../errors.js';
 import { trainFromFile } from '../../training/train-from-file.js';
-import { readTrainingConfig, type TrainingConfigInput } from '../../training/training-options.js';
+import { readTrainingConfig, TRAINING_METHODS, type TrainingConfigInput } from '../../training/training-options.js';
 import { optionalIntegerFlag, optionalNumberFlag } from '../flags.js';
 import { trainingProgressBar } from '../progress-bar.js';
 import { addSchemaOptions, schemaFromOptions, type SchemaFlags } from '../schema-options.js';
@@ -18,6 +24,8 @@ interface TrainFlags extends SchemaFlags {
   readonly data: string;
   readonly out: string;
   readonly config?: string;
+  readonly method?: string;
+  readonly targets?: string;
   readonly encoder?: string;
   readonly hidden?: string;
   readonly layers?: string;
@@ -36,10 +44,12 @@ interface TrainFlags extends SchemaFlags {
 /** Registers `meles train`. */
 export function register(program: Command): void {
   const cmd = new Command('train')
-    .description('train a MeLES encoder (GRU, LSTM or Transformer) on unlabelled event sequences')
+    .description('train an encoder (GRU, LSTM or Transformer): MeLES or CPC on unlabelled event sequences, or supervised on labels')
     .requiredOption('--data <file>', 'transactions Arrow file')
     .requiredOption('--out <dir>', 'run directory: model files, metrics.jsonl, checkpoint/')
     .option('--config <file>', 'training config JSON (see training/training-options.ts); flags override it')
+    .addOption(new Option('--method <method>', 'training method (default meles)').choices([...TRAINING_METHODS]))
+    .option('--targets <file>', 'supervised: label file (Arrow or CSV); with it, --target is COLUMN:binary|multiclass and --id the label id column')
     .addOption(new Option('--encoder <kind>', 'sequence encoder').choices([...ENCODER_KINDS]))
     .option('--hidden <n>', 'hidden size (RNN) or model width (Transformer)')
     .option('--layers <n>', 'stacked layers')
@@ -55,8 +65,11 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress bar');
   addSchemaOptions(cmd).action(async (opts: TrainFlags) => {
     const resume = opts.resume === true;
+    const labels = labelFlags(opts);
+    // With --targets, --target is the label and --id the label file's id (a mapping's id only beside --time).
+    const schemaFlags: SchemaFlags = labels === undefined ? opts : { ...opts, target: undefined, id: opts.time !== undefined ? opts.id : undefined };
     // A resumed run may leave the mapping out: trainFromFile then reuses RUN_DIR/schema.json.
-    const schema = resume && opts.schema === undefined && opts.id === undefined ? undefined : await schemaFromOptions(opts);
+    const schema = resume && schemaFlags.schema === undefined && schemaFlags.id === undefined ? undefined : await schemaFromOptions(schemaFlags);
     const fromFile = opts.config === undefined ? {} : await readTrainingConfig(opts.config);
     const controller = new AbortController();
     const onSigint = (): void => {
@@ -75,6 +88,7 @@ export function register(program: Command): void {
         config: [fromFile, flagLayer(opts)],
         configSource: opts.config ?? 'command-line flags',
         backend: opts.backend,
+        labels,
         signal: controller.signal,
         onProgress: bar.onProgress,
       });
@@ -98,6 +112,14 @@ export function register(program: Command): void {
   program.addCommand(cmd);
 }
 
+function labelFlags(opts: TrainFlags): { path: string; idColumn?: string; target: ReturnType<typeof parseTargetSpec> } | undefined {
+  if (opts.targets === undefined) return undefined;
+  if (opts.target === undefined || opts.target.length !== 1) {
+    throw new ConfigError(`\`--targets\` needs exactly one \`--target COLUMN:binary|multiclass\`, got ${opts.target?.length ?? 0}`);
+  }
+  return { path: opts.targets, idColumn: opts.id, target: parseTargetSpec(opts.target[0]!) };
+}
+
 function flagLayer(opts: TrainFlags): TrainingConfigInput {
   const encoder = {
     encoder: opts.encoder,
@@ -106,6 +128,7 @@ function flagLayer(opts: TrainFlags): TrainingConfigInput {
     bidirectional: opts.bidirectional,
   };
   return {
+    method: opts.method,
     encoder: Object.fromEntries(Object.entries(encoder).filter(([, v]) => v !== undefined)),
     epochs: optionalIntegerFlag('--epochs', opts.epochs),
     batchSize: optionalIntegerFlag('--batch-size', opts.batchSize),
