@@ -6,6 +6,7 @@
  * {@link BaseLoss.trainableVariables} together with the model.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../data/random.js';
 import { ShapeError } from '../../errors.js';
 import { expectInteger, expectKnownKeys, expectNumber } from '../../options.js';
 import { CosineSimilarity } from '../distances/cosine-similarity.js';
@@ -23,7 +24,10 @@ export interface CosFaceLossOptions {
   readonly margin: number;
   /** s: logit scale. Minimum: > 0. @defaultValue `64` */
   readonly scale: number;
-  /** Seed of the (Glorot-normal) initial class weights. @defaultValue `0` */
+  /**
+   * Seed of the (Glorot-normal, truncated at 2σ) initial class weights, drawn with the project's
+   * {@link Rng}: every seed, 0 included, gives the same weights in every process. @defaultValue `0`
+   */
   readonly seed: number;
 }
 
@@ -48,9 +52,9 @@ export class CosFaceLoss extends BaseLoss {
     expectNumber('scale', o.scale, Number.MIN_VALUE);
     expectInteger('seed', o.seed);
     this.options = o;
-    const init = tf.initializers.glorotNormal({ seed: o.seed }).apply([o.numClasses, o.embeddingSize]) as tf.Tensor2D;
-    this.weights = tf.variable(init, true);
-    init.dispose();
+    // Not tf.initializers.glorotNormal: its generator treats seed 0 as "no seed" (Math.random), so
+    // the default seed gave different weights per run and a resumed run could not match.
+    this.weights = tf.tidy(() => tf.variable(tf.tensor2d(glorotNormal(new Rng(o.seed), o.numClasses, o.embeddingSize), [o.numClasses, o.embeddingSize]), true));
   }
 
   override trainableVariables(): tf.Variable[] {
@@ -70,4 +74,16 @@ export class CosFaceLoss extends BaseLoss {
     const logits = tf.mul(tf.sub(cosine, tf.mul(target, margin)), scale);
     return tf.losses.softmaxCrossEntropy(target, logits) as tf.Scalar;
   }
+}
+
+/** Glorot-normal values (Keras: truncated normal at 2σ, σ = √(2 / (fanIn + fanOut)) / 0.8796) from `rng`. */
+function glorotNormal(rng: Rng, rows: number, cols: number): Float32Array {
+  const std = Math.sqrt(2 / (rows + cols)) / 0.87962566103423978;
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < out.length; i++) {
+    let z = rng.normal();
+    while (Math.abs(z) > 2) z = rng.normal();
+    out[i] = z * std;
+  }
+  return out;
 }
