@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import type { FeatureSetSpec } from '../../downstream/evaluation/evaluate-types.js';
+import { checkOutputs, reportOutputs } from '../../data/output-guard.js';
 import { addEvaluationOptions, evaluationOptions, runAndReport, splitPaths, type EvaluationFlags } from '../evaluation-flags.js';
 
 /** Re-exported for `fit`/`score`, which import it from here; new code imports `cli/evaluation-flags.ts`. */
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .action(async (flags: EvaluateFlags) => {
       const sets: FeatureSetSpec[] = [{ name: 'features', paths: splitPaths(flags.features, '--features') }];
       if (flags.baseline !== undefined) sets.unshift({ name: 'baseline', paths: splitPaths(flags.baseline, '--baseline') });
+      await checkOutputs(reportOutputs('--out', flags.out, ['report.json', 'report.md', 'report.html']), [{ flag: '--targets', path: flags.targets }, ...sets.flatMap((s) => s.paths.map((path) => ({ flag: `--${s.name}`, path })))]);
       await runAndReport(await evaluationOptions(flags, sets, flags.baseline === undefined ? undefined : 'baseline'), flags.out);
     });
   program.addCommand(cmd);

@@ -8,6 +8,7 @@ import { OVERRIDE_KEYS, type LightGBMOverrides } from '../../downstream/evaluati
 import { fitModel } from '../../downstream/scoring/fit-model.js';
 import { ConfigError } from '../../errors.js';
 import { pathListFlag } from '../flags.js';
+import { checkOutputs, reportOutputs } from '../../data/output-guard.js';
 import { expectInteger, expectKnownKeys } from '../../options.js';
 
 interface FitFlags {
@@ -38,6 +39,7 @@ export function register(program: Command): void {
     .option('--evaluate', 'also run the evaluation protocol (test part + k-fold CV) and record its scores in fit.json')
     .option('--folds <n>', 'folds of --evaluate', '5')
     .action(async (flags: FitFlags) => {
+      await checkOutputs(reportOutputs('--out', flags.out, ['model.txt', 'fit.json']), [{ flag: '--targets', path: flags.targets }, ...pathListFlag('--features', flags.features).map((path) => ({ flag: '--features', path }))]);
       const { fit, warnings } = await fitModel({
         features: pathListFlag('--features', flags.features),
         targets: flags.targets,

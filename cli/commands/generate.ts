@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { generateTransactions } from '../../data/synthetic/generate-transactions.js';
 import { integerFlag } from '../flags.js';
+import { checkOutputs } from '../../data/output-guard.js';
 
 /** Registers `meles generate`. */
 export function register(program: Command): void {
@@ -17,6 +18,7 @@ export function register(program: Command): void {
     .option('--min-events <n>', 'fewest events per client', '100')
     .option('--max-events <n>', 'most events per client', '300')
     .action(async (opts: { out: string; clients: string; seed: string; minEvents: string; maxEvents: string }) => {
+      await checkOutputs([{ flag: '--out', path: opts.out, kind: 'folder' }], []);
       const started = Date.now();
       const summary = await generateTransactions({
         out: opts.out,

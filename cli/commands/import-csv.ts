@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { addSchemaOptions, schemaFromOptions, type SchemaFlags } from '../schema-options.js';
 import { importCsv } from '../../data/csv-import.js';
 import { integerFlag } from '../flags.js';
+import { checkOutputs } from '../../data/output-guard.js';
 
 /** Registers `meles import-csv`. */
 export function register(program: Command): void {
@@ -19,6 +20,7 @@ export function register(program: Command): void {
       .option('--batch-rows <n>', 'rows per record batch', '65536')
       .option('--stream', 'write the IPC stream format instead of the file format'),
   ).action(async (csv: string, opts: SchemaFlags & { out: string; delimiter: string; batchRows: string; stream?: boolean }) => {
+    await checkOutputs([{ flag: '--out', path: opts.out, kind: 'file' }], [{ flag: '<csv>', path: csv }, ...(opts.schema === undefined ? [] : [{ flag: '--schema', path: opts.schema }])]);
     const mapping = await schemaFromOptions(opts);
     const rows = await importCsv(csv, opts.out, mapping, {
       delimiter: opts.delimiter,

@@ -5,15 +5,15 @@
  * - multiclass: `p_<class>` per class (label order) and `prediction`, the most probable class.
  * `prediction` holds class values as Int32 when every class value is an integer, else as text.
  */
-import { realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { RecordBatch, Schema, Table } from 'apache-arrow';
 import { tableFromColumns, writeArrowTable, type ColumnValues } from '../../data/arrow-sink.js';
 import { ID_COLUMN_METADATA_KEY } from '../../data/keyed-sink.js';
+import { checkOutputs } from '../../data/output-guard.js';
 import { ConfigError, DataFormatError } from '../../errors.js';
 import { Booster } from '../lightgbm/index.js';
 import { fileColumns, idsOfType, readScoringMatrix } from './feature-input.js';
-import { readModelArtefact, type FitDescription } from './model-artefact.js';
+import { FIT_FILE, MODEL_FILE, readModelArtefact, type FitDescription } from './model-artefact.js';
 
 /** Options of {@link scoreModel}. */
 export interface ScoreOptions {
@@ -100,11 +100,8 @@ export function predictionColumns(fit: FitDescription, probabilities: Float64Arr
   return out;
 }
 
-/** Exit 2 rather than overwrite an input: the output is written over its path by a rename. */
+/** Exit 2 rather than overwrite an input (the output is written over its path by a rename) or fail after the work on an unwritable folder. */
 async function refuseOverwritingInputs(options: ScoreOptions): Promise<void> {
-  const real = async (path: string): Promise<string> => realpath(path).catch(() => resolve(path));
-  const out = await real(options.out);
-  for (const input of options.features) {
-    if ((await real(input)) === out) throw new ConfigError(`\`--out\` ${options.out} is also an input (\`--features\` ${input}); choose another output path`);
-  }
+  const model = [MODEL_FILE, FIT_FILE].map((name) => ({ flag: '--model', path: join(options.model, name) }));
+  await checkOutputs([{ flag: '--out', path: options.out, kind: 'file' }], [...options.features.map((path) => ({ flag: '--features', path })), ...model]);
 }
