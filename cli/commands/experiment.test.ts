@@ -41,7 +41,7 @@ describe('meles experiment', () => {
     assert.deepEqual(result.trainings, { ran: 3, reused: 0 });
     assert.deepEqual([...new Set(result.table.map((r) => r.method))], ['Random samples', 'Random disjoint samples', 'Random slices']);
     const files = await readdir(out);
-    for (const f of ['pairs.json', 'pairs.md', 'pairs.html']) assert.ok(files.includes(f), f);
+    for (const f of ['pairs.json', 'pairs.md', 'pairs.html', 'RESULTS.md']) assert.ok(files.includes(f), f);
     const md = await readFile(join(out, 'pairs.md'), 'utf8');
     assert.match(md, /\| Pair generation method \| age_group accuracy ± 95% \| gender AUROC ± 95% \| published \(lecture\): age accuracy \/ gender AUROC \|/);
     assert.match(md, /\| Random slices \| 0\.\d{3} ± 0\.\d{3} \| 0\.\d{3} ± 0\.\d{3} \| 0\.639 ± 0\.006 \/ 0\.872 ± 0\.005 \|/);

@@ -3,7 +3,8 @@
  * every distinct MeLES variant of the experiment as a cached in-process pipeline (`variants/<hash>`)
  * → the shared hand-crafted features and the random encoder when a row needs them → one LightGBM
  * comparison of all rows with the evaluation protocol (t-tests against the default row) →
- * `DIR/NAME.json`, `NAME.md`, `NAME.html` in the lecture's table layout. Seeds come from the scale,
+ * `DIR/NAME.json`, `NAME.md`, `NAME.html` in the lecture's table layout, and `DIR/RESULTS.md` with every
+ * table of DIR. Seeds come from the scale,
  * so the same command gives the same table; a re-run retrains nothing that finished.
  */
 import { join, resolve } from 'node:path';
@@ -18,6 +19,7 @@ import { resolveExperimentData, type ResolvedData } from './experiment-data.js';
 import type { ExperimentHooks, ExperimentOptions, ExperimentResult } from './experiment-options.js';
 import type { ExperimentDefinition, ExperimentScale, ExperimentVariant, FeatureSource } from './experiment-types.js';
 import { SCALES } from './scales.js';
+import { writeResultsIndex } from './results-index.js';
 import { handcraftedFeatures, mergeTraining, trainVariant, type TrainedVariant } from './variant-training.js';
 
 /** How one feature source of a row was produced, as `NAME.json` records it. */
@@ -133,6 +135,7 @@ export async function runExperimentDefinition(options: ExperimentOptions, defini
     details: { data: { ...data.origin, transactions: data.transactions, targets: data.targetsPath }, scale, rows },
   };
   const files = await writeExperimentReport(file, root);
+  await writeResultsIndex(root);
   const all = [...trained.values()];
   return {
     files,
