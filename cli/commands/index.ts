@@ -9,6 +9,7 @@ import { register as importCsv } from './import-csv.js';
 import { register as features } from './features.js';
 import { register as evaluate } from './evaluate.js';
 import { register as compare } from './compare.js';
+import { register as evaluateModel } from './evaluate-model.js';
 import { register as train } from './train.js';
 import { register as finetune } from './finetune.js';
 import { register as embed } from './embed.js';
@@ -27,4 +28,4 @@ import { register as experiment } from './experiment.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, train, finetune, embed, report, pipeline, worker, status, schedule, model, fit, score, experiment];
+export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, evaluateModel, train, finetune, embed, report, pipeline, worker, status, schedule, model, fit, score, experiment];
