@@ -16,6 +16,7 @@ import { collateTails } from '../sampling/collate.js';
 import { type EmbeddingChunk, type EmbeddingFormat, writeEmbeddings } from '../data/embedding-sink.js';
 import { loadModelDirectory } from './model-files.js';
 import { expectFiniteEmbeddings } from './finite-embeddings.js';
+import { embedIncrementally } from './incremental/embed-incrementally.js';
 
 /** Which part of the clients one embedding job handles (the pipeline shards large files). */
 export interface Shard {
@@ -67,6 +68,15 @@ export interface EmbedFileOptions {
   readonly backend?: BackendName | 'auto';
   /** Called after every batch written (the CLI draws its progress bar from these; nothing is printed here). */
   readonly onProgress?: (progress: EmbedProgress) => void;
+  /**
+   * Continue from this state file (incremental embedding, GRU/LSTM only): `data` holds only the
+   * new events, and the output has every client of the state and the data (see
+   * training/incremental/). Not with `maxEvents` (a state covers the whole history) nor `shard`.
+   * @defaultValue none
+   */
+  readonly state?: string;
+  /** Also write each client's encoder state here (every event of the history is embedded, not the last `maxEvents`). @defaultValue none */
+  readonly stateOut?: string;
 }
 
 /** Progress of {@link embedFile} after one batch. */
@@ -96,6 +106,7 @@ export interface EmbedResult {
 
 /** Embeds every client (of the shard) of `options.data`; see the module comment. */
 export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult> {
+  if (options.state !== undefined || options.stateOut !== undefined) return embedWithStates(options);
   const format = options.format ?? 'arrow';
   const maxEvents = expectInteger('maxEvents', options.maxEvents ?? 2000, 1);
   const batchSize = expectInteger('batchSize', options.batchSize ?? 256, 1);
@@ -137,6 +148,18 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
   } finally {
     model.dispose();
   }
+}
+
+/** The `state`/`stateOut` branch: incremental embedding (training/incremental/). */
+async function embedWithStates(options: EmbedFileOptions): Promise<EmbedResult> {
+  const flag = options.state !== undefined ? 'state' : 'stateOut';
+  if (options.maxEvents !== undefined) {
+    throw new ConfigError(`\`maxEvents\` cannot be combined with \`${flag}\`: a state summarises every event of a client's history, while maxEvents embeds only the last N (so the two would not agree); drop maxEvents`);
+  }
+  if (options.shard !== undefined) throw new ConfigError(`\`shard\` cannot be combined with \`${flag}\`: incremental embedding handles every client of the state and the data in one call`);
+  const { maxEvents: _m, shard: _s, state, stateOut, ...rest } = options;
+  const result = await embedIncrementally({ ...rest, ...(state === undefined ? {} : { state }), ...(stateOut === undefined ? {} : { stateOut }) });
+  return { out: result.out, format: result.format, clients: result.clients, width: result.width, seconds: result.seconds, readSeconds: result.readSeconds, backend: result.backend };
 }
 
 async function readFresh(data: string, schema: SchemaMapping, vocabularies: Vocabularies, asOf?: AsOf): Promise<SequenceSet> {

@@ -4,35 +4,20 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { generateTransactions, SYNTHETIC_SCHEMA } from '../../data/synthetic/generate-transactions.js';
+import { generateTransactions } from '../../data/synthetic/generate-transactions.js';
 import { openStateFile } from '../../data/state-file.js';
-import { Vocabulary } from '../../data/vocabulary.js';
 import { initBackend } from '../../encoders/backend.js';
-import { buildEncoderConfig, type EncoderOptions, resolveEncoderOptions } from '../../encoders/encoder-config.js';
-import { SequenceModel } from '../../encoders/sequence-model.js';
+import type { EncoderOptions } from '../../encoders/encoder-config.js';
 import { embedFile } from '../embed-file.js';
-import { saveModelDirectory } from '../model-files.js';
 import { embedIncrementally } from './embed-incrementally.js';
 import { splitHistory } from './testing/split-history.js';
+import { saveTestModel } from './testing/test-model.js';
 
 let root: string;
 let whole: string;
 let history: string;
 let fresh: string;
 const NEW_CLIENTS = new Set([3, 17, 29]);
-
-/** Saves a small model for the synthetic schema. */
-export async function saveTestModel(dir: string, options: Partial<EncoderOptions>, seed = 2): Promise<void> {
-  const vocab = Vocabulary.fromJSON({ tokens: ['0', '1', '2', '3', '4'], counts: [5, 4, 3, 2, 1] }, 'test');
-  const config = buildEncoderConfig(resolveEncoderOptions({ hidden: 6, categoricalDim: 2, ...options }), {
-    categorical: SYNTHETIC_SCHEMA.categorical.map((name) => ({ name, vocabularySize: vocab.size })),
-    numeric: SYNTHETIC_SCHEMA.numeric,
-  });
-  const model = new SequenceModel(config, seed);
-  const vocabularies = Object.fromEntries(SYNTHETIC_SCHEMA.categorical.map((c) => [c, vocab]));
-  await saveModelDirectory(dir, { model, vocabularies, schema: SYNTHETIC_SCHEMA, training: {}, backend: 'wasm' });
-  model.dispose();
-}
 
 async function embeddingsById(path: string): Promise<Map<number, Float32Array>> {
   const table = tableFromIPC(await readFile(path));
