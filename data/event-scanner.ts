@@ -88,6 +88,8 @@ export class EventScanner {
   private firstPass: { readonly rows: number; readonly clients: number } | null = null;
   private scanned: ScannedVocabularies | null = null;
   private dataset: Dataset | null = null;
+  /** The file the layout was taken from (the first with a schema), that later files must match. */
+  private layoutFile: { readonly index: number; readonly path: string } | null = null;
 
   /**
    * @param path - the dataset: a file, a directory or a glob (see dataset.ts).
@@ -133,10 +135,14 @@ export class EventScanner {
     let keep: ((time: number) => boolean) | null = null;
     for await (const { file, fileIndex: at, schema, batch: whole } of prefetch(openDatasetBatches(dataset, { columns }))) {
       if (at !== fileIndex) {
-        if (at > 0) expectColumnsOf(dataset.files[0]!.path, file.path, schema, columns);
+        // A later file is compared with the first before its own checks, so the message names both.
+        const reference = this.layoutFile;
+        if (reference !== null && reference.index !== at) expectLikeFirst(reference.path, this.layout, file.path, schema, columns);
         const layout = checkSchema(file.path, schema, mapping);
-        if (this.layoutFound === null || dataset.files[0]!.path === file.path) this.layoutFound = layout;
-        else expectSameTypes(dataset.files[0]!.path, this.layoutFound, file.path, layout, mapping);
+        if (reference === null) {
+          this.layoutFound = layout;
+          this.layoutFile = { index: at, path: file.path };
+        }
         if (this.options.asOf !== undefined) {
           keep = asOfFilter(this.options.asOf, layout.timeType, `the time column \`${mapping.time}\` of ${file.path}`);
         }
@@ -223,14 +229,15 @@ export class EventScanner {
 }
 
 /**
- * Checks that a later file of a dataset maps every column to the same type as the first file
- * (strings in any layout alike, Date/Timestamp in any unit alike).
- * @throws DataFormatError naming both files, the column and both types.
+ * Checks that a later file of a dataset has every mapped column, with the same type as the first
+ * file (strings in any layout alike, Date/Timestamp in any unit alike).
+ * @throws DataFormatError naming both files, the column and (for a type) both types.
  */
-function expectSameTypes(firstPath: string, first: Layout, path: string, layout: Layout, mapping: SchemaMapping): void {
-  const typeOf = (l: Layout, name: string): DataType => l.types[l.index[name]!]!;
-  for (const name of [mapping.id, mapping.time, ...mapping.categorical, ...mapping.numeric]) {
-    const [a, b] = [typeOf(first, name), typeOf(layout, name)];
+function expectLikeFirst(firstPath: string, first: Layout, path: string, schema: Schema, columns: readonly string[]): void {
+  expectColumnsOf(firstPath, path, schema, columns);
+  for (const name of columns) {
+    const a = first.types[first.index[name]!]!;
+    const b = schema.fields.find((f) => f.name === name)!.type as DataType;
     if (typeFamily(a) !== typeFamily(b)) {
       throw new DataFormatError(
         `${path}: column \`${name}\`: expected ${typeName(a)} as in ${firstPath} (the dataset's first file), found ${typeName(b)}; every file of a dataset needs the same column types`,
