@@ -4,10 +4,15 @@
  * categorical embedding 16 over 250 values, one log-scaled numeric), with the PyTorch script run
  * in the same process tree for the ratios, plus a GRU (or `--sweep-encoder lstm`) length sweep with no padding: linear growth, equal-work ratios.
  *
- * The Transformer runs 1 layer with 4 heads (feed-forward width = hidden): at 320 sequences × 200 events
- * two layers need more than the 4 GB a wasm32 heap can hold (attention scores are batch × heads ×
- * length²). Its PyTorch reference, `scripts/torch_transformer_step.py`, uses the same layers, heads
- * and widths.
+ * The Transformer runs `--transformer-layers` layers (1 by default) with 4 heads (feed-forward width =
+ * hidden). Before its layers became checkpointed ops (issue 16) two layers did not fit the 4 GB
+ * wasm32 heap at 320 sequences × 200 events; `MELES_TRANSFORMER_CHECKPOINT=0` measures that plain
+ * autodiff path. Its PyTorch reference, `scripts/torch_transformer_step.py`, uses the same layers,
+ * heads and widths.
+ *
+ * Times: besides wall-clock medians, the child reports the median CPU time (user + system) of its
+ * train steps, which is far less sensitive to other processes on a shared machine than wall time;
+ * and the size of the wasm heap after the train steps (it only grows, so it is the heap's peak).
  *
  * Peak memory: every measurement (meles and PyTorch) runs in its own child process, which reports
  * its resident-memory high-water mark at the end (node `process.resourceUsage().maxRSS`, python
@@ -35,6 +40,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../data/random.js';
 import { type BackendName, initBackend } from '../encoders/backend.js';
 import { buildEncoderConfig, ENCODER_KINDS, type EncoderKind, resolveEncoderOptions } from '../encoders/encoder-config.js';
+import { asWasmHeapBackend } from '../encoders/kernels/wasm-heap.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
 import type { EventBatch } from '../encoders/packed-batch.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
@@ -105,6 +111,10 @@ interface Measured {
   readonly peakRssMb: number;
   /** High-water mark after the backend started and the batch was built. */
   readonly baselineRssMb: number;
+  /** Median CPU time (user + system, all threads) of a train step. */
+  readonly trainCpuMs: number;
+  /** wasm heap size after the train steps (MB; 0 on another backend). */
+  readonly trainHeapMb: number;
 }
 
 /** Resident-memory high-water mark of this process in MB (`maxRSS` is in kB). */
@@ -122,16 +132,22 @@ function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, 
   const variables = params.map((p) => p.variable);
   const baselineRssMb = maxRssMb();
   const train: number[] = [];
+  const trainCpu: number[] = [];
   for (let i = 0; i < steps + 1; i++) {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const packed = model.pack(batch);
     const { value, grads } = tf.variableGrads(() => loss.call(l2Normalize(model.forward(packed, { training: true })), batch.labels), variables);
     adam.apply(grads);
     value.dataSync();
     tf.dispose([value, grads]);
     if (i > 0) train.push(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    if (i > 0) trainCpu.push((cpu.user + cpu.system) / 1000);
   }
   const trainPeakRssMb = maxRssMb();
+  const heap = asWasmHeapBackend(tf.backend());
+  const trainHeapMb = heap === null ? 0 : Math.round(heap.wasm.HEAPU8.buffer.byteLength / 2 ** 20);
   const embed: number[] = [];
   for (let i = 0; i < embedSteps + 1; i++) {
     const t0 = performance.now();
@@ -144,7 +160,7 @@ function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, 
   loss.dispose();
   adam.dispose();
   model.dispose();
-  return { trainMs: median(train), embedMs: median(embed), events, trainPeakRssMb, peakRssMb: maxRssMb(), baselineRssMb };
+  return { trainMs: median(train), embedMs: median(embed), events, trainPeakRssMb, peakRssMb: maxRssMb(), baselineRssMb, trainCpuMs: median(trainCpu), trainHeapMb };
 }
 
 /** tfjs-layers GRU on the padded batch (the formulation the issue measured), for the record. */
@@ -234,7 +250,7 @@ if (args[0] === '--child') {
 
 const backend: BackendName = await initBackend((process.env.MELES_BACKEND as BackendName | undefined) ?? 'wasm');
 const kernels = `native kernels ${process.env.MELES_NATIVE_KERNELS === '0' ? 'off' : 'on if OpenBLAS loads'}, fused GRU ${process.env.MELES_FUSED_GRU === '0' ? 'off' : 'on if native'}`;
-const heapNote = TRANSFORMER_LAYERS === 1 ? ' (2 layers exceed the 4 GB wasm heap at this batch)' : '';
+const heapNote = process.env.MELES_TRANSFORMER_CHECKPOINT === '0' ? ' (plain autodiff layers, MELES_TRANSFORMER_CHECKPOINT=0)' : ' (checkpointed layers)';
 console.log(
   `# bench-train: backend ${backend} (${kernels}), hidden ${HIDDEN}, ${CLIENTS}×${SPLITS} sequences, lengths ${MIN_LEN}–${MAX_LEN}, median of ${STEPS} steps; ` +
     `transformer: ${TRANSFORMER_LAYERS} layer(s), ${TRANSFORMER_HEADS} heads, feed-forward ${HIDDEN}${heapNote}; PyTorch 1 thread, OPENBLAS_NUM_THREADS=1, ` +
@@ -245,19 +261,21 @@ const ratio = (ours: number, theirs: number): string => `${(ours / theirs).toFix
 /** "peak (baseline)", plus the peak after the train steps alone if the embedding batches raised it. */
 const rss = (m: Measured): string => `${m.peakRssMb} (${m.baselineRssMb})${m.trainPeakRssMb < m.peakRssMb ? `; after train ${m.trainPeakRssMb}` : ''}`;
 console.log(
-  '| encoder | train step ms | embed batch ms | train events/s | embed events/s | peak RSS MB | torch train ms | torch embed ms | torch embed events/s | torch peak RSS MB | train ratio | embed ratio |',
+  '| encoder | train step ms | train step CPU ms | embed batch ms | train events/s | embed events/s | peak RSS MB | wasm heap MB after train | torch train ms | torch embed ms | torch embed events/s | torch peak RSS MB | train ratio | embed ratio |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const kind of ENCODERS) {
   const m = child(kind, MIN_LEN, MAX_LEN, STEPS);
   const t = torch(kind, MIN_LEN, MAX_LEN, STEPS);
   const cells = [
     kind,
     m ? m.trainMs.toFixed(0) : 'failed',
+    m ? m.trainCpuMs.toFixed(0) : '',
     m ? m.embedMs.toFixed(0) : '',
     m ? Math.round((m.events / m.trainMs) * 1000) : '',
     m ? Math.round((m.events / m.embedMs) * 1000) : '',
     m ? rss(m) : '',
+    m ? m.trainHeapMb : '',
     t ? t.train.toFixed(0) : 'n/a',
     t ? t.embed.toFixed(0) : 'n/a',
     t ? Math.round((t.events / t.embed) * 1000) : 'n/a',
