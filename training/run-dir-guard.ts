@@ -7,7 +7,7 @@
  *   `--force` (replace it);
  * - any other non-empty folder needs `--force`;
  * - `--force` on an existing run removes its files first (a replaced run keeps no old metrics);
- * - even with `--force`, no input (`--data`, `--schema`, `--config`) may be one of the files
+ * - even with `--force`, no input (`--data`, `--schema`, `--config`, `--targets`) may be one of the files
  *   training writes, so the user's `schema.json` beside the data is never overwritten.
  */
 import { readdir, rm } from 'node:fs/promises';
@@ -36,6 +36,8 @@ export interface RunDirectoryCheck {
   readonly schema?: string;
   /** The training config file (`--config`). @defaultValue none */
   readonly config?: string;
+  /** The label file of supervised training (`--targets`). @defaultValue none */
+  readonly targets?: string;
   /** The flag naming the folder, for messages. @defaultValue `'--out'` */
   readonly flag?: string;
 }
@@ -54,28 +56,30 @@ export async function checkRunDirectory(check: RunDirectoryCheck): Promise<void>
   ];
   const inputs: InputPath[] = [{ flag: '--data', path: check.data }];
   if (check.config !== undefined) inputs.push({ flag: '--config', path: check.config });
+  if (check.targets !== undefined) inputs.push({ flag: '--targets', path: check.targets });
   // A resumed run may be given its own schema.json, which it rewrites unchanged.
   const ownSchema = check.resume === true && check.schema !== undefined && (await realPathOf(check.schema)) === (await realPathOf(join(check.outDir, 'schema.json')));
   if (check.schema !== undefined && !ownSchema) inputs.push({ flag: '--schema', path: check.schema });
-  await checkOutputs(outputs, inputs);
-  const entries = await readdir(check.outDir).catch(() => [] as string[]);
-  if (entries.length === 0) return;
+  const entries = (await readdir(check.outDir).catch(() => [] as string[])).sort();
   const isRun = entries.includes('model.json') || entries.includes(CHECKPOINT_DIR);
+  if (entries.length > 0 && check.force !== true) {
+    if (isRun && check.resume !== true) {
+      throw new ConfigError(
+        `\`${flag}\` ${check.outDir} already holds a training run (${entries.includes(CHECKPOINT_DIR) ? 'checkpoint/' : 'model.json'}); pass --resume to continue it or --force to replace it`,
+      );
+    }
+    if (!isRun) {
+      const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? `, … (${entries.length} entries)` : '');
+      throw new ConfigError(`\`${flag}\` ${check.outDir} is a non-empty folder that is not a meles run (found ${shown}); choose an empty or new folder, or pass --force`);
+    }
+  }
+  // Even with --force: never write over an input.
+  await checkOutputs(outputs, inputs);
   if (isRun && check.resume !== true && check.force === true) {
     // Replacing a run: its old metrics would be appended to and its old model files would sit
     // beside the new run's schema and vocabularies until the first epoch ends.
     for (const name of [...RUN_FILES, CHECKPOINT_DIR]) await rm(join(check.outDir, name), { recursive: true, force: true });
-    return;
   }
-  if (check.force === true) return;
-  if (isRun) {
-    if (check.resume === true) return;
-    throw new ConfigError(
-      `\`${flag}\` ${check.outDir} already holds a training run (${entries.includes(CHECKPOINT_DIR) ? 'checkpoint/' : 'model.json'}); pass --resume to continue it or --force to replace it`,
-    );
-  }
-  const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? `, … (${entries.length} entries)` : '');
-  throw new ConfigError(`\`${flag}\` ${check.outDir} is a non-empty folder that is not a meles run (found ${shown}); choose an empty or new folder, or pass --force`);
 }
 
 /** The files of a model directory read by `meles embed --model DIR`, as inputs for {@link checkOutputs}. */

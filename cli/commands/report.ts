@@ -11,6 +11,7 @@ import { trainingRunInfo } from '../../report/run/training-run.js';
 import { ConfigError } from '../../errors.js';
 import { integerFlag, pathListFlag } from '../flags.js';
 import { stepProgress } from '../step-progress.js';
+import { checkOutputs } from '../../data/output-guard.js';
 
 interface ReportFlags {
   readonly sample: string;
@@ -54,6 +55,7 @@ export function register(program: Command): void {
       };
       // Flags are checked before any slow step, so a typo fails at once.
       const run = training === undefined ? undefined : await trainingRunInfo(runDir, training);
+      await checkOutputs([{ flag: '<run-dir>', path: runDir, kind: 'folder' }], []); // report.html and PNGs go into it
       const progress = stepProgress({ quiet: flags.quiet === true || flags.json === true });
       try {
         const withProgress = { ...options, onStep: (name: string, index: number, total: number) => progress.step(name, index, total) };
