@@ -2,11 +2,13 @@
  * `NAME.html` of `meles experiment NAME`: a self-contained page (no scripts, inline SVG) with the
  * lecture-layout table of an {@link ExperimentView} (best measured cell per column in bold), the
  * bar chart of the measured cells with 95% error bars, the t-tests against the default method, what
- * each method changes, the settings and the command.
+ * each method changes, the settings and the command; for a label-fraction run also the tables by
+ * fraction and the curve chart (experiment-fractions.ts).
  */
 import { renderComparisonChart } from './comparison-chart.js';
 import { baselineTestsHtml, COMPARISON_STYLE } from './comparison-html.js';
 import { partDescription } from './comparison-view.js';
+import { fractionSectionHtml } from './experiment-fractions.js';
 import { publishedCell } from './experiment-markdown.js';
 import { experimentView, PUBLISHED_SOURCE_LABEL, type ExperimentTableSource, type ExperimentView } from './experiment-table.js';
 import { escapeHtml, formatInterval, formatSeconds } from './format.js';
@@ -32,6 +34,7 @@ ${experimentTableHtml(view)}
 <p>${escapeHtml(partDescription(view.comparison))}. Best measured cell per column in bold. Wall time ${escapeHtml(formatSeconds(source.seconds))}.</p>
 ${view.publishedSources.map((s) => `<p><small>${s === 'ptls' ? '† ' : 'Published numbers: '}${escapeHtml(PUBLISHED_SOURCE_LABEL[s])}.</small></p>`).join('\n')}
 <figure class="chart" id="ab-chart">${chart}</figure>
+${source.fractions === undefined ? '' : await fractionSectionHtml(source, source.fractions)}
 ${baselineTestsHtml(view.comparison, 2)}
 <h2>Methods</h2>
 <table id="experiment-methods"><thead><tr><th>method</th><th>what changes against the default</th></tr></thead><tbody>${described}</tbody></table>

@@ -7,6 +7,7 @@
 import { baselineTestsMarkdown } from './comparison-markdown.js';
 import { partDescription } from './comparison-view.js';
 import { PUBLISHED_SOURCE_LABEL, type ExperimentRow, type ExperimentTableSource, type ExperimentView, experimentView } from './experiment-table.js';
+import { fractionTables, fractionTablesMarkdown } from './experiment-fractions.js';
 import { formatInterval, formatSeconds } from './format.js';
 
 /** Marks published numbers that come from the ptls ablations rather than the lecture's tables. */
@@ -24,6 +25,10 @@ export function experimentSectionMarkdown(source: ExperimentTableSource, view: E
   lines.push(...experimentTableMarkdown(view), '');
   lines.push(`${partDescription(view.comparison)}. Wall time ${formatSeconds(source.seconds)} (reused variants count as 0).`);
   lines.push(...sourceNotes(view), '');
+  if (source.fractions !== undefined) {
+    lines.push('The table above uses every label. By labelled fraction (each comparison trains every row on that share of each fold\'s training clients; the test part keeps every label):', '');
+    lines.push(...fractionTablesMarkdown(fractionTables(source, source.fractions)));
+  }
   lines.push('| method | what changes against the default |', '|---|---|', ...view.rows.map((r) => `| ${r.method} | ${r.description} |`), '');
   if (view.comparison.tests.length > 0) {
     lines.push(`Paired t-tests against \`${view.comparison.baseline ?? ''}\` (test part):`, '', ...baselineTestsMarkdown(view.comparison), '');

@@ -60,12 +60,24 @@ export interface ExperimentTableSource {
   readonly scale: string;
   /** The rows, in table order. */
   readonly methods: readonly ExperimentMethod[];
-  /** The LightGBM comparison of the methods' feature sets. */
+  /** The comparison of the methods (LightGBM rows and included sequence-model rows), every label. */
   readonly comparison: ComparisonSource;
+  /**
+   * The same rows compared at several labelled fractions (the `label-fraction` experiment), in
+   * ascending order; `comparison` is the one at 1. @defaultValue undefined (one comparison)
+   */
+  readonly fractions?: readonly FractionComparison[];
   /** Wall time of the whole experiment, including reused work (s). */
   readonly seconds: number;
   /** Settings worth printing under the table (clients, epochs, hidden, trees …). */
   readonly settings: Readonly<Record<string, string | number>>;
+}
+
+/** One comparison of a label-fraction table. */
+export interface FractionComparison {
+  /** Share of each fold's training clients the rows learned from, in (0, 1]. */
+  readonly fraction: number;
+  readonly comparison: ComparisonSource;
 }
 
 /** One row of the experiment view. */

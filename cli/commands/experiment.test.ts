@@ -55,7 +55,41 @@ describe('meles experiment', () => {
     assert.equal(withoutTimes(await readFile(join(out, 'pairs.md'), 'utf8')), withoutTimes(md));
   });
 
-  it('exits 2 on an unknown experiment or scale and on an experiment that is not available yet, writing nothing', async () => {
+  it('runs the models table on the tiny scale: all eight lecture rows measured, the sequence models included on the same splits and cached', async () => {
+    const out = join(dir, 'models');
+    const run = await meles('experiment', 'models', '--out', out, '--scale', 'tiny', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as { trainings: { ran: number }; modelRows: { ran: number; reused: number }; table: { method: string; mean: number }[] };
+    assert.deepEqual(result.modelRows, { ran: 3, reused: 0 });
+    const rows = [
+      'LightGBM on hand-crafted features', 'LightGBM on MeLES embeddings', 'LightGBM on both hand-crafted features and MeLES embeddings', 'Supervised learning',
+      'MeLES fine-tuning', 'LightGBM on CPC embeddings', 'Fine-tuned Contrastive Predictive Coding', 'LightGBM on a random encoder',
+    ];
+    assert.deepEqual([...new Set(result.table.map((r) => r.method))], rows);
+    assert.ok(result.table.every((r) => Number.isFinite(r.mean)));
+    const md = await readFile(join(out, 'models.md'), 'utf8');
+    for (const row of rows) assert.match(md, new RegExp(`\\| ${row} \\| 0\\.\\d{3} ± 0\\.\\d{3} \\| 0\\.\\d{3} ± 0\\.\\d{3} \\|`), row);
+    // The model rows share the t-tests against the default LightGBM row.
+    assert.match(md, /Paired t-tests against `LightGBM on MeLES embeddings`[\s\S]*MeLES fine-tuning/);
+    const json = JSON.parse(await readFile(join(out, 'models.json'), 'utf8')) as { comparison: { included: unknown[] } };
+    assert.equal(json.comparison.included.length, 3);
+
+    // label-fraction in the same directory: the 100% rows are the models table's, reused.
+    const fractions = await meles('experiment', 'label-fraction', '--out', out, '--scale', 'tiny', '--json');
+    assert.equal(fractions.code, 0, fractions.stderr);
+    const lf = JSON.parse(fractions.stdout) as { trainings: { ran: number }; modelRows: { ran: number; reused: number }; table: { fraction: number }[] };
+    assert.deepEqual(lf.modelRows, { ran: 2, reused: 2 });
+    assert.equal(lf.trainings.ran, 0);
+    assert.deepEqual([...new Set(lf.table.map((r) => r.fraction))], [0.5, 1]);
+    const page = await readFile(join(out, 'label-fraction.md'), 'utf8');
+    assert.match(page, /### gender AUROC ± 95% by labelled fraction\n\n\| Method \| 50% \| 100% \|/);
+    assert.match(page, /\| MeLES fine-tuning \| 0\.\d{3} ± 0\.\d{3} \| 0\.\d{3} ± 0\.\d{3} \|/);
+    const html = await readFile(join(out, 'label-fraction.html'), 'utf8');
+    assert.match(html, /<figure class="chart" id="label-fraction-chart"><svg/);
+    assert.match(await readFile(join(out, 'RESULTS.md'), 'utf8'), /## Models[\s\S]*## Share of labelled data/);
+  });
+
+  it('exits 2 on an unknown experiment or scale and on incomplete data flags, writing nothing', async () => {
     const out = join(dir, 'bad');
     const name = await meles('experiment', 'pairz', '--out', out);
     assert.equal(name.code, 2);
@@ -63,9 +97,6 @@ describe('meles experiment', () => {
     const scale = await meles('experiment', 'pairs', '--out', out, '--scale', 'huge');
     assert.equal(scale.code, 2);
     assert.match(scale.stderr, /`scale`.*`huge`/);
-    const pending = await meles('experiment', 'label-fraction', '--out', out);
-    assert.equal(pending.code, 2);
-    assert.match(pending.stderr, /Experiment `label-fraction` is not available yet/);
     const partial = await meles('experiment', 'pairs', '--out', out, '--data', 'tx.arrow');
     assert.equal(partial.code, 2);
     assert.match(partial.stderr, /needs all of `--data FILE --schema FILE --targets FILE --target COLUMN:kind`/);

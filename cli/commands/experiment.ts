@@ -90,7 +90,12 @@ function commandLine(name: string, flags: ExperimentFlags): string {
 }
 
 function closingNote(name: string, result: ExperimentResult): string {
-  const lines = result.table.map((r) => `  ${r.method.padEnd(34)} ${r.target} ${r.metric}: ${r.mean.toFixed(3)} ± ${r.halfWidth.toFixed(3)}`);
+  const lines = result.table.map((r) => {
+    const at = r.fraction === undefined ? '' : ` @ ${Number((r.fraction * 100).toPrecision(3))}%`;
+    return `  ${r.method.padEnd(34)}${at} ${r.target} ${r.metric}: ${r.mean.toFixed(3)} ± ${r.halfWidth.toFixed(3)}`;
+  });
   const t = result.trainings;
-  return `meles experiment ${name} finished in ${result.seconds.toFixed(0)} s (${t.ran} trainings run, ${t.reused} reused)\n${lines.join('\n')}\ntable: ${result.files.markdown}\n`;
+  const m = result.modelRows;
+  const models = m.ran + m.reused === 0 ? '' : `; ${m.ran} sequence-model rows evaluated, ${m.reused} reused`;
+  return `meles experiment ${name} finished in ${result.seconds.toFixed(0)} s (${t.ran} trainings run, ${t.reused} reused${models})\n${lines.join('\n')}\ntable: ${result.files.markdown}\n`;
 }

@@ -7,6 +7,7 @@ import { resolveExperimentOptions } from './experiment-options.js';
 import { EXPERIMENT_NAMES, SCALE_NAMES } from './experiment-types.js';
 import { baseTraining } from './run-experiment.js';
 import { SCALES } from './scales.js';
+import { labelledTraining } from './model-rows.js';
 import { mergeTraining, variantDir } from './variant-training.js';
 
 describe('experiment catalogue', () => {
@@ -20,7 +21,8 @@ describe('experiment catalogue', () => {
         const sets = [...variants.map((v) => v.set), ...(definition.pending ?? []).map((p) => p.set)];
         assert.equal(new Set(sets).size, sets.length, `${name}: duplicate rows`);
         assert.equal(variants.filter((v) => v.isDefault === true).length, 1, `${name} at ${scaleName}: one default row`);
-        for (const source of variants.flatMap((v) => v.sources)) {
+        for (const v of variants) if (v.model !== undefined) labelledTraining(scale, v.model);
+        for (const source of variants.flatMap((v) => v.sources ?? [])) {
           if (source.kind !== 'trained') continue;
           // A bad loss/miner/splitter/method combination fails here, not an hour into a run.
           resolveTrainingOptions(`${name} at ${scaleName}`, mergeTraining(baseTraining(scale), source.train));
@@ -33,16 +35,41 @@ describe('experiment catalogue', () => {
     const base = baseTraining(SCALES.small);
     const dirs = (['pairs', 'losses', 'negatives', 'encoders', 'embedding-size'] as const).map((name) => {
       const row = EXPERIMENTS[name].variants(SCALES.small).find((v) => v.isDefault === true)!;
-      const source = row.sources[0]!;
+      const source = row.sources?.[0];
+      assert.ok(source !== undefined);
       assert.equal(source.kind, 'trained');
       return variantDir('/r', mergeTraining(base, source.kind === 'trained' ? source.train : {}));
     });
     assert.equal(new Set(dirs).size, 1);
   });
 
-  it('label-fraction refuses with a reason; the models table keeps the lecture rows it cannot measure yet', () => {
-    assert.match(EXPERIMENTS['label-fraction'].unavailable ?? '', /not available yet/);
-    assert.deepEqual(EXPERIMENTS.models.pending?.map((p) => p.set), ['Supervised learning', 'MeLES fine-tuning', 'Fine-tuned Contrastive Predictive Coding']);
+  it('the models table has the lecture rows, the sequence models fine-tuning the MeLES and CPC trainings of the LightGBM rows', () => {
+    const rows = EXPERIMENTS.models.variants(SCALES.small);
+    assert.equal(rows.length, 8);
+    assert.equal(EXPERIMENTS.models.pending, undefined);
+    const base = baseTraining(SCALES.small);
+    const trainingOf = (set: string): string => {
+      const row = rows.find((r) => r.set === set)!;
+      const train = row.model?.kind === 'fine-tuned' ? row.model.from : row.sources?.find((s) => s.kind === 'trained');
+      assert.ok(train !== undefined, set);
+      return variantDir('/r', mergeTraining(base, 'kind' in train ? train.train : train));
+    };
+    assert.equal(trainingOf('MeLES fine-tuning'), trainingOf('LightGBM on MeLES embeddings'));
+    assert.equal(trainingOf('Fine-tuned Contrastive Predictive Coding'), trainingOf('LightGBM on CPC embeddings'));
+    assert.deepEqual(rows.filter((r) => r.model !== undefined).map((r) => r.set), ['Supervised learning', 'MeLES fine-tuning', 'Fine-tuned Contrastive Predictive Coding']);
+    const fractions = EXPERIMENTS['label-fraction'];
+    assert.equal(fractions.unavailable, undefined);
+    assert.equal(fractions.byLabelFraction, true);
+    assert.deepEqual(SCALES.small.labelFractions, [0.05, 0.1, 0.25, 0.5, 1]);
+  });
+
+  it('fine-tuning uses the ptls learning rates (encoder 1e-4, head 2e-3) and the supervised row the default architecture', () => {
+    const tuned = labelledTraining(SCALES.small, { kind: 'fine-tuned', from: {} });
+    assert.deepEqual(tuned.finetune, { encoderLearningRate: 1e-4, headLearningRate: 2e-3 });
+    assert.equal(tuned.training.method, 'supervised');
+    const supervised = labelledTraining(SCALES.small, { kind: 'supervised' });
+    assert.equal(supervised.finetune, undefined);
+    assert.equal(supervised.training.encoder.hidden, SCALES.small.hidden);
   });
 
   it('validates the experiment name and scale once, with readable messages', () => {

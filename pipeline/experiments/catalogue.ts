@@ -5,7 +5,7 @@
  * complete options, so the default row is trained once and shared by every experiment.
  */
 import type { TrainingConfigInput } from '../../training/training-options.js';
-import type { ExperimentDefinition, ExperimentName, ExperimentScale, ExperimentVariant, FeatureSource } from './experiment-types.js';
+import type { ExperimentDefinition, ExperimentName, ExperimentScale, ExperimentVariant, FeatureSource, LabelledModel } from './experiment-types.js';
 import { PUBLISHED_ENCODERS, PUBLISHED_LOSSES, PUBLISHED_MODELS, PUBLISHED_NEGATIVES, PUBLISHED_PAIRS, publishedHiddenSize } from './published.js';
 
 /** A MeLES training with `train` merged over the scale's base options. */
@@ -80,32 +80,49 @@ const embeddingSize: ExperimentDefinition = {
   }),
 };
 
-/** Why the supervised and fine-tuned rows are pending. */
-const NEEDS_LABELLED = 'not available yet: needs the supervised / fine-tuning trainer (training/labelled)';
+/** CPC with the default encoder. */
+const CPC: TrainingConfigInput = { method: 'cpc' };
 
-/** The models table: LightGBM on each representation; the supervised and fine-tuned rows wait for their trainer. */
+/** Fine-tuning a self-supervised training (the base with `train` merged over it). */
+const fineTuned = (train: TrainingConfigInput = {}): LabelledModel => ({ kind: 'fine-tuned', from: train });
+
+/** What the labelled rows do at a scale, for the page. */
+const supervisedText = (scale: ExperimentScale): string =>
+  `GRU hidden ${scale.hidden} and a linear head trained on the labels from scratch, one per fold: ${scale.labelled.supervisedEpochs} epochs at lr ${scale.labelled.supervisedLearningRate}, slices of ${scale.labelled.sliceMin}–${scale.labelled.sliceMax} events`;
+const finetuneText = (what: string, scale: ExperimentScale): string =>
+  `${what} with a new linear head fine-tuned on the labels, one per fold: ${scale.labelled.finetuneEpochs} epochs, encoder lr ${scale.labelled.encoderLearningRate}, head lr ${scale.labelled.headLearningRate}`;
+
+/** The lecture's models table, in its row order (random encoder from ptls at the end). */
 const models: ExperimentDefinition = {
   title: 'Models',
   methodHeader: 'Method',
-  variants: () => [
+  variants: (scale: ExperimentScale) => [
     { set: 'LightGBM on hand-crafted features', description: 'the aggregate baseline of `meles features`', sources: [{ kind: 'handcrafted' }], published: PUBLISHED_MODELS.handcrafted },
     { set: 'LightGBM on MeLES embeddings', description: 'the default MeLES training', sources: [meles()], published: PUBLISHED_MODELS.meles, isDefault: true },
     { set: 'LightGBM on both hand-crafted features and MeLES embeddings', description: 'hand-crafted features and MeLES embeddings side by side', sources: [{ kind: 'handcrafted' }, meles()], published: PUBLISHED_MODELS.both },
-    { set: 'LightGBM on CPC embeddings', description: 'CPC (`method: cpc`, 6 steps ahead, 40 negatives) with the default encoder', sources: [meles({ method: 'cpc' })], published: PUBLISHED_MODELS.cpc },
+    { set: 'Supervised learning', description: supervisedText(scale), model: { kind: 'supervised' }, published: PUBLISHED_MODELS.supervised },
+    { set: 'MeLES fine-tuning', description: finetuneText('the default MeLES encoder', scale), model: fineTuned(), published: PUBLISHED_MODELS.melesFineTuned },
+    { set: 'LightGBM on CPC embeddings', description: 'CPC (`method: cpc`, 6 steps ahead, 40 negatives) with the default encoder', sources: [meles(CPC)], published: PUBLISHED_MODELS.cpc },
+    { set: 'Fine-tuned Contrastive Predictive Coding', description: finetuneText('the CPC encoder', scale), model: fineTuned(CPC), published: PUBLISHED_MODELS.cpcFineTuned },
     { set: 'LightGBM on a random encoder', description: 'an untrained encoder of the default architecture', sources: [{ kind: 'random-encoder' }], published: PUBLISHED_MODELS.randomEncoder },
-  ],
-  pending: [
-    { set: 'Supervised learning', description: NEEDS_LABELLED, published: PUBLISHED_MODELS.supervised },
-    { set: 'MeLES fine-tuning', description: NEEDS_LABELLED, published: PUBLISHED_MODELS.melesFineTuned },
-    { set: 'Fine-tuned Contrastive Predictive Coding', description: NEEDS_LABELLED, published: PUBLISHED_MODELS.cpcFineTuned },
   ],
 };
 
+/**
+ * Quality against the share of labelled clients (the lecture's figure; ptls published MeLES,
+ * the aggregate baseline and supervised at a few label counts). The self-supervised training is
+ * shared by every fraction: it never sees labels.
+ */
 const labelFraction: ExperimentDefinition = {
   title: 'Share of labelled data',
-  methodHeader: 'Method and labelled share',
-  variants: () => [],
-  unavailable: 'it needs the supervised and fine-tuned trainers (`training/labelled`) and `--label-fraction`, which are not available yet',
+  methodHeader: 'Method',
+  byLabelFraction: true,
+  variants: (scale: ExperimentScale) => [
+    { set: 'LightGBM on hand-crafted features', description: 'the aggregate baseline of `meles features`', sources: [{ kind: 'handcrafted' }] },
+    { set: 'LightGBM on MeLES embeddings', description: 'the default MeLES training (never sees labels)', sources: [meles()], isDefault: true },
+    { set: 'Supervised learning', description: supervisedText(scale), model: { kind: 'supervised' } },
+    { set: 'MeLES fine-tuning', description: finetuneText('the default MeLES encoder', scale), model: fineTuned() },
+  ],
 };
 
 /** Every experiment, by name. */

@@ -80,6 +80,8 @@ export interface ExperimentCell {
   readonly metric: string;
   readonly mean: number;
   readonly halfWidth: number;
+  /** Labelled fraction of the comparison (label-fraction only). @defaultValue undefined (every label) */
+  readonly fraction?: number;
 }
 
 /** What an experiment did. */
@@ -90,6 +92,8 @@ export interface ExperimentResult {
   readonly seconds: number;
   /** Trainings run now / reused from an earlier run. */
   readonly trainings: { readonly ran: number; readonly reused: number };
+  /** Sequence-model rows (supervised, fine-tuned; one per fraction) evaluated now / reused. */
+  readonly modelRows: { readonly ran: number; readonly reused: number };
   /** The measured cells (test part). */
   readonly table: readonly ExperimentCell[];
 }

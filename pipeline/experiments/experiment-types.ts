@@ -35,6 +35,33 @@ export interface ExperimentScale {
   readonly learningRate?: number;
   /** Seed of the data, every training and the evaluation. */
   readonly seed: number;
+  /** Cross-validation folds of every comparison (the lecture's 5; fewer only for tests). @defaultValue `5` */
+  readonly folds?: number;
+  /** The sequence models trained on labels (supervised, fine-tuned rows). */
+  readonly labelled: LabelledScale;
+  /** Labelled fractions of the `label-fraction` experiment, ascending, ending at 1. */
+  readonly labelFractions: readonly number[];
+}
+
+/**
+ * How the supervised and fine-tuned rows train (training/labelled): one model per fold and target,
+ * each on one random slice per client and epoch (ptls `RandomSlice`), predicting on the whole sequence.
+ */
+export interface LabelledScale {
+  /** Epochs of the supervised model from scratch (ptls: 35 at lr 0.01 with a halving schedule). */
+  readonly supervisedEpochs: number;
+  /** Adam learning rate of the supervised model. */
+  readonly supervisedLearningRate: number;
+  /** Fine-tuning epochs (ptls: 13). */
+  readonly finetuneEpochs: number;
+  /** Adam learning rate of the pretrained encoder while fine-tuning (ptls: 1e-4). */
+  readonly encoderLearningRate: number;
+  /** Adam learning rate of the new head while fine-tuning (ptls: 2e-3). */
+  readonly headLearningRate: number;
+  /** Fewest events of a training slice. */
+  readonly sliceMin: number;
+  /** Most events of a training slice. */
+  readonly sliceMax: number;
 }
 
 /** One feature source of a variant; a set joins its sources on the client id. */
@@ -49,19 +76,43 @@ export type FeatureSource =
   /** An untrained encoder with the default training's architecture (the lecture's "random GRU"). */
   | { readonly kind: 'random-encoder' };
 
-/** One row of an experiment table. */
-export interface ExperimentVariant {
+/**
+ * A sequence model trained on the labels, one per fold (pipeline/workflows/neural-evaluation.ts):
+ * from scratch, or a self-supervised training (the scale's base with `from` merged over it)
+ * fine-tuned with a new head.
+ */
+export type LabelledModel =
+  | { readonly kind: 'supervised' }
+  | { readonly kind: 'fine-tuned'; readonly from: TrainingConfigInput };
+
+/** What every row has. */
+interface VariantBase {
   /** Row label, as the lecture names the method. */
   readonly set: string;
   /** What changes against the default, for the page. */
   readonly description: string;
-  /** What LightGBM sees (joined on the id). Minimum: one. */
-  readonly sources: readonly FeatureSource[];
   /** The published numbers of the same method. @defaultValue undefined (none) */
   readonly published?: PublishedScore;
-  /** The default row: the others are t-tested against it. Exactly one per experiment. @defaultValue `false` */
+  /** The default row: the others are t-tested against it. Exactly one per experiment, a LightGBM row. @defaultValue `false` */
   readonly isDefault?: boolean;
 }
+
+/** A LightGBM row: the model sees feature files. */
+export interface FeatureVariant extends VariantBase {
+  /** What LightGBM sees (joined on the id). Minimum: one. */
+  readonly sources: readonly FeatureSource[];
+  readonly model?: never;
+}
+
+/** A sequence-model row, merged into the comparison like `meles compare --include`. */
+export interface ModelVariant extends VariantBase {
+  /** The model trained on the labels. */
+  readonly model: LabelledModel;
+  readonly sources?: never;
+}
+
+/** One row of an experiment table. */
+export type ExperimentVariant = FeatureVariant | ModelVariant;
 
 /** One experiment: its page title, the lecture's method header and its rows at a scale. */
 export interface ExperimentDefinition {
@@ -73,6 +124,11 @@ export interface ExperimentDefinition {
   readonly variants: (scale: ExperimentScale) => readonly ExperimentVariant[];
   /** Why the experiment cannot run in this build; undefined when it can. @defaultValue undefined */
   readonly unavailable?: string;
+  /**
+   * Run one comparison per labelled fraction of the scale (`labelFractions`) instead of one with
+   * every label; the self-supervised trainings are shared (they never see labels). @defaultValue `false`
+   */
+  readonly byLabelFraction?: boolean;
   /**
    * Rows of the lecture's table this build cannot produce yet: shown with their published numbers
    * and `–` measured cells, so the table keeps the lecture's shape. @defaultValue `[]`
