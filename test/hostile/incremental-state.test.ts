@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTransactions } from '../../data/synthetic/generate-transactions.js';
 import { initBackend } from '../../encoders/backend.js';
-import { hashes, meles } from '../../test/hostile/hostile-helpers.js';
-import { embedIncrementally } from './embed-incrementally.js';
-import { saveTestModel } from './testing/test-model.js';
-import { splitHistory } from './testing/split-history.js';
+import { hashes, meles } from './hostile-helpers.js';
+import { embedIncrementally } from '../../training/incremental/embed-incrementally.js';
+import { saveTestModel } from '../../training/incremental/testing/test-model.js';
+import { splitHistory } from '../../training/incremental/testing/split-history.js';
 
 let root: string;
 let whole: string;
