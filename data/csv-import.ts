@@ -10,6 +10,7 @@
  * Output is written to a temp file and renamed, so a failed import leaves nothing behind.
  */
 import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { Float64, Int64, TimestampMillisecond, Utf8, makeVector, vectorFromArray, RecordBatch, Table, type Vector } from 'apache-arrow';
@@ -47,8 +48,24 @@ export async function importCsv(csvPath: string, arrowPath: string, mapping: Sch
     throw new DataFormatError(`${csvPath}: expected a readable CSV file, found ${(error as NodeJS.ErrnoException).code ?? 'an error'}`, { cause: error });
   }
   let rows = 0;
+  const utf8 = { invalid: false };
   async function* batches(): AsyncGenerator<RecordBatch> {
-    const parser = createReadStream(csvPath).pipe(parse({ delimiter: options.delimiter ?? ',', relax_column_count: false, bom: true }));
+    // csv-parse decodes invalid UTF-8 to U+FFFD without a word; a fatal decoder beside it notes
+    // that the bytes were not UTF-8, and the first text field holding U+FFFD after that is refused.
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const check = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        if (!utf8.invalid) {
+          try {
+            decoder.decode(chunk, { stream: true });
+          } catch {
+            utf8.invalid = true;
+          }
+        }
+        done(null, chunk);
+      },
+    });
+    const parser = createReadStream(csvPath).pipe(check).pipe(parse({ delimiter: options.delimiter ?? ',', relax_column_count: false, bom: true }));
     let plan: ColumnPlan[] | null = null;
     let buffer: string[][] = [];
     let line = 1;
@@ -61,7 +78,7 @@ export async function importCsv(csvPath: string, arrowPath: string, mapping: Sch
         line++;
         buffer.push(record);
         if (buffer.length >= batchRows) {
-          yield toBatch(csvPath, plan, buffer, line - buffer.length + 1);
+          yield toBatch(csvPath, plan, buffer, line - buffer.length + 1, utf8.invalid);
           rows += buffer.length;
           buffer = [];
         }
@@ -73,7 +90,7 @@ export async function importCsv(csvPath: string, arrowPath: string, mapping: Sch
     if (plan === null) throw new DataFormatError(`${csvPath}: expected a header line and rows, found an empty file`);
     if (buffer.length > 0 || rows === 0) {
       if (buffer.length === 0) throw new DataFormatError(`${csvPath}: expected at least one row, found only the header`);
-      yield toBatch(csvPath, plan, buffer, line - buffer.length + 1);
+      yield toBatch(csvPath, plan, buffer, line - buffer.length + 1, utf8.invalid);
       rows += buffer.length;
     }
   }
@@ -101,12 +118,12 @@ const INTEGER = /^-?\d+$/;
 // The gender dataset writes times as "day hh:mm:ss" counted from an anonymised day 0.
 const DAY_TIME = /^(\d+) (\d{1,2}):(\d{2}):(\d{2})$/;
 
-function toBatch(path: string, plan: ColumnPlan[], records: readonly string[][], firstLine: number): RecordBatch {
+function toBatch(path: string, plan: ColumnPlan[], records: readonly string[][], firstLine: number, invalidUtf8: boolean): RecordBatch {
   const vectors: Record<string, Vector> = {};
   for (const column of plan) {
     const raw = records.map((r) => r[column.source]!);
     column.kind ??= decideKind(column, raw);
-    vectors[column.name] = build(path, column, raw, firstLine);
+    vectors[column.name] = build(path, column, raw, firstLine, invalidUtf8);
   }
   return new Table(vectors).batches[0]!;
 }
@@ -118,7 +135,7 @@ function decideKind(column: ColumnPlan, raw: readonly string[]): Kind {
   return DAY_TIME.test(first.trim()) ? 'day-time' : 'timestamp';
 }
 
-function build(path: string, column: ColumnPlan, raw: readonly string[], firstLine: number): Vector {
+function build(path: string, column: ColumnPlan, raw: readonly string[], firstLine: number, invalidUtf8: boolean): Vector {
   const bad = (i: number, expected: string): DataFormatError =>
     new DataFormatError(`${path}: line ${firstLine + i}, column \`${column.name}\` (${column.role}): expected ${expected}, found \`${raw[i]}\``);
   const required = column.role === 'id' || column.role === 'time';
@@ -126,6 +143,7 @@ function build(path: string, column: ColumnPlan, raw: readonly string[], firstLi
     case 'utf8':
       raw.forEach((v, i) => {
         if (required && v === '') throw bad(i, 'a value');
+        if (invalidUtf8 && v.includes('\uFFFD')) throw bad(i, 'UTF-8 text (the file has bytes that are not UTF-8, shown as U+FFFD; re-encode it, e.g. iconv -f cp1251 -t utf-8)');
       });
       return vectorFromArray(raw.map((v) => (v === '' ? null : v)), new Utf8());
     case 'int64': {
@@ -144,6 +162,8 @@ function build(path: string, column: ColumnPlan, raw: readonly string[], firstLi
         }
         const x = Number(v);
         if (Number.isNaN(x) && !/^\s*nan\s*$/i.test(v)) throw bad(i, 'a number');
+        // `inf` was refused while `Infinity` and `1e400` (beyond Float64) became ±Infinity: all are refused now.
+        if (!Number.isNaN(x) && !Number.isFinite(x)) throw bad(i, 'a finite number (at most ±1.8e308)');
         return x;
       });
       return vectorFromArray(values, new Float64());

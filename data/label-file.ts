@@ -112,13 +112,16 @@ async function readCsv(path: string, idColumn: string): Promise<LabelColumns> {
     throw new DataFormatError(`${path}: expected a readable CSV file, found ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
   let rows: Record<string, string>[];
+  // The header is kept even without rows, so a header-only file says "no rows", not "id column missing".
+  let header: string[] = [];
   try {
-    rows = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+    rows = parse(text, { columns: (names: string[]) => (header = names.map((n) => n.trim())), skip_empty_lines: true, trim: true }) as Record<string, string>[];
   } catch (error) {
     throw new DataFormatError(`${path}: invalid CSV (${(error as Error).message})`, { cause: error });
   }
-  const header = rows.length > 0 ? Object.keys(rows[0]!) : [];
+  if (header.length === 0) throw new DataFormatError(`${path}: expected a CSV header line and label rows, found an empty file`);
   if (!header.includes(idColumn)) throw missing(path, idColumn, header);
+  if (rows.length === 0) throw new DataFormatError(`${path}: expected at least one label row, found no rows (only the header: ${header.join(', ')})`);
   const keys = rows.map((r, i) => {
     const id = r[idColumn]!;
     if (id === '') throw new DataFormatError(`${path}: id column \`${idColumn}\`: expected no empty ids, found one at row ${i + 1}`);

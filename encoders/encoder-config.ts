@@ -15,7 +15,7 @@ export type EncoderKind = (typeof ENCODER_KINDS)[number];
 export interface EncoderOptions {
   /** Sequence encoder. @defaultValue `'gru'` */
   readonly encoder: EncoderKind;
-  /** Hidden size of the RNN, or model width of the Transformer. Minimum `1`. @defaultValue `256` */
+  /** Hidden size of the RNN, or model width of the Transformer. From `1` to {@link MAX_HIDDEN}. @defaultValue `256` */
   readonly hidden: number;
   /** Stacked layers. Minimum `1`. @defaultValue `1` */
   readonly layers: number;
@@ -53,11 +53,19 @@ export const DEFAULT_ENCODER_OPTIONS: EncoderOptions = {
 
 const OPTION_KEYS = [...Object.keys(DEFAULT_ENCODER_OPTIONS), 'feedForward'];
 
+/**
+ * The widest encoder accepted. 8192 (the earlier limit) needs ~0.8 GB of GRU weights and three
+ * times that for gradients and Adam moments, beyond the wasm backend's 4 GB heap: it crashed with
+ * "memory access out of bounds" / "Invalid typed array length" after writing files. 4096 was
+ * measured to train (1 epoch, 2026-12, wasm + OpenBLAS).
+ */
+export const MAX_HIDDEN = 4096;
+
 /** Spreads defaults over `partial` and validates every field; `where` names the source in messages. */
 export function resolveEncoderOptions(partial: Partial<Record<keyof EncoderOptions, unknown>> = {}, where = 'encoder options'): EncoderOptions {
   expectKnownKeys(where, partial, OPTION_KEYS);
   const merged = { ...DEFAULT_ENCODER_OPTIONS, ...stripUndefined(partial) } as Record<keyof EncoderOptions, unknown>;
-  const hidden = expectInteger('hidden', merged.hidden, 1, 8192);
+  const hidden = expectInteger('hidden', merged.hidden, 1, MAX_HIDDEN);
   const heads = expectInteger('heads', merged.heads, 1, 64);
   const encoder = expectOneOf('encoder', merged.encoder, ENCODER_KINDS);
   if (encoder === 'transformer' && hidden % heads !== 0) {

@@ -12,8 +12,32 @@ import { createSplitter } from '../sampling/create-splitter.js';
 import type { TrainingOptions } from './training-options.js';
 import { mixSeed } from './seeds.js';
 
+/** Warning code of {@link warnIfRecallMeaningless}, for `process.on('warning')` listeners and tests. */
+export const MEANINGLESS_RECALL_WARNING = 'MELES_MEANINGLESS_RECALL';
+
+let warned = false;
+
+/**
+ * Warns (once per process, through Node's `process.emitWarning`, printed on stderr) when no
+ * validation client has two events: every view of such a client is the same single event, so
+ * its views embed identically and recall@4 reads 1.0000 whatever the model learnt.
+ * @returns true when the warning applies.
+ */
+export function warnIfRecallMeaningless(data: SequenceSet, clients: Int32Array): boolean {
+  for (const c of clients) if (data.offsets[c + 1]! - data.offsets[c]! >= 2) return false;
+  if (clients.length > 0 && !warned) {
+    warned = true;
+    process.emitWarning(
+      `validation recall@4 is meaningless here: none of the ${clients.length} validation clients has more than one event, so all views of a client are the same event and embed identically (recall reads 1.0 whatever the model learnt); use data with longer histories`,
+      { code: MEANINGLESS_RECALL_WARNING },
+    );
+  }
+  return clients.length > 0;
+}
+
 /** Mean recall@4 over validation batches, weighted by their number of views. */
 export function validationRecall(model: SequenceModel, data: SequenceSet, clients: Int32Array, options: TrainingOptions): number {
+  warnIfRecallMeaningless(data, clients);
   const splitter = createSplitter(options.validationSplitter);
   let weighted = 0;
   let views = 0;
