@@ -23,9 +23,10 @@ import { register as model } from './model.js';
 import { register as fit } from './fit.js';
 import { register as score } from './score.js';
 import { register as experiment } from './experiment.js';
+import { register as partition } from './partition.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, evaluateModel, train, finetune, embed, report, pipeline, worker, status, schedule, model, fit, score, experiment];
+export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, evaluateModel, train, finetune, embed, report, pipeline, worker, status, schedule, model, fit, score, experiment, partition];
