@@ -42,6 +42,8 @@ export interface EvaluationFlags {
   readonly numIterations?: string;
   /** LightGBM overrides as JSON. @defaultValue none */
   readonly params?: string;
+  /** Join embedding files of one set made by different models. @defaultValue `false` */
+  readonly allowMixedModels?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -59,7 +61,8 @@ export function addEvaluationOptions(cmd: Command): Command {
     .option('--label-fraction <x>', "share of each fold's training clients to train on, in (0, 1]: a seeded stratified subsample (held fold and test part unchanged)")
     .option('--fast', `quick run: ${FAST_ITERATIONS} trees instead of the reference 1000 (multiclass) / 500 (binary)`)
     .option('--num-iterations <n>', 'trees per model (overrides the reference and --fast)')
-    .option('--params <json>', 'LightGBM overrides per kind, e.g. \'{"binary": {"learningRate": 0.05}}\'');
+    .option('--params <json>', 'LightGBM overrides per kind, e.g. \'{"binary": {"learningRate": 0.05}}\'')
+    .option('--allow-mixed-models', 'join embedding files made by different models (their recorded meles.model_sha256 differ) instead of refusing');
 }
 
 /** Splits `a.arrow,b.arrow` into paths. */
@@ -111,6 +114,7 @@ export async function evaluationOptions(flags: EvaluationFlags, featureSets: Fea
     ...(flags.labelFraction === undefined ? {} : { labelFraction: parseLabelFraction(flags.labelFraction) }),
     ...(numIterations === undefined ? {} : { numIterations }),
     params: parseParams(flags.params),
+    ...(flags.allowMixedModels === true ? { allowMixedModels: true } : {}),
     onProgress: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
   };
 }

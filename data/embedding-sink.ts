@@ -6,6 +6,19 @@
 import { KEYED_FORMATS, writeKeyedTable, type KeyedChunk, type KeyedFormat } from './keyed-sink.js';
 import type { ClientIds } from './sequence-set.js';
 
+/** Schema metadata key of the registry version of the model that made an embedding file (absent: not from a registry). */
+export const MODEL_VERSION_METADATA_KEY = 'meles.model_version';
+/** Schema metadata key of the model's content hash (`modelFingerprint`), which `compare`/`evaluate` check before joining files. */
+export const MODEL_SHA256_METADATA_KEY = 'meles.model_sha256';
+
+/** The model that made an embedding file. */
+export interface EmbeddingModel {
+  /** Registry version (`v3`) when the model came from a registry, else `null` (then no version key is written). */
+  readonly version: string | null;
+  /** `modelFingerprint` of the model directory. */
+  readonly sha256: string;
+}
+
 /** Output formats of `meles embed`. */
 export const EMBEDDING_FORMATS = KEYED_FORMATS;
 /** An output format. */
@@ -29,6 +42,13 @@ export interface EmbeddingColumns {
   readonly idKind: ClientIds['kind'];
   /** More Arrow/Parquet metadata (e.g. `meles.as_of`). @defaultValue none */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** The model, recorded as {@link MODEL_VERSION_METADATA_KEY} and {@link MODEL_SHA256_METADATA_KEY}. @defaultValue not recorded */
+  readonly model?: EmbeddingModel;
+}
+
+/** The metadata entries recording `model` (the version only when there is one). */
+export function modelMetadata(model: EmbeddingModel): Record<string, string> {
+  return { ...(model.version === null ? {} : { [MODEL_VERSION_METADATA_KEY]: model.version }), [MODEL_SHA256_METADATA_KEY]: model.sha256 };
 }
 
 /** Writes all chunks to `path` in `format`; returns the number of rows written. */
@@ -46,6 +66,7 @@ export async function writeEmbeddings(path: string, format: EmbeddingFormat, col
     }
   }
   const names = Array.from({ length: width }, (_, j) => `emb_${j}`);
-  const keyed = { idColumn: columns.idColumn, idKind: columns.idKind, names, ...(columns.metadata ? { metadata: columns.metadata } : {}) };
+  const metadata = { ...columns.metadata, ...(columns.model ? modelMetadata(columns.model) : {}) };
+  const keyed = { idColumn: columns.idColumn, idKind: columns.idKind, names, ...(Object.keys(metadata).length > 0 ? { metadata } : {}) };
   return writeKeyedTable(path, format, keyed, byColumn());
 }

@@ -8,8 +8,10 @@
  * but it is reported as a warning, and if no id matches at all the error says the id types differ.
  */
 import { basename } from 'node:path';
-import { DataFormatError } from '../errors.js';
+import { ConfigError, DataFormatError } from '../errors.js';
+import { openRecordBatches } from './arrow-source.js';
 import { typeName } from './arrow-columns.js';
+import { MODEL_SHA256_METADATA_KEY, MODEL_VERSION_METADATA_KEY } from './embedding-sink.js';
 import { columnAsFloat64, isNumericColumn, readColumnTable, type ColumnTable } from './keyed-table.js';
 
 /** A dense client × feature matrix. */
@@ -34,16 +36,60 @@ export interface FeatureTable {
 export interface FeatureTableOptions {
   /** Columns refused as features because they would leak the label (target names). @defaultValue `[]` */
   readonly forbidden?: readonly string[];
+  /**
+   * Join embedding files made by different models (their `meles.model_sha256` differ). Their
+   * dimensions mean different things, so this is refused unless asked for (`--allow-mixed-models`).
+   * @defaultValue `false`
+   */
+  readonly allowMixedModels?: boolean;
+}
+
+/** The model an embedding file records (files without the metadata, e.g. hand-crafted features, record none). */
+export interface RecordedModel {
+  /** `meles.model_version`, or `null`. */
+  readonly version: string | null;
+  /** `meles.model_sha256`. */
+  readonly sha256: string;
+}
+
+/** The model recorded in `path`'s schema metadata, or `undefined` when it records none. */
+export async function readRecordedModel(path: string): Promise<RecordedModel | undefined> {
+  for await (const batch of openRecordBatches(path)) {
+    const sha256 = batch.schema.metadata.get(MODEL_SHA256_METADATA_KEY);
+    return sha256 === undefined ? undefined : { version: batch.schema.metadata.get(MODEL_VERSION_METADATA_KEY) ?? null, sha256 };
+  }
+  return undefined;
+}
+
+/**
+ * Refuses to join files whose recorded models differ (see {@link FeatureTableOptions.allowMixedModels}).
+ * @throws ConfigError naming two such files and their hashes.
+ */
+export async function expectSameModel(paths: readonly string[]): Promise<void> {
+  let first: { readonly path: string; readonly model: RecordedModel } | undefined;
+  for (const path of paths) {
+    const model = await readRecordedModel(path);
+    if (model === undefined) continue;
+    if (first === undefined) first = { path, model };
+    else if (model.sha256 !== first.model.sha256) {
+      const show = (m: RecordedModel): string => `${m.sha256}${m.version === null ? '' : ` (${m.version})`}`;
+      throw new ConfigError(
+        `Expected the embedding files of one feature set to come from one model, but ${first.path} was made by model ${show(first.model)} ` +
+          `and ${path} by model ${show(model)}; re-embed with one model, or pass --allow-mixed-models to join them anyway`,
+      );
+    }
+  }
 }
 
 /**
  * Reads `paths` (Arrow files, each with the id column `idColumn` and numeric feature columns)
  * and inner-joins them on the id. Row order is the first file's order.
  * @throws DataFormatError for a non-numeric feature column, a target column among the features,
- *   duplicate ids, or an empty join.
+ *   duplicate ids, or an empty join; ConfigError for embeddings of different models (unless allowed).
  */
 export async function readFeatureTable(paths: readonly string[], idColumn: string, options: FeatureTableOptions = {}): Promise<FeatureTable> {
   if (paths.length === 0) throw new DataFormatError('Expected at least one feature file, got none');
+  if (options.allowMixedModels !== true) await expectSameModel(paths);
   const tables: ColumnTable[] = [];
   for (const path of paths) tables.push(await readColumnTable(path, idColumn));
   const warnings: string[] = [];

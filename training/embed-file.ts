@@ -15,6 +15,8 @@ import { expectInteger } from '../options.js';
 import { collateTails } from '../sampling/collate.js';
 import { type EmbeddingChunk, type EmbeddingFormat, writeEmbeddings } from '../data/embedding-sink.js';
 import { loadModelDirectory } from './model-files.js';
+import { modelFingerprint } from './model-fingerprint.js';
+import { registryVersionOf } from './model-version.js';
 import { expectFiniteEmbeddings } from './finite-embeddings.js';
 import { embedIncrementally } from './incremental/embed-incrementally.js';
 
@@ -77,6 +79,11 @@ export interface EmbedFileOptions {
   readonly state?: string;
   /** Also write each client's encoder state here (every event of the history is embedded, not the last `maxEvents`). @defaultValue none */
   readonly stateOut?: string;
+  /**
+   * Registry version recorded as `meles.model_version` (with the fingerprint as `meles.model_sha256`).
+   * @defaultValue the version when `model` is `<registry>/models/<version>` (model-version.ts), else `null`
+   */
+  readonly modelVersion?: string | null;
 }
 
 /** Progress of {@link embedFile} after one batch. */
@@ -142,7 +149,8 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
     // The output keeps the source's id column name and type (the model's schema mapping).
     const asOf = options.asOf !== undefined && asOfApplies(options.asOf, sequences.timeUnit) ? options.asOf.text : undefined;
     const metadata = asOf === undefined ? {} : { metadata: { [AS_OF_METADATA_KEY]: asOf } };
-    const columns = { width: model.width, idColumn: loaded.schema.id, idKind: sequences.ids.kind, ...metadata };
+    const recorded = { version: options.modelVersion !== undefined ? options.modelVersion : await registryVersionOf(options.model), sha256: await modelFingerprint(options.model) };
+    const columns = { width: model.width, idColumn: loaded.schema.id, idKind: sequences.ids.kind, ...metadata, model: recorded };
     const rows = await writeEmbeddings(options.out, format, columns, chunks());
     return { out: options.out, format, clients: rows, width: model.width, seconds: (performance.now() - started) / 1000, readSeconds, backend, ...(asOf === undefined ? {} : { asOf }) };
   } finally {

@@ -53,6 +53,8 @@ export interface EvaluateOptions {
    * other clients this way, before any LightGBM time is spent). @defaultValue `undefined`
    */
   readonly checkSplit?: (split: TargetSplit) => void;
+  /** Join embedding files of one set made by different models (`readFeatureTable`'s `allowMixedModels`). @defaultValue `false` */
+  readonly allowMixedModels?: boolean;
 }
 
 /** Scores of one metric over the folds. */

@@ -37,7 +37,7 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
   const { targets, idKind } = await readTargets(options.targetsPath, options.idColumn, options.targets);
   const tables = new Map<string, FeatureTable>();
   for (const set of options.featureSets) {
-    const table = await readFeatureTable(set.paths, options.idColumn, { forbidden: options.targets.map((t) => t.column) });
+    const table = await readFeatureTable(set.paths, options.idColumn, { forbidden: options.targets.map((t) => t.column), allowMixedModels: options.allowMixedModels === true });
     tables.set(set.name, table);
     warnings.push(...table.warnings.map((w) => `set \`${set.name}\`: ${w}`));
   }

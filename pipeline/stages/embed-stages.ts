@@ -75,6 +75,7 @@ export const embedShardStage: StageDefinition<EmbedShardParams, EmbedShardResult
       data: params.data,
       out: join(ctx.workDir, SHARD_FILE),
       format: 'arrow',
+      modelVersion: null, // the pipeline's own trained model, not a registry version
       // The slice holds just this shard's clients; without it, the whole file is read (once per
       // process) and the shard's range picked from it.
       ...(slice

@@ -25,6 +25,7 @@ import { ConfigError, DataFormatError } from '../../errors.js';
 import { expectInteger } from '../../options.js';
 import { modelFingerprint } from '../model-fingerprint.js';
 import { loadModelDirectory } from '../model-files.js';
+import { registryVersionOf } from '../model-version.js';
 import { type ContinueCounts, continueStates } from './continue-states.js';
 
 /** Reads the new events (same contract as embed-file's `SequenceReader`). */
@@ -59,6 +60,8 @@ export interface IncrementalEmbedOptions {
   readonly read?: IncrementalReader;
   /** @defaultValue `'auto'` */
   readonly backend?: BackendName | 'auto';
+  /** Registry version recorded as `meles.model_version`. @defaultValue as `embedFile`'s `modelVersion` */
+  readonly modelVersion?: string | null;
   /** Called after every embedding batch with clients embedded so far and the clients of `data`. */
   readonly onProgress?: (progress: { readonly clients: number; readonly total: number }) => void;
 }
@@ -136,7 +139,8 @@ export async function embedIncrementally(options: IncrementalEmbedOptions): Prom
     await writeStateFile(staging, header, states);
 
     const metadata = options.asOf === undefined ? {} : { metadata: { [AS_OF_METADATA_KEY]: options.asOf.text } };
-    const columns = { width: model.width, idColumn: header.idColumn, idKind: header.idKind, ...metadata };
+    const version = options.modelVersion !== undefined ? options.modelVersion : await registryVersionOf(options.model);
+    const columns = { width: model.width, idColumn: header.idColumn, idKind: header.idKind, ...metadata, model: { version, sha256: fingerprint } };
     const rows = await writeEmbeddings(options.out, format, columns, embeddingsOf(staging, options.l2 === true));
     if (options.stateOut !== undefined) await rename(staging, options.stateOut);
     return {
