@@ -5,6 +5,10 @@
  * batches, so the events of all files form one history per client: a client may appear in many
  * files, and ties in time keep file-name order. Each file's format is told by its bytes (Parquet
  * starts with `PAR1`), not its name.
+ *
+ * A directory written by `meles partition` (its `manifest.json` says so) is read as its partition
+ * files in manifest order, each checked against the manifest first (present, same SHA-256, same
+ * rows); readers also take its recorded vocabularies, so it reads exactly like its source.
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
@@ -13,6 +17,7 @@ import { DataFormatError } from '../errors.js';
 import { openRecordBatches } from './arrow-source.js';
 import { expandGlob, hasGlobMagic } from './glob.js';
 import { openParquetBatches, PARQUET_MAGIC } from './parquet-source.js';
+import { isPartitionDirectory, readVerifiedPartitions, type PartitionManifest } from './partition-manifest.js';
 
 /** How one file of a dataset is stored. */
 export type DatasetFormat = 'arrow' | 'parquet';
@@ -31,6 +36,8 @@ export interface Dataset {
   readonly spec: string;
   /** Its files, sorted by path; never empty. */
   readonly files: readonly DatasetFile[];
+  /** The manifest, when the dataset is a verified partition directory (partition-manifest.ts). */
+  readonly partitions?: PartitionManifest;
 }
 
 /** One record batch of a dataset, with the file it came from. */
@@ -56,10 +63,15 @@ export const DATASET_EXTENSIONS: readonly string[] = ['.arrow', '.arrows', '.fea
 
 /**
  * Resolves a file, directory or glob into its ordered files.
- * @throws DataFormatError naming the pattern when a glob matches nothing, or the directory when it holds no data file.
+ * @throws DataFormatError naming the pattern when a glob matches nothing, the directory when it holds no data file,
+ *   or a partition file and the manifest when the file is missing or does not match the manifest.
  */
 export async function resolveDataset(spec: string): Promise<Dataset> {
   let paths: string[];
+  if (!hasGlobMagic(spec) && (await isDirectory(spec)) && (await isPartitionDirectory(spec))) {
+    const { manifest, paths: parts } = await readVerifiedPartitions(spec);
+    return { spec, files: parts.map((path) => ({ path, format: 'arrow' })), partitions: manifest };
+  }
   if (hasGlobMagic(spec)) {
     paths = await expandGlob(spec);
     if (paths.length === 0) throw new DataFormatError(`${spec}: expected the pattern to match at least one file, found none`);

@@ -20,7 +20,7 @@ import { EXPECTED, acceptsType, copyAsFloat64, isDateTimeType, isStringType, typ
 import { asOfFilter, type AsOf } from './as-of.js';
 import { openDatasetBatches, resolveDataset, type Dataset } from './dataset.js';
 import { KeyCoder, type Key } from './key-coder.js';
-import { UNKNOWN_INDEX, Vocabulary, expectVocabulariesFor, type Vocabularies, type VocabularyOptions } from './vocabulary.js';
+import { UNKNOWN_INDEX, Vocabulary, expectVocabulariesFor, expectVocabularyKind, type Vocabularies, type VocabularyOptions } from './vocabulary.js';
 import type { SchemaMapping } from './schema-mapping.js';
 import type { ClientIds } from './sequence-set.js';
 
@@ -200,7 +200,11 @@ export class EventScanner {
     this.mapping.categorical.forEach((name, j) => {
       const coder = this.coders[j]!;
       const tokens = coder.tokens();
-      const vocabulary = this.options.vocabularies?.[name] ?? Vocabulary.fromCounts(tokens, coder.counts(), this.options.vocabularyOptions);
+      // A partition directory records the source's vocabularies (same ties as reading the source); an as-of cut counts anew.
+      const recorded = this.options.asOf === undefined ? this.dataset?.partitions?.vocabularies[name] : undefined;
+      const vocabulary =
+        this.options.vocabularies?.[name] ??
+        (recorded ? Vocabulary.fromCounts(recorded.tokens, recorded.counts, this.options.vocabularyOptions) : Vocabulary.fromCounts(tokens, coder.counts(), this.options.vocabularyOptions));
       vocabularies[name] = vocabulary;
       const remap = new Int32Array(tokens.length + 1);
       remap[0] = UNKNOWN_INDEX;
@@ -210,8 +214,22 @@ export class EventScanner {
       for (const count of coder.counts()) seen += count;
       nullCategorical[name] = this.rows - seen;
     });
+    this.recordVocabularyKinds(vocabularies);
     this.scanned = { vocabularies, remaps, nullCategorical };
     return this.scanned;
+  }
+
+  /** Tags vocabularies built here with their column's kind; refuses given ones of the other kind (see `expectVocabularyKind`). */
+  private recordVocabularyKinds(vocabularies: Vocabularies): void {
+    if (this.layoutFound === null) return;
+    for (const name of this.mapping.categorical) {
+      let type = this.layoutFound.types[this.layoutFound.index[name]!]!;
+      if (DataType.isDictionary(type)) type = type.dictionary;
+      const kind = isStringType(type) ? 'string' : 'number';
+      const given = this.options.vocabularies?.[name];
+      if (given !== undefined) expectVocabularyKind(given, kind, this.path, name, typeName(type));
+      else vocabularies[name] = vocabularies[name]!.withKind(kind);
+    }
   }
 
   /** Local codes of categorical column `j` (mapping order) as vocabulary indices. */

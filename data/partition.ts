@@ -19,10 +19,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RecordBatch, Schema, Field, Struct, makeData, util, type Data, type DataType } from 'apache-arrow';
+import { RecordBatch, Schema, Field, Struct, Table, makeData, util, type Data, type DataType } from 'apache-arrow';
 import { ConfigError, DataFormatError } from '../errors.js';
 import { typeName } from './arrow-columns.js';
-import { writeArrowFile } from './arrow-sink.js';
+import { writeArrowFile, writeArrowTable } from './arrow-sink.js';
 import { writeAtomically } from './atomic-write.js';
 import { openDatasetBatches, resolveDataset } from './dataset.js';
 import { checkSchema } from './event-scanner.js';
@@ -270,10 +270,14 @@ async function sortAll(routed: Routed, work: string, limit: number, options: Par
     runs += partitionRuns.length;
     const file = `part-${String(p).padStart(5, '0')}.arrow`;
     const path = join(work, file);
-    await writeArrowFile(
-      path,
-      sortedPartition({ spill: spills[p]!.path, schema: routed.schema, idColumn: routed.idColumn, timeColumn: routed.timeColumn, ids, runs: partitionRuns, eventsOf, scratch }),
-    );
+    // A partition without clients still gets a file (with the schema), so the set is complete.
+    if (spills[p]!.rows === 0) await writeArrowTable(path, new Table(routed.schema));
+    else {
+      await writeArrowFile(
+        path,
+        sortedPartition({ spill: spills[p]!.path, schema: routed.schema, idColumn: routed.idColumn, timeColumn: routed.timeColumn, ids, runs: partitionRuns, eventsOf, scratch }),
+      );
+    }
     await rm(spills[p]!.path, { force: true });
     files.push({ file, rows: spills[p]!.rows, clients: clientsOf[p]!.length, bytes: (await stat(path)).size, sha256: await sha256OfFile(path) });
     options.onProgress?.({ phase: 'sort', done: p + 1 });
