@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { ComparisonSource } from './comparison-view.js';
 import { experimentHtml } from './experiment-html.js';
 import { experimentMarkdown, experimentSectionMarkdown } from './experiment-markdown.js';
+import { fractionLabel, fractionTables } from './experiment-fractions.js';
 import { experimentView, formatPublished, type ExperimentTableSource } from './experiment-table.js';
 
 const summary = (mean: number, halfWidth: number) => ({ mean, std: halfWidth / 1.24, halfWidth });
@@ -75,5 +76,25 @@ describe('experiment table', () => {
     assert.ok(html.includes('<td class="published">0.646 / – †</td>'));
     assert.match(html, /<figure class="chart" id="ab-chart"><svg/);
     assert.match(html, /id="baseline-tests-test"/);
+  });
+
+  it('adds a methods × fractions table per target and the curve chart when the source has label fractions', async () => {
+    const at = (fraction: number, shift: number): NonNullable<ExperimentTableSource['fractions']>[number] => ({
+      fraction,
+      comparison: { ...comparison, protocol: { folds: 5, testFraction: 0.1, ...(fraction === 1 ? {} : { labelFraction: fraction }) }, results: comparison.results.map((r) => ({ ...r, metrics: r.metrics.map((m) => ({ ...m, test: summary(m.test.mean - shift, 0.02) })) })) },
+    });
+    const withFractions: ExperimentTableSource = { ...source, fractions: [at(1, 0), at(0.05, 0.1)] };
+    const tables = fractionTables(withFractions, withFractions.fractions!);
+    assert.deepEqual(tables.map((t) => t.column.label), ['age_group accuracy', 'gender AUROC']);
+    assert.deepEqual(tables[0]!.fractions, [0.05, 1]);
+    assert.deepEqual(tables[0]!.rows.map((r) => r.cells.map((c) => c?.mean)), [[0.35, 0.45], [0.39, 0.49], [undefined, undefined]]);
+    const md = experimentMarkdown(withFractions);
+    assert.ok(md.includes('### age_group accuracy ± 95% by labelled fraction\n\n| Method | 5% | 100% |'));
+    assert.ok(md.includes('| Random slices | 0.390 ± 0.020 | 0.490 ± 0.020 |'));
+    assert.ok(!experimentMarkdown(source).includes('by labelled fraction'));
+    const html = await experimentHtml(withFractions);
+    assert.match(html, /<figure class="chart" id="label-fraction-chart"><svg/);
+    assert.ok(html.includes('<td class="best">0.390 ± 0.020</td>'));
+    assert.equal(fractionLabel(0.025), '2.5%');
   });
 });
