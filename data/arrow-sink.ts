@@ -111,9 +111,11 @@ function withDistinctBuffers<T extends Data>(data: T, seen: Span[]): T {
     seen.push(span);
     return view;
   });
-  const children = data.children.map((child) => withDistinctBuffers(child, seen));
-  if (!changed && children.every((child, i) => child === data.children[i])) return data;
-  return data.clone(data.type, data.offset, data.length, data.nullCount, buffers as unknown as T['buffers'], children) as T;
+  // Children may be undefined or hold undefined entries (apache-arrow's empty struct/table data).
+  const originalChildren = (data.children ?? []) as (Data | undefined)[];
+  const children = originalChildren.map((child) => (child === undefined ? child : withDistinctBuffers(child, seen)));
+  if (!changed && children.every((child, i) => child === originalChildren[i])) return data;
+  return data.clone(data.type, data.offset, data.length, data.nullCount, buffers as unknown as T['buffers'], children as Data[]) as T;
 }
 
 function describeFields(fields: readonly Field[]): string {

@@ -27,8 +27,18 @@ export interface VocabularyOptions {
   readonly minCount?: number;
 }
 
+/**
+ * What values a vocabulary was built from: `'number'` (integer or float columns, tokens like `17`)
+ * or `'string'` (Utf8 columns). Tokens are stored as text either way, so without it a model
+ * trained on Int32 categories maps the string column `"17"`… the same way, but `"mcc_17"` silently
+ * out of vocabulary; the kind lets that mismatch be refused.
+ */
+export type VocabularyKind = 'number' | 'string';
+
 /** The JSON form of a vocabulary (`toJSON`/`fromJSON`). */
 export interface VocabularyJSON {
+  /** The column type it was built from. @defaultValue absent in files written before it was recorded */
+  readonly kind?: VocabularyKind;
   /** Real tokens, most frequent first (index 2 onward). */
   readonly tokens: readonly string[];
   /** Count of each token in the data the vocabulary was built from. */
@@ -41,9 +51,12 @@ export class Vocabulary {
   readonly tokens: readonly string[];
   /** Count of `tokens[i]` when built (0 for the two reserved entries). */
   readonly counts: readonly number[];
+  /** The column type the vocabulary was built from, when known. */
+  readonly kind: VocabularyKind | undefined;
   private readonly index: Map<string, number>;
 
-  private constructor(real: readonly string[], counts: readonly number[]) {
+  private constructor(real: readonly string[], counts: readonly number[], kind?: VocabularyKind) {
+    this.kind = kind;
     this.tokens = ['<pad>', '<unk>', ...real];
     this.counts = [0, 0, ...counts];
     this.index = new Map(real.map((t, i) => [t, i + RESERVED]));
@@ -83,9 +96,14 @@ export class Vocabulary {
     return new Vocabulary(kept.map((i) => tokens[i]!), kept.map((i) => counts[i]!));
   }
 
-  /** The JSON form: real tokens and counts, most frequent first. */
+  /** The same vocabulary, recording that it was built from `kind` values. */
+  withKind(kind: VocabularyKind): Vocabulary {
+    return new Vocabulary(this.tokens.slice(RESERVED), this.counts.slice(RESERVED), kind);
+  }
+
+  /** The JSON form: the kind (when known), real tokens and counts, most frequent first. */
   toJSON(): VocabularyJSON {
-    return { tokens: this.tokens.slice(RESERVED), counts: this.counts.slice(RESERVED) };
+    return { ...(this.kind === undefined ? {} : { kind: this.kind }), tokens: this.tokens.slice(RESERVED), counts: this.counts.slice(RESERVED) };
   }
 
   /**
@@ -104,7 +122,11 @@ export class Vocabulary {
       throw new DataFormatError(`${where}: expected \`counts\` to be ${tokens.length} non-negative integers, got ${JSON.stringify(counts)?.slice(0, 80)}`);
     }
     if (new Set(tokens).size !== tokens.length) throw new DataFormatError(`${where}: expected distinct tokens, found duplicates`);
-    return new Vocabulary(tokens as string[], counts as number[]);
+    const kind = (json as { kind?: unknown }).kind;
+    if (kind !== undefined && kind !== 'number' && kind !== 'string') {
+      throw new DataFormatError(`${where}: expected \`kind\` to be "number" or "string", got ${JSON.stringify(kind)?.slice(0, 40)}`);
+    }
+    return new Vocabulary(tokens as string[], counts as number[], kind);
   }
 }
 
@@ -128,6 +150,19 @@ export async function loadVocabularies(path: string): Promise<Vocabularies> {
   const out: Vocabularies = {};
   for (const [column, value] of Object.entries(raw)) out[column] = Vocabulary.fromJSON(value, `${path}, column \`${column}\``);
   return out;
+}
+
+/**
+ * Refuses to apply a vocabulary built from one kind of values to a column of the other kind, where
+ * every value would silently map to `<unk>`. Vocabularies without a recorded kind pass.
+ * @param file - the data file, named in the message.
+ * @throws DataFormatError naming the file, the column, the vocabulary's kind and the file's.
+ */
+export function expectVocabularyKind(vocabulary: Vocabulary, fileKind: VocabularyKind, file: string, column: string, fileType: string): void {
+  if (vocabulary.kind === undefined || vocabulary.kind === fileKind) return;
+  throw new DataFormatError(
+    `${file}: categorical column \`${column}\`: the model's vocabulary was built from ${vocabulary.kind} values, but the file has ${fileKind} values (${fileType}); every value would be out of vocabulary. Convert the column to the type the model was trained on`,
+  );
 }
 
 /**
