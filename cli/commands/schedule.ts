@@ -41,13 +41,15 @@ export function register(program: Command): void {
       .option('--registry <dir>', 'model registry', 'runs/registry')
       .option('--tz <zone>', 'time zone of the cron pattern', 'UTC')
       .option('--max-events <n>', 'events per client')
-      .option('--model <latest|vN>', 'latest = the registry\'s pinned version, else its latest; vN = always that version', 'latest'),
-  ).action(async (name: string, flags: RedisFlags & { cron: string; data: string; out: string; registry: string; tz: string; maxEvents?: string; model: string }) => {
+      .option('--model <latest|vN>', 'latest = the registry\'s pinned version, else its latest; vN = always that version', 'latest')
+      .option('--full', 'embed every event on every run (default: a GRU/LSTM model continues the previous run\'s state over the new events)'),
+  ).action(async (name: string, flags: RedisFlags & { cron: string; data: string; out: string; registry: string; tz: string; maxEvents?: string; model: string; full?: boolean }) => {
     const maxEvents = flags.maxEvents === undefined ? undefined : expectInteger('maxEvents', Number(flags.maxEvents), 1);
     await addSchedule(await targetOf(flags), {
       name, cron: flags.cron, tz: flags.tz, data: flags.data, out: flags.out, registry: flags.registry, model: flags.model, ...(maxEvents ? { maxEvents } : {}),
+      ...(flags.full === true ? { incremental: false } : {}),
     });
-    process.stderr.write(`schedule ${name}: ${flags.cron} (${flags.tz}), model ${flags.model}\n`);
+    process.stderr.write(`schedule ${name}: ${flags.cron} (${flags.tz}), model ${flags.model}${flags.full === true ? ', full runs' : ''}\n`);
   });
 
   withRedis(schedule.command('list').description('list schedules').option('--json', 'print JSON')).action(
@@ -60,7 +62,7 @@ export function register(program: Command): void {
       if (list.length === 0) process.stdout.write('no schedules\n');
       for (const s of list) {
         const next = s.next ? new Date(s.next).toISOString() : '-';
-        process.stdout.write(`${s.name}  ${s.cron}${s.tz ? ` (${s.tz})` : ''}  next ${next}  model ${s.model ?? 'latest'}  ${s.data ?? ''} → ${s.out ?? ''}\n`);
+        process.stdout.write(`${s.name}  ${s.cron}${s.tz ? ` (${s.tz})` : ''}  next ${next}  model ${s.model ?? 'latest'}${s.incremental ? '' : '  full'}  ${s.data ?? ''} → ${s.out ?? ''}\n`);
       }
     },
   );

@@ -1,6 +1,7 @@
 /**
  * `meles schedule add|list|remove`: BullMQ job schedulers that enqueue batch-embedding jobs; each
- * run embeds the whole dataset as of its due time (batch-embed-job.ts).
+ * run embeds the whole dataset as of its due time (batch-embed-job.ts), continuing the previous
+ * run's state when it can unless the schedule asks for full runs.
  * `upsertJobScheduler` keys schedulers by name, so adding a name again updates it in place.
  */
 import { resolve } from 'node:path';
@@ -30,6 +31,11 @@ export interface ScheduleSpec {
   readonly maxEvents?: number;
   /** `latest` follows the registry (pinned version, else latest); `vN` always uses that version. @defaultValue `'latest'` */
   readonly model?: string;
+  /**
+   * Continue the previous run's state over the new events when that equals a full run (recurrent
+   * models; batch-run-plan.ts); `false` embeds every event on every run (`--full`). @defaultValue `true`
+   */
+  readonly incremental?: boolean;
 }
 
 /** A stored schedule, as listed. */
@@ -48,6 +54,8 @@ export interface ScheduleInfo {
   readonly out?: string;
   /** Model choice (`latest` or a version). */
   readonly model?: string;
+  /** `false` when the schedule forces full runs. */
+  readonly incremental: boolean;
 }
 
 /** Where schedules live. */
@@ -72,6 +80,8 @@ export async function addSchedule(target: ScheduleTarget, spec: ScheduleSpec): P
     registry: resolve(spec.registry),
     ...(spec.maxEvents ? { maxEvents: spec.maxEvents } : {}),
     model: spec.model ?? 'latest',
+    // Only written when it differs from the default, so payloads of incremental schedules stay as before.
+    ...(spec.incremental === false ? { incremental: false } : {}),
   };
   if (!batchEmbedJobSchema.shape.model.safeParse(data.model).success) {
     throw new ConfigError(`Expected the schedule's model to be \`latest\` or a version name like \`v3\`, got \`${data.model}\``);
@@ -103,6 +113,7 @@ export async function listSchedules(target: ScheduleTarget): Promise<ScheduleInf
         ...(typeof data?.data === 'string' ? { data: data.data } : {}),
         ...(typeof data?.out === 'string' ? { out: data.out } : {}),
         model: typeof data?.model === 'string' ? data.model : 'latest',
+        incremental: data?.incremental !== false,
       };
     });
   });

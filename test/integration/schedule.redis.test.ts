@@ -45,6 +45,10 @@ describe('scheduled batch embedding', () => {
     const listed = await listSchedules(target);
     assert.equal(listed.length, 1);
     assert.equal(listed[0]?.cron, '*/2 * * * * *');
+    assert.equal(listed[0]?.incremental, true);
+    await addSchedule(target, { ...spec, cron: '*/2 * * * * *', incremental: false }); // `schedule add --full`
+    assert.equal((await listSchedules(target))[0]?.incremental, false);
+    await addSchedule(target, { ...spec, cron: '*/2 * * * * *' });
 
     const workers = startPipelineWorkers({
       redis, prefix, concurrency: 1, roots: { dataRoot, outRoot }, timing: { lockDuration: 10_000, stalledInterval: 5000 }, log: () => {},
@@ -64,7 +68,8 @@ describe('scheduled batch embedding', () => {
         // The day files form one dataset: one embeddings file per run, cut at the run's due time.
         assert.deepEqual(record.files, [join(dataRoot, 'daily', 'day-1.arrow'), join(dataRoot, 'daily', 'day-2.arrow')]);
         assert.equal(record.asOf, null); // numeric days: no clock to cut by (batch-embed-job.test.ts covers dated columns)
-        assert.deepEqual((await readdir(join(outRoot, 'batch', dir))).sort(), [record.output, 'run.json']);
+        // A GRU keeps its state beside the embeddings; numeric days have no as-of, so every run is full.
+        assert.deepEqual((await readdir(join(outRoot, 'batch', dir))).sort(), [record.output, 'run.json', 'state.arrow', 'summary.json']);
       }
     } finally {
       await workers.close();
