@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import type { FeatureSetSpec } from '../../downstream/evaluation/evaluate-types.js';
 import { readIncludedEvaluation } from '../../downstream/evaluation/included-evaluation.js';
 import { ConfigError } from '../../errors.js';
+import { checkOutputs, reportOutputs } from '../../data/output-guard.js';
 import { addEvaluationOptions, evaluationOptions, runAndReport, splitPaths, type EvaluationFlags } from '../evaluation-flags.js';
 
 interface CompareFlags extends EvaluationFlags {
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--include <dir>', 'add the rows of `meles evaluate-model --out DIR` (DIR/evaluation.json); its protocol and splits must equal this comparison\'s (repeatable)', collect)
     .action(async (flags: CompareFlags) => {
       const sets = flags.set.map(parseSetSpec);
+      await checkOutputs(reportOutputs('--out', flags.out, ['report.json', 'report.md', 'report.html']), [{ flag: '--targets', path: flags.targets }, ...sets.flatMap((s) => s.paths.map((path) => ({ flag: `--set ${s.name}`, path })))]);
       // Read (and so validate) included runs before any evaluation: a wrong path fails in a second.
       const include = await Promise.all((flags.include ?? []).map(readIncludedEvaluation));
       const options = await evaluationOptions(flags, sets, flags.baseline ?? sets[0]!.name);

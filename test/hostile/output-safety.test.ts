@@ -67,6 +67,18 @@ describe('outputs never alias inputs', () => {
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /`--out` \S*eval\/report\.json is also an input \(`--features` \S*eval\/report\.json\)/);
   });
+
+  it('compare --out whose report.html is a --set file is refused, naming the set', async () => {
+    const dir = join(root, 'cmp');
+    await mkdir(dir);
+    const features = join(dir, 'report.html');
+    await writeFile(features, 'not really');
+    const before = await hashes(features);
+    const run = await meles(['compare', '--targets', targets, '--id', 'client_id', '--target', 'gender:binary', '--set', `a=${features}`, '--out', dir]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /`--out` \S*cmp\/report\.html is also an input \(`--set a` \S*cmp\/report\.html\)/);
+    assert.deepEqual(await hashes(features), before);
+  });
 });
 
 describe('meles train --out', () => {
