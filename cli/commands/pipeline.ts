@@ -10,6 +10,7 @@ import { checkedRedisFrom } from '../../pipeline/queue/redis-check.js';
 import { closeOnSignals } from '../../pipeline/queue/shutdown.js';
 import { stepLabel } from '../../pipeline/steps.js';
 import { submitPipeline } from '../../pipeline/queue/submit.js';
+import { ConfigError } from '../../errors.js';
 
 /** Registers `meles pipeline`. */
 export function register(program: Command): void {
@@ -43,10 +44,14 @@ export function register(program: Command): void {
     .option('--prefix <prefix>', 'BullMQ key prefix', DEFAULT_PREFIX)
     .option('--run-id <id>', 'run id (default <name>-<UTC time>-<random>)')
     .option('--connect-timeout <s>', 'give up on Redis after this many seconds (exit 3); default $MELES_REDIS_CONNECT_TIMEOUT or 5')
-    .action(async (file: string, opts: { redis?: string; prefix: string; runId?: string; connectTimeout?: string }) => {
+    .option('--data-root <dir>', 'with --out-root: send paths relative to the workers\' roots (as mounted here), so hosts may mount them elsewhere')
+    .option('--out-root <dir>', 'see --data-root')
+    .action(async (file: string, opts: { redis?: string; prefix: string; runId?: string; connectTimeout?: string; dataRoot?: string; outRoot?: string }) => {
+      if ((opts.dataRoot === undefined) !== (opts.outRoot === undefined)) throw new ConfigError('Expected `--data-root` and `--out-root` together, found only one');
       const config = await readPipelineFile(file);
       const { redis } = await checkedRedisFrom(opts); // exit 3 with the reason, not a silent hang
-      const result = await submitPipeline(config, { redis, prefix: opts.prefix, ...(opts.runId ? { runId: opts.runId } : {}) });
+      const roots = opts.dataRoot !== undefined && opts.outRoot !== undefined ? { roots: { dataRoot: opts.dataRoot, outRoot: opts.outRoot } } : {};
+      const result = await submitPipeline(config, { redis, prefix: opts.prefix, ...(opts.runId ? { runId: opts.runId } : {}), ...roots });
       process.stdout.write(`${result.runId}\n`);
       process.stderr.write(`submitted ${result.jobIds.length} stage jobs to ${redis.display}; watch with: meles status --run ${result.runId}\n`);
     });

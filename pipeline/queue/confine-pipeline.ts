@@ -1,9 +1,16 @@
 /**
  * Applies the worker's root directories to a pipeline from a job payload: inputs must resolve
  * under `--data-root` (or `--out-root`), outputs under `--out-root`.
+ *
+ * Paths travel root-relative so hosts may mount the shared roots at different places: a submitter
+ * that knows the roots ({@link rootRelativePipeline}) sends `data` and `targets.path` relative to
+ * the data root and `out` relative to the out root, and each worker resolves them against its own
+ * roots ({@link pipelineFromPayload}). Absolute paths still work on hosts that see them alike.
  */
-import type { PipelineConfig } from '../pipeline-config.js';
-import { confinePath, type WorkerRoots } from './roots.js';
+import { isAbsolute, resolve } from 'node:path';
+import type { z } from 'zod';
+import { parsePipelineConfig, pipelineToJson, type PipelineConfig, type pipelineFileSchema } from '../pipeline-config.js';
+import { confinePath, rootRelative, type WorkerRoots } from './roots.js';
 
 /** Returns `config` with every path checked (and made absolute); throws ConfigError on escape. */
 export async function confinePipeline(config: PipelineConfig, roots: WorkerRoots): Promise<PipelineConfig> {
@@ -13,6 +20,33 @@ export async function confinePipeline(config: PipelineConfig, roots: WorkerRoots
     ? { ...config.targets, path: await confinePath('targets.path', config.targets.path, 'read', roots) }
     : undefined;
   return { ...config, data, out, ...(targets ? { targets } : {}) };
+}
+
+/**
+ * The pipeline of a job payload as this worker sees it: a relative `out` against `--out-root`,
+ * relative `data` and `targets.path` against `--data-root`, then validated and confined.
+ * @throws ConfigError for an invalid pipeline or a path outside the roots.
+ */
+export async function pipelineFromPayload(raw: Readonly<Record<string, unknown>>, where: string, roots: WorkerRoots): Promise<PipelineConfig> {
+  const out = raw.out;
+  const anchored = typeof out === 'string' && !isAbsolute(out) ? { ...raw, out: resolve(roots.outRoot, out) } : raw;
+  return confinePipeline(parsePipelineConfig(anchored, where, roots.dataRoot), roots);
+}
+
+/**
+ * The payload form of `config` with root-relative paths (the opposite of {@link pipelineFromPayload}),
+ * as the submitting host sees the roots.
+ * @throws ConfigError naming the field and the root when a path lies outside it.
+ */
+export async function rootRelativePipeline(config: PipelineConfig, roots: WorkerRoots): Promise<z.input<typeof pipelineFileSchema>> {
+  const json = pipelineToJson(config);
+  const targets = json.targets ? { ...json.targets, path: await rootRelative('targets.path', json.targets.path, roots.dataRoot, '--data-root') } : undefined;
+  return {
+    ...json,
+    data: await rootRelative('data', json.data, roots.dataRoot, '--data-root'),
+    out: await rootRelative('out', json.out, roots.outRoot, '--out-root'),
+    ...(targets ? { targets } : {}),
+  };
 }
 
 /** Roots handed to sandboxed children through their environment. */

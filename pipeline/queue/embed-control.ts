@@ -5,10 +5,9 @@
  * (BullMQ's step-job pattern with `moveToWaitingChildren`), and then merges their parts.
  */
 import { WaitingChildrenError, type Job, type Queue } from 'bullmq';
-import { confinePipeline } from './confine-pipeline.js';
+import { pipelineFromPayload } from './confine-pipeline.js';
 import { toJobError } from './job-errors.js';
 import { jobIdOf, parseStageJob, type StageJobData } from './job-payload.js';
-import { parsePipelineConfig } from '../pipeline-config.js';
 import { STAGE_JOB_OPTIONS } from './queues.js';
 import type { WorkerRoots } from './roots.js';
 import { runStep, type StepOutcome } from '../run-step.js';
@@ -20,7 +19,7 @@ export function embedControlProcessor(stages: Queue, roots: WorkerRoots) {
     try {
       const data = parseStageJob(job.data, job.id);
       if (data.step.kind !== 'embed') throw new Error(`control queue got a \`${data.step.kind}\` job`);
-      const config = await confinePipeline(parsePipelineConfig(data.pipeline, `job ${job.id}`, roots.dataRoot), roots);
+      const config = await pipelineFromPayload(data.pipeline, `job ${job.id}`, roots);
       if (data.phase !== 'merge') {
         await stages.addBulk(shardJobs(job, data, config.embed.shards));
         const next: StageJobData = { ...data, phase: 'merge' };

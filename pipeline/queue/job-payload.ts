@@ -27,7 +27,7 @@ export const stageJobSchema = z.strictObject({
   version: z.literal(1),
   runId: z.string().regex(RUN_ID),
   step: stepSchema,
-  /** The resolved pipeline (absolute paths, inline schema). */
+  /** The resolved pipeline (inline schema; paths absolute, or relative to the worker's roots: `out` to --out-root, the rest to --data-root). */
   pipeline: z.record(z.string(), z.unknown()),
   /** Set by the embed job itself once its shard jobs are queued (BullMQ step-job pattern). */
   phase: z.enum(['fan-out', 'merge']).optional(),

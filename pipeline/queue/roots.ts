@@ -35,6 +35,24 @@ export async function confinePath(field: string, path: string, access: PathAcces
   return absolute;
 }
 
+/**
+ * `path` relative to `root` (forward slashes), for payloads that travel between hosts that mount
+ * the root at different places. Compared lexically first, then by real paths (a pipeline file
+ * reached through a symlink). Globs keep their pattern characters.
+ * @throws ConfigError naming the field, the path and the root flag when `path` is outside `root`.
+ */
+export async function rootRelative(field: string, path: string, root: string, flag: string): Promise<string> {
+  const absolute = resolve(path);
+  const base = resolve(root);
+  let inside = isInside(base, absolute) ? relative(base, absolute) : undefined;
+  if (inside === undefined) {
+    const [realBase, realPath] = await Promise.all([realOrSelf(base), realOfNearestExisting(absolute)]);
+    if (isInside(realBase, realPath)) inside = relative(realBase, realPath);
+  }
+  if (inside === undefined) throw new ConfigError(`Refusing \`${field}\` path ${JSON.stringify(path)}: expected it under ${flag} ${root} so workers can find it under their own root`);
+  return inside === '' ? '.' : inside.split(sep).join('/');
+}
+
 /** True when `child` equals `root` or lies below it. */
 export function isInside(root: string, child: string): boolean {
   const rel = relative(root, child);

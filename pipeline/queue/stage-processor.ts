@@ -5,10 +5,9 @@
  * in-process runner. Loaded through stage-processor.mjs, which registers tsx first.
  */
 import type { SandboxedJob } from 'bullmq';
-import { confinePipeline, rootsFromEnv } from './confine-pipeline.js';
+import { pipelineFromPayload, rootsFromEnv } from './confine-pipeline.js';
 import { toJobError } from './job-errors.js';
 import { parseStageJob } from './job-payload.js';
-import { parsePipelineConfig } from '../pipeline-config.js';
 import { runStep, type StepOutcome } from '../run-step.js';
 import type { StageProgress } from '../stage.js';
 
@@ -22,7 +21,7 @@ export default async function processStageJob(job: SandboxedJob, _token?: string
     const roots = rootsFromEnv();
     const data = parseStageJob(job.data, job.id);
     if (data.step.kind === 'embed') throw new Error('embed merge jobs belong on the control queue');
-    const config = await confinePipeline(parsePipelineConfig(data.pipeline, `job ${job.id}`, roots.dataRoot), roots);
+    const config = await pipelineFromPayload(data.pipeline, `job ${job.id}`, roots);
     return await runStep(data.step, config, {
       outRoot: config.out,
       ...(signal ? { signal } : {}),

@@ -12,6 +12,8 @@ import { CONTROL_QUEUE, STAGE_JOB_OPTIONS, STAGE_QUEUE } from './queues.js';
 import type { RedisTarget } from './redis-url.js';
 import { stageChain, stepOf, type PipelineStep } from '../steps.js';
 import { redactError } from './job-errors.js';
+import { rootRelativePipeline } from './confine-pipeline.js';
+import type { WorkerRoots } from './roots.js';
 
 /** Where to submit. */
 export interface SubmitOptions {
@@ -21,6 +23,12 @@ export interface SubmitOptions {
   readonly prefix: string;
   /** Run id; tests pass one, the CLI makes `<name>-<UTC time>-<random>`. @defaultValue generated */
   readonly runId?: string;
+  /**
+   * The workers' roots as this host sees them: paths then travel relative to them (data and
+   * targets to the data root, out to the out root), so workers may mount the roots elsewhere.
+   * @defaultValue absolute paths (every host must see the same paths)
+   */
+  readonly roots?: WorkerRoots;
 }
 
 /** What was submitted. */
@@ -34,7 +42,7 @@ export interface SubmitResult {
 /** Adds the pipeline as a flow; resolves once Redis has it. */
 export async function submitPipeline(config: PipelineConfig, options: SubmitOptions): Promise<SubmitResult> {
   const runId = options.runId ?? newRunId(config.name);
-  const pipeline = pipelineToJson(config);
+  const pipeline = options.roots ? await rootRelativePipeline(config, options.roots) : pipelineToJson(config);
   let tree: FlowJob | undefined;
   const jobIds: string[] = [];
   for (const stage of stageChain(config)) {
