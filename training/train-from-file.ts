@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AsOf } from '../data/as-of.js';
 import { readSequences } from '../data/read-sequences.js';
 import type { SchemaMapping } from '../data/schema-mapping.js';
 import { readSchemaMapping } from '../data/schema-mapping-io.js';
@@ -28,8 +29,10 @@ export type ResumeMode = 'never' | 'required' | 'if-checkpoint';
 
 /** Inputs of {@link trainFromFile}. */
 export interface TrainFromFileOptions {
-  /** Transactions file (Arrow IPC). */
+  /** Transactions dataset: an Arrow/Parquet file, a directory or a glob (data/dataset.ts). */
   readonly data: string;
+  /** Train only on events at or before this cut-off. @defaultValue every event */
+  readonly asOf?: AsOf;
   /**
    * Column mapping. May be left out only when resuming: then `outDir/schema.json` is used.
    * @defaultValue the run directory's `schema.json` on resume
@@ -98,7 +101,8 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
   const target = input.labels === undefined ? undefined : (await readTargets(input.labels.path, input.labels.idColumn ?? schema.id, [input.labels.target])).targets[0]!;
   const savedVocabularies = join(outDir, 'vocabularies.json');
   const vocabularies = resume && existsSync(savedVocabularies) ? await loadVocabularies(savedVocabularies) : input.vocabularies;
-  const { sequences, vocabularies: used } = await readSequences(input.data, schema, vocabularies ? { vocabularies } : {});
+  const readOptions = { ...(vocabularies ? { vocabularies } : {}), ...(input.asOf === undefined ? {} : { asOf: input.asOf }) };
+  const { sequences, vocabularies: used } = await readSequences(input.data, schema, readOptions);
   if (target !== undefined) {
     const { clients, labels, task } = labelledClients(sequences, target, input.labels!.path);
     const result = await trainLabelled({

@@ -1,5 +1,5 @@
 /**
- * `meles embed --model RUN_DIR --data FILE --out FILE [--format arrow|parquet|csv] [--max-events N] [--l2]`:
+ * `meles embed --model RUN_DIR --data DATASET --out FILE [--as-of TIME] [--format arrow|parquet|csv] [--max-events N] [--l2]`:
  * one row per client, the source's id column (its name and type, recorded in the file's metadata)
  * + `emb_0 … emb_{d-1}` (float32), streamed.
  */
@@ -9,8 +9,11 @@ import { ConfigError } from '../../errors.js';
 import { embedFile } from '../../training/embed-file.js';
 import { EMBEDDING_FORMATS, type EmbeddingFormat } from '../../data/embedding-sink.js';
 import { embeddingProgressBar } from '../progress-bar.js';
+import { checkOutputs } from '../../data/output-guard.js';
+import { modelDirectoryInputs } from '../../training/run-dir-guard.js';
+import { AS_OF_HELP, asOfFromOptions, type AsOfFlags } from '../schema-options.js';
 
-interface EmbedFlags {
+interface EmbedFlags extends AsOfFlags {
   readonly model: string;
   readonly data: string;
   readonly out: string;
@@ -23,6 +26,8 @@ interface EmbedFlags {
   readonly shardBy: 'range' | 'hash';
   readonly backend: BackendName | 'auto';
   readonly quiet?: boolean;
+  readonly state?: string;
+  readonly stateOut?: string;
 }
 
 /** Registers `meles embed`. */
@@ -30,8 +35,9 @@ export function register(program: Command): void {
   const cmd = new Command('embed')
     .description('embed every client of a transactions file with a trained model')
     .requiredOption('--model <dir>', 'model directory written by `meles train`')
-    .requiredOption('--data <file>', 'transactions Arrow file with the model\'s columns')
+    .requiredOption('--data <dataset>', "transactions with the model's columns: Arrow IPC or Parquet file, a directory of them, or a quoted glob ('daily/*.arrow')")
     .requiredOption('--out <file>', 'output file')
+    .option('--as-of <time>', AS_OF_HELP)
     .addOption(new Option('--format <format>', 'output format').choices([...EMBEDDING_FORMATS]).default('arrow'))
     .option('--max-events <n>', 'embed each client from its last n events', '2000')
     .option('--batch-size <n>', 'most clients per batch', '256')
@@ -41,14 +47,20 @@ export function register(program: Command): void {
     .addOption(new Option('--shard-by <how>', 'shard by file order or by client-id hash').choices(['range', 'hash']).default('range'))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKENDS]).default('auto'))
     .option('--quiet', 'no progress bar')
+    .option('--state <file>', 'continue from this state file (GRU/LSTM): --data holds only the new events; every client of the state and the data is written')
+    .option('--state-out <file>', 'also write each client\'s encoder state (embeds every event of the history; may equal --state)')
     .action(async (opts: EmbedFlags) => {
+      const stateful = stateFlags(opts, cmd.getOptionValueSource('maxEvents') === 'cli');
+      await checkOutputs([{ flag: '--out', path: opts.out, kind: 'file' }], [{ flag: '--data', path: opts.data }, ...modelDirectoryInputs('--model', opts.model)]);
+      const asOf = asOfFromOptions(opts);
       const bar = embeddingProgressBar(opts.quiet !== true);
       const result = await embedFile({
         model: opts.model,
         data: opts.data,
+        ...asOf,
         out: opts.out,
         format: opts.format,
-        maxEvents: intFlag('--max-events', opts.maxEvents),
+        ...(stateful === undefined ? { maxEvents: intFlag('--max-events', opts.maxEvents) } : stateful),
         batchSize: intFlag('--batch-size', opts.batchSize),
         maxBatchEvents: intFlag('--max-batch-events', opts.maxBatchEvents),
         l2: opts.l2 === true,
@@ -59,6 +71,20 @@ export function register(program: Command): void {
       process.stderr.write(`meles embed: ${result.clients} clients × ${result.width} → ${result.out} (${result.format}, ${result.seconds.toFixed(1)} s on ${result.backend})\n`);
     });
   program.addCommand(cmd);
+}
+
+/**
+ * `--state`/`--state-out` as embedFile options, or `undefined` without them. A state covers every
+ * event of a client's history, so `--max-events` (the last N only) and `--shard` are refused with them.
+ */
+function stateFlags(opts: EmbedFlags, maxEventsGiven: boolean): { state?: string; stateOut?: string } | undefined {
+  const flag = opts.state !== undefined ? '--state' : opts.stateOut !== undefined ? '--state-out' : undefined;
+  if (flag === undefined) return undefined;
+  if (maxEventsGiven) {
+    throw new ConfigError(`\`--max-events\` cannot be combined with \`${flag}\`: a state summarises every event of each client's history, while --max-events N embeds only the last N events, so incremental and truncated embeddings would differ; drop --max-events`);
+  }
+  if (opts.shard !== undefined) throw new ConfigError(`\`--shard\` cannot be combined with \`${flag}\`: incremental embedding handles every client of the state and the data in one run`);
+  return { ...(opts.state === undefined ? {} : { state: opts.state }), ...(opts.stateOut === undefined ? {} : { stateOut: opts.stateOut }) };
 }
 
 function parseShard(value: string): { index: number; count: number } {

@@ -1,14 +1,15 @@
 /**
- * `meles features --data FILE (--schema F | flags) --out FILE.arrow`: the hand-crafted
+ * `meles features --data DATASET (--schema F | flags) [--as-of TIME] --out FILE.arrow`: the hand-crafted
  * aggregate baseline (ptls AggFeatureSeqEncoder) as an Arrow file keyed by client id.
  */
 import { Command } from 'commander';
-import { addSchemaOptions, schemaFromOptions, type SchemaFlags } from '../schema-options.js';
+import { addAsOfOption, addSchemaOptions, asOfFromOptions, schemaFromOptions, type AsOfFlags, type SchemaFlags } from '../schema-options.js';
 import { writeAggregateFeatures } from '../../downstream/features/aggregate-features-io.js';
 import { loadVocabularies } from '../../data/vocabulary.js';
 import { ConfigError } from '../../errors.js';
+import { checkOutputs } from '../../data/output-guard.js';
 
-interface FeaturesFlags extends SchemaFlags {
+interface FeaturesFlags extends SchemaFlags, AsOfFlags {
   readonly data: string;
   readonly out: string;
   readonly maxValues: string;
@@ -19,11 +20,14 @@ interface FeaturesFlags extends SchemaFlags {
 export function register(program: Command): void {
   const cmd = new Command('features')
     .description('hand-crafted aggregate features per client (length; sum/mean/std; per-category count/mean/std; distinct counts)')
-    .requiredOption('--data <file>', 'transactions Arrow file (file or stream format)')
+    .requiredOption('--data <dataset>', "transactions: Arrow IPC or Parquet file, a directory of them, or a quoted glob ('daily/*.arrow')")
     .requiredOption('--out <file>', 'output Arrow file: client id + one Float32 column per feature')
     .option('--max-values <n>', 'category values kept per categorical column; rarer ones pool into <unk>', '250')
     .option('--vocabularies <file>', 'vocabularies JSON (e.g. from training) so several files get identical feature columns');
-  addSchemaOptions(cmd).action(async (opts: FeaturesFlags) => {
+  addAsOfOption(addSchemaOptions(cmd)).action(async (opts: FeaturesFlags) => {
+    const inputs = [['--data', opts.data], ['--schema', opts.schema], ['--vocabularies', opts.vocabularies]] as const;
+    await checkOutputs([{ flag: '--out', path: opts.out, kind: 'file' }], inputs.flatMap(([flag, path]) => (path === undefined ? [] : [{ flag, path }])));
+    const asOf = asOfFromOptions(opts);
     const mapping = await schemaFromOptions(opts);
     const maxValues = Number(opts.maxValues);
     if (!Number.isInteger(maxValues) || maxValues < 1) {
@@ -34,6 +38,7 @@ export function register(program: Command): void {
     const summary = await writeAggregateFeatures(opts.data, mapping, opts.out, {
       maxValuesPerCategorical: maxValues,
       ...(vocabularies === undefined ? {} : { vocabularies }),
+      ...asOf,
     });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stderr.write(

@@ -15,10 +15,11 @@ import { ENCODER_KINDS } from '../../encoders/encoder-config.js';
 import { parseTargetSpec } from '../../data/label-file.js';
 import { ConfigError } from '../../errors.js';
 import { trainFromFile } from '../../training/train-from-file.js';
+import { checkRunDirectory } from '../../training/run-dir-guard.js';
 import { readTrainingConfig, TRAINING_METHODS, type TrainingConfigInput } from '../../training/training-options.js';
 import { optionalIntegerFlag, optionalNumberFlag } from '../flags.js';
 import { trainingProgressBar } from '../progress-bar.js';
-import { addSchemaOptions, schemaFromOptions, type SchemaFlags } from '../schema-options.js';
+import { addAsOfOption, addSchemaOptions, asOfFromOptions, schemaFromOptions, type AsOfFlags, type SchemaFlags } from '../schema-options.js';
 
 interface TrainFlags extends SchemaFlags {
   readonly data: string;
@@ -38,6 +39,7 @@ interface TrainFlags extends SchemaFlags {
   readonly validationShare?: string;
   readonly backend: BackendName | 'auto';
   readonly resume?: boolean;
+  readonly force?: boolean;
   readonly quiet?: boolean;
 }
 
@@ -62,9 +64,11 @@ export function register(program: Command): void {
     .option('--validation-share <x>', 'share of clients held out for recall@4')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKENDS]).default('auto'))
     .option('--resume', 'continue from RUN_DIR/checkpoint')
+    .option('--force', 'write into a non-empty RUN_DIR that is not a meles run, or replace an existing run')
     .option('--quiet', 'no progress bar');
-  addSchemaOptions(cmd).action(async (opts: TrainFlags) => {
+  addAsOfOption(addSchemaOptions(cmd)).action(async (opts: TrainFlags & AsOfFlags) => {
     const resume = opts.resume === true;
+    await checkRunDirectory({ outDir: opts.out, resume, force: opts.force === true, data: opts.data, schema: opts.schema, config: opts.config, targets: opts.targets });
     const labels = labelFlags(opts);
     // With --targets, --target is the label and --id the label file's id (a mapping's id only beside --time).
     const schemaFlags: SchemaFlags = labels === undefined ? opts : { ...opts, target: undefined, id: opts.time !== undefined ? opts.id : undefined };
@@ -82,6 +86,7 @@ export function register(program: Command): void {
     try {
       const result = await trainFromFile({
         data: opts.data,
+        ...asOfFromOptions(opts),
         schema,
         outDir: opts.out,
         resume: resume ? 'required' : 'never',
