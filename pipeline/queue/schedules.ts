@@ -5,7 +5,7 @@
  * `upsertJobScheduler` keys schedulers by name, so adding a name again updates it in place.
  */
 import { resolve } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, type JobSchedulerJson } from 'bullmq';
 import { ConfigError } from '../../errors.js';
 import { batchEmbedJobSchema, type BatchEmbedJobData } from './batch-embed-job.js';
 import { redactError } from './job-errors.js';
@@ -103,20 +103,23 @@ export async function addSchedule(target: ScheduleTarget, spec: ScheduleSpec): P
 export async function listSchedules(target: ScheduleTarget): Promise<ScheduleInfo[]> {
   return withQueue(target, async (queue) => {
     const schedulers = await queue.getJobSchedulers(0, -1, true);
-    return schedulers.map((s) => {
-      const data = s.template?.data as Partial<BatchEmbedJobData> | undefined;
-      return {
-        name: s.key,
-        cron: s.pattern ?? `every ${s.every} ms`,
-        ...(s.tz ? { tz: s.tz } : {}),
-        ...(s.next ? { next: s.next } : {}),
-        ...(typeof data?.data === 'string' ? { data: data.data } : {}),
-        ...(typeof data?.out === 'string' ? { out: data.out } : {}),
-        model: typeof data?.model === 'string' ? data.model : 'latest',
-        incremental: data?.incremental !== false,
-      };
-    });
+    return schedulers.map(scheduleInfo);
   });
+}
+
+/** A BullMQ job scheduler of the schedule queue as a {@link ScheduleInfo}. */
+export function scheduleInfo(s: JobSchedulerJson): ScheduleInfo {
+  const data = s.template?.data as Partial<BatchEmbedJobData> | undefined;
+  return {
+    name: s.key,
+    cron: s.pattern ?? `every ${s.every} ms`,
+    ...(s.tz ? { tz: s.tz } : {}),
+    ...(s.next ? { next: s.next } : {}),
+    ...(typeof data?.data === 'string' ? { data: data.data } : {}),
+    ...(typeof data?.out === 'string' ? { out: data.out } : {}),
+    model: typeof data?.model === 'string' ? data.model : 'latest',
+    incremental: data?.incremental !== false,
+  };
 }
 
 /** Removes a schedule; false when there was none by that name. */
