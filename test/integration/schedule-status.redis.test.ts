@@ -34,7 +34,7 @@ describe('meles status lists schedules: next run, last run, last failure, model,
     await obliterateAll(prefix);
   });
 
-  it('shows the schedule line, the last run with its model version, the last failure and a drift flag', { timeout: 90_000 }, async () => {
+  it('shows the schedule line, the last run with its model version, the last failure and a drift flag', { timeout: 240_000 }, async () => {
     const target = { redis, prefix };
     // 02:00 on January 1st: no scheduled job fires while the test runs.
     await addSchedule(target, { name: 'nightly', cron: '0 2 1 1 *', data: '/data/daily/*.arrow', out: '/runs/nightly', registry: '/runs/registry' });
