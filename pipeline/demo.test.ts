@@ -31,7 +31,7 @@ describe('demo workflow', () => {
       assert.ok(html.includes(`${meles.toFixed(3)} ± `));
       const files = await readdir(out);
       for (const f of ['run.json', 'inspect.json', 'pipeline.json', 'report.html', 'ab-comparison.png', 'training-curves.png']) assert.ok(files.includes(f), f);
-      assert.equal(files.filter((f) => f.startsWith('embedding-')).length, 12);
+      assert.equal(files.filter((f) => f.startsWith('embedding-')).length, 16); // PCA, UMAP, t-SNE, TriMap × age/gender × MeLES/random
       assert.ok(result.timings.some((t) => t.step === 'train'));
       // Steps in order, the pipeline's named by stepLabel, each announced with the same total.
       const steps = events.flatMap((e) => (e.kind === 'step' ? [e] : []));
