@@ -1,6 +1,6 @@
 /**
- * The pipeline file (`pipeline.json`): which data, which schema mapping, how to train, embed and
- * compare, and where outputs go. Validated once, here, with readable messages; relative paths
+ * The pipeline file (`pipeline.json`): which data, which schema mapping, how to train, embed,
+ * compare, fit and score, and where outputs go. Validated once, here, with readable messages; relative paths
  * are resolved against the file's own directory so a pipeline file can travel with its data.
  */
 import { readJsonFile } from '../data/json-file.js';
@@ -18,6 +18,21 @@ const targetSchema = z.strictObject({
   name: z.string().min(1),
   kind: z.enum(['binary', 'multiclass']),
 });
+
+/** The feature sets a downstream model can use: `features` (hand-crafted) and `embed` (MeLES embeddings). */
+export const FEATURE_SETS = ['features', 'embed'] as const;
+
+/** One feature set of a downstream model. */
+export type FeatureSetName = (typeof FEATURE_SETS)[number];
+
+const setsSchema = z
+  .array(z.enum(FEATURE_SETS))
+  .min(1)
+  .refine((sets) => new Set(sets).size === sets.length, { message: 'must not name a set twice' })
+  .default(['features', 'embed']);
+
+/** `score.model` naming the pipeline's own `fit` stage output rather than a model directory. */
+export const OWN_FIT = 'fit';
 
 /** The raw shape of a pipeline file, before paths are resolved. */
 export const pipelineFileSchema = z.strictObject({
@@ -46,6 +61,20 @@ export const pipelineFileSchema = z.strictObject({
       numIterations: z.int().min(1).optional(),
     })
     .default({}),
+  fit: z
+    .strictObject({
+      target: z.string().min(1),
+      sets: setsSchema,
+      trees: z.int().min(1).optional(),
+      seed: z.int().min(0).max(2 ** 31 - 1).optional(),
+    })
+    .optional(),
+  score: z
+    .strictObject({
+      model: z.string().min(1),
+      sets: setsSchema,
+    })
+    .optional(),
 });
 
 /** One evaluation target: a label column and its task kind. */
@@ -69,6 +98,18 @@ export interface PipelineConfig {
   readonly targets?: { readonly path: string; readonly id?: string; readonly columns: readonly PipelineTarget[] };
   /** Comparison settings (folds, seed, trees). @defaultValue `{}` */
   readonly compare: { readonly folds?: number; readonly seed?: number; readonly numIterations?: number };
+  /**
+   * A LightGBM model (`fitModel`) of one of `targets.columns` on the chosen feature sets, written
+   * to `<out>/fit/`; without it there is no fit stage. Sets default to `['features', 'embed']`;
+   * trees to the reference's per target kind; seed to `42`.
+   */
+  readonly fit?: { readonly target: string; readonly sets: readonly FeatureSetName[]; readonly trees?: number; readonly seed?: number };
+  /**
+   * Predictions (`scoreModel`) of a model directory, or of the fit stage's model when `model` is
+   * {@link OWN_FIT}, on the chosen sets (in the fit's order), written to `<out>/score/predictions.arrow`;
+   * without it there is no score stage. Sets default to `['features', 'embed']`.
+   */
+  readonly score?: { readonly model: string; readonly sets: readonly FeatureSetName[] };
 }
 
 /** Reads and validates a pipeline file; see {@link parsePipelineConfig}. */
@@ -107,12 +148,15 @@ export function pipelineToJson(config: PipelineConfig): z.input<typeof pipelineF
     embed: { ...config.embed },
     ...(config.targets ? { targets: { ...config.targets, columns: [...config.targets.columns] } } : {}),
     compare: { ...config.compare },
+    ...(config.fit ? { fit: { ...config.fit, sets: [...config.fit.sets] } } : {}),
+    ...(config.score ? { score: { ...config.score, sets: [...config.score.sets] } } : {}),
   };
 }
 
 function resolvePipeline(file: z.infer<typeof pipelineFileSchema>, schema: SchemaMapping, baseDir: string): PipelineConfig {
   // Fail at submit time, not after ingest: the trainer's resolver names the bad field.
   resolveTrainingOptions(`pipeline \`${file.name}\` train`, file.train);
+  checkDownstream(file);
   return {
     name: file.name,
     data: resolveFrom(baseDir, file.data),
@@ -122,7 +166,28 @@ function resolvePipeline(file: z.infer<typeof pipelineFileSchema>, schema: Schem
     embed: file.embed,
     ...(file.targets ? { targets: { ...file.targets, path: resolveFrom(baseDir, file.targets.path) } } : {}),
     compare: file.compare,
+    ...(file.fit ? { fit: file.fit } : {}),
+    ...(file.score ? { score: { ...file.score, model: file.score.model === OWN_FIT ? OWN_FIT : resolveFrom(baseDir, file.score.model) } } : {}),
   };
+}
+
+/** `fit` needs its target among `targets.columns`; `score` of the own fit needs that fit and its sets. */
+function checkDownstream(file: z.infer<typeof pipelineFileSchema>): void {
+  const where = `pipeline \`${file.name}\``;
+  if (file.fit) {
+    const names = file.targets?.columns.map((t) => t.name) ?? [];
+    if (!names.includes(file.fit.target)) {
+      throw new ConfigError(
+        `${where} fit.target: \`${file.fit.target}\` is not one of \`targets.columns\` (${names.length > 0 ? names.join(', ') : 'the pipeline has no `targets`'})`,
+      );
+    }
+  }
+  if (file.score?.model === OWN_FIT) {
+    if (!file.fit) throw new ConfigError(`${where} score.model: \`${OWN_FIT}\` names the pipeline's fit stage, but the pipeline has no \`fit\``);
+    if (file.score.sets.join() !== file.fit.sets.join()) {
+      throw new ConfigError(`${where} score.sets: must be the fit's sets in the same order (${file.fit.sets.join(', ')}), got ${file.score.sets.join(', ')}`);
+    }
+  }
 }
 
 function resolveFrom(baseDir: string, path: string): string {

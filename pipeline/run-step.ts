@@ -3,13 +3,15 @@
  * to a stage and builds that stage's parameters from the pipeline config.
  */
 import { ConfigError } from '../errors.js';
-import type { PipelineConfig } from './pipeline-config.js';
+import { OWN_FIT, type PipelineConfig } from './pipeline-config.js';
 import { runStage, type RunStageOptions, type StageOutcome } from './run-stage.js';
 import type { PipelineStep } from './steps.js';
 import { featuresStage } from './stages/features-stage.js';
 import { compareStage } from './stages/compare-stage.js';
 import { embedMergeStage, embedShardStage } from './stages/embed-stages.js';
+import { fitStage } from './stages/fit-stage.js';
 import { ingestStage } from './stages/ingest-stage.js';
+import { scoreStage } from './stages/score-stage.js';
 import { trainStage } from './stages/train-stage.js';
 
 /** What a finished step reports to its runner (and, as the job's return value, to BullMQ). */
@@ -64,6 +66,32 @@ export async function runStep(step: PipelineStep, config: PipelineConfig, option
       };
       const outcome = await runStage(compareStage, params, options);
       return outcomeOf(outcome, outcome.result.scores.map((s) => `${s.set} ${s.target} ${s.metric} ${s.mean.toFixed(3)}`).join('; '));
+    }
+    case 'fit': {
+      const fit = config.fit;
+      const target = config.targets?.columns.find((t) => t.name === fit?.target);
+      if (!fit || !config.targets || !target) throw new ConfigError(`Pipeline ${config.name} has no \`fit\` of one of its \`targets.columns\`, so it has no fit stage`);
+      const params = {
+        targetsPath: config.targets.path,
+        idColumn: config.targets.id ?? config.schema.id,
+        target,
+        sets: fit.sets,
+        ...(fit.trees !== undefined ? { trees: fit.trees } : {}),
+        ...(fit.seed !== undefined ? { seed: fit.seed } : {}),
+      };
+      const outcome = await runStage(fitStage, params, options);
+      const r = outcome.result;
+      return outcomeOf(outcome, `${r.target} (${r.kind}) on ${r.rows} clients × ${r.features} features, ${r.trees} trees`);
+    }
+    case 'score': {
+      if (!config.score) throw new ConfigError(`Pipeline ${config.name} has no \`score\`, so it has no score stage`);
+      const params = {
+        ...(config.score.model === OWN_FIT ? {} : { modelDir: config.score.model }),
+        sets: config.score.sets,
+        idColumn: config.schema.id,
+      };
+      const outcome = await runStage(scoreStage, params, options);
+      return outcomeOf(outcome, `${outcome.result.rows} clients scored (${outcome.result.columns.slice(1).join(', ')})`);
     }
   }
 }

@@ -5,8 +5,11 @@
  */
 import type { z } from 'zod';
 
-/** Every kind of stage job; `embed-shard` embeds one part of the clients, `embed` merges the parts. */
-export type StageName = 'ingest' | 'train' | 'embed-shard' | 'embed' | 'features' | 'compare';
+/**
+ * Every kind of stage job; `embed-shard` embeds one part of the clients, `embed` merges the parts;
+ * `fit` and `score` (a downstream LightGBM model and its predictions) run only when configured.
+ */
+export type StageName = 'ingest' | 'train' | 'embed-shard' | 'embed' | 'features' | 'compare' | 'fit' | 'score';
 
 /** Progress reported by a running stage (shown by `meles pipeline run` and `meles status`). */
 export interface StageProgress {

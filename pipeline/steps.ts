@@ -1,5 +1,6 @@
 /**
- * The pipeline DAG as data: ingest → train → embed (shards, then a merge) → features → compare.
+ * The pipeline DAG as data: ingest → train → embed (shards, then a merge) → features → compare,
+ * then, when configured, fit → score (a downstream model and its predictions).
  * Both runners walk the same plan; only how a step is scheduled differs.
  */
 import type { PipelineConfig } from './pipeline-config.js';
@@ -14,7 +15,7 @@ export interface ShardRef {
 }
 
 /** The part of a pipeline config that decides its steps (the demo plans before its data exists). */
-export type PipelinePlanInput = Pick<PipelineConfig, 'targets' | 'embed'>;
+export type PipelinePlanInput = Pick<PipelineConfig, 'targets' | 'embed' | 'fit' | 'score'>;
 
 /** One unit of work: a stage, or one shard of the embed stage. */
 export type PipelineStep =
@@ -23,12 +24,16 @@ export type PipelineStep =
   | { readonly kind: 'embed-shard'; readonly shard: ShardRef }
   | { readonly kind: 'embed' }
   | { readonly kind: 'features' }
-  | { readonly kind: 'compare' };
+  | { readonly kind: 'compare' }
+  | { readonly kind: 'fit' }
+  | { readonly kind: 'score' };
 
 /** The stage kinds in dependency order (each depends on the one before). */
 export function stageChain(config: PipelinePlanInput): StageName[] {
   const chain: StageName[] = ['ingest', 'train', 'embed', 'features'];
   if (config.targets) chain.push('compare');
+  if (config.fit) chain.push('fit');
+  if (config.score) chain.push('score');
   return chain;
 }
 
@@ -64,6 +69,10 @@ export function stepOf(stage: StageName): PipelineStep {
       return { kind: 'features' };
     case 'compare':
       return { kind: 'compare' };
+    case 'fit':
+      return { kind: 'fit' };
+    case 'score':
+      return { kind: 'score' };
     case 'embed-shard':
       throw new Error('embed shards are planned by planPipeline or added by the embed job');
   }

@@ -20,6 +20,8 @@ const stepSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('embed') }),
   z.strictObject({ kind: z.literal('features') }),
   z.strictObject({ kind: z.literal('compare') }),
+  z.strictObject({ kind: z.literal('fit') }),
+  z.strictObject({ kind: z.literal('score') }),
 ]);
 
 /** Schema of a stage job's data. `pipeline` is checked further by `parsePipelineConfig`. */
