@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isBadInputError, RedisUnavailableError } from '../errors.js';
-import { commands } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 
 const program = new Command('meles')
   .description('MeLES / CoLES: self-supervised embeddings of event sequences')
@@ -14,7 +14,7 @@ const program = new Command('meles')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-for (const register of commands) register(program);
+for (const entry of commandsFor(process.argv.slice(2))) (await entry.load())(program);
 
 try {
   await program.parseAsync(process.argv);

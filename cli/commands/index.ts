@@ -1,32 +1,53 @@
 /**
- * The list of subcommands. Each entry registers one command (or one command group) on the
+ * The list of subcommands, loaded lazily: `meles inspect` should not pay for loading tfjs, vega,
+ * LightGBM and BullMQ (every command's module graph at once took ~3 s of start-up per process on an
+ * idle machine and over 10 s on a loaded one). Each entry registers one command (or one command group) on the
  * program; add a line here when you add a file under `cli/commands/`.
  */
 import type { Command } from 'commander';
-import { register as generate } from './generate.js';
-import { register as inspect } from './inspect.js';
-import { register as importCsv } from './import-csv.js';
-import { register as features } from './features.js';
-import { register as evaluate } from './evaluate.js';
-import { register as compare } from './compare.js';
-import { register as evaluateModel } from './evaluate-model.js';
-import { register as train } from './train.js';
-import { register as finetune } from './finetune.js';
-import { register as embed } from './embed.js';
-import { register as report } from './report.js';
-import { register as demo } from './demo.js';
-import { register as pipeline } from './pipeline.js';
-import { register as worker } from './worker.js';
-import { register as status } from './status.js';
-import { register as schedule } from './schedule.js';
-import { register as model } from './model.js';
-import { register as fit } from './fit.js';
-import { register as score } from './score.js';
-import { register as experiment } from './experiment.js';
-import { register as partition } from './partition.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
+/** One subcommand: its name on the command line and how to load its module. */
+export interface CommandEntry {
+  /** The first word after `meles` that selects it. */
+  readonly name: string;
+  /** Imports the module and returns its `register`. */
+  readonly load: () => Promise<RegisterCommand>;
+}
+
 /** Every subcommand of `meles`, in help order. */
-export const commands: RegisterCommand[] = [demo, generate, inspect, importCsv, features, evaluate, compare, evaluateModel, train, finetune, embed, report, pipeline, worker, status, schedule, model, fit, score, experiment, partition];
+export const commands: readonly CommandEntry[] = [
+  { name: 'demo', load: async () => (await import('./demo.js')).register },
+  { name: 'generate', load: async () => (await import('./generate.js')).register },
+  { name: 'inspect', load: async () => (await import('./inspect.js')).register },
+  { name: 'import-csv', load: async () => (await import('./import-csv.js')).register },
+  { name: 'features', load: async () => (await import('./features.js')).register },
+  { name: 'evaluate', load: async () => (await import('./evaluate.js')).register },
+  { name: 'compare', load: async () => (await import('./compare.js')).register },
+  { name: 'evaluate-model', load: async () => (await import('./evaluate-model.js')).register },
+  { name: 'train', load: async () => (await import('./train.js')).register },
+  { name: 'finetune', load: async () => (await import('./finetune.js')).register },
+  { name: 'embed', load: async () => (await import('./embed.js')).register },
+  { name: 'report', load: async () => (await import('./report.js')).register },
+  { name: 'pipeline', load: async () => (await import('./pipeline.js')).register },
+  { name: 'worker', load: async () => (await import('./worker.js')).register },
+  { name: 'status', load: async () => (await import('./status.js')).register },
+  { name: 'schedule', load: async () => (await import('./schedule.js')).register },
+  { name: 'model', load: async () => (await import('./model.js')).register },
+  { name: 'fit', load: async () => (await import('./fit.js')).register },
+  { name: 'score', load: async () => (await import('./score.js')).register },
+  { name: 'experiment', load: async () => (await import('./experiment.js')).register },
+  { name: 'partition', load: async () => (await import('./partition.js')).register },
+];
+
+/**
+ * The commands to register for these arguments: only the named one when the first word names a
+ * command, else all of them (for `--help` and for commander's "unknown command" message).
+ */
+export function commandsFor(args: readonly string[]): readonly CommandEntry[] {
+  const word = args.find((a) => !a.startsWith('-'));
+  const named = commands.find((c) => c.name === word);
+  return named === undefined ? commands : [named];
+}

@@ -9,7 +9,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
-import { parsePipelineConfig, pipelineToJson, type PipelineConfig, type pipelineFileSchema } from '../pipeline-config.js';
+import { OWN_FIT, parsePipelineConfig, pipelineToJson, type PipelineConfig, type pipelineFileSchema } from '../pipeline-config.js';
 import { confinePath, rootRelative, type WorkerRoots } from './roots.js';
 
 /** Returns `config` with every path checked (and made absolute); throws ConfigError on escape. */
@@ -19,7 +19,11 @@ export async function confinePipeline(config: PipelineConfig, roots: WorkerRoots
   const targets = config.targets
     ? { ...config.targets, path: await confinePath('targets.path', config.targets.path, 'read', roots) }
     : undefined;
-  return { ...config, data, out, ...(targets ? { targets } : {}) };
+  // A score stage may read a model directory from outside the pipeline: it is an input like `data`.
+  const score = config.score && config.score.model !== OWN_FIT
+    ? { ...config.score, model: await confinePath('score.model', config.score.model, 'read', roots) }
+    : config.score;
+  return { ...config, data, out, ...(targets ? { targets } : {}), ...(score ? { score } : {}) };
 }
 
 /**
@@ -46,6 +50,9 @@ export async function rootRelativePipeline(config: PipelineConfig, roots: Worker
     data: await rootRelative('data', json.data, roots.dataRoot, '--data-root'),
     out: await rootRelative('out', json.out, roots.outRoot, '--out-root'),
     ...(targets ? { targets } : {}),
+    ...(json.score && json.score.model !== OWN_FIT
+      ? { score: { ...json.score, model: await rootRelative('score.model', json.score.model, roots.dataRoot, '--data-root') } }
+      : {}),
   };
 }
 
