@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .description(`re-run a table of the MeLES lecture with real trainings and LightGBM: ${EXPERIMENT_NAMES.join(', ')}`)
     .argument('<name>', `experiment: ${EXPERIMENT_NAMES.join(' | ')}`)
     .requiredOption('--out <dir>', 'output directory: NAME.json, NAME.md, NAME.html, and the cached trainings')
-    .addOption(new Option('--scale <scale>', 'small (about an hour for all seven on 2 cores) or full (closer to the lecture)').default('small'))
+    .addOption(new Option('--scale <scale>', 'small (minutes to an hour per table on 2 cores; see docs/RESULTS.md) or full (closer to the lecture)').default('small'))
     .option('--data <file>', 'your transactions file instead of generated data (needs --schema, --targets, --target)')
     .option('--schema <file>', 'schema mapping JSON of --data')
     .option('--targets <file>', 'label file (Arrow or .csv) of --data')
