@@ -19,7 +19,7 @@ import { DataFormatError } from '../errors.js';
 import { EXPECTED, acceptsType, copyAsFloat64, isDateTimeType, isStringType, typeName, type ColumnRole } from './arrow-columns.js';
 import { asOfFilter, type AsOf } from './as-of.js';
 import { openDatasetBatches, resolveDataset, type Dataset } from './dataset.js';
-import { InvalidUtf8Error, KeyCoder, type Key } from './key-coder.js';
+import { codeNamed, KeyCoder, type Key } from './key-coder.js';
 import { UNKNOWN_INDEX, Vocabulary, expectVocabulariesFor, expectVocabularyKind, type Vocabularies, type VocabularyOptions } from './vocabulary.js';
 import type { SchemaMapping } from './schema-mapping.js';
 import type { ClientIds } from './sequence-set.js';
@@ -392,15 +392,5 @@ async function* prefetch<T>(source: AsyncIterator<T>): AsyncGenerator<T> {
   } finally {
     pending.catch(() => undefined); // the caller stopped early; its error, if any, is already thrown
     await source.return?.();
-  }
-}
-
-/** {@link KeyCoder.code}, with invalid UTF-8 reported against the file, column and file row. */
-function codeNamed(coder: KeyCoder, data: Data, path: string, column: string, rowsBefore: number): Int32Array {
-  try {
-    return coder.code(data);
-  } catch (error) {
-    if (!(error instanceof InvalidUtf8Error)) throw error;
-    throw new DataFormatError(`${path}: column \`${column}\`: expected valid UTF-8 strings, found invalid bytes at row ${rowsBefore + error.row}`, { cause: error });
   }
 }

@@ -10,6 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { DataType, type Data, type Vector } from 'apache-arrow';
+import { DataFormatError } from '../errors.js';
 import { isValid } from './arrow-columns.js';
 import { InlineViewTable } from './view-key-table.js';
 
@@ -246,5 +247,15 @@ export class KeyCoder {
     }
     const keys = data.values as ArrayLike<number>;
     for (let i = 0; i < out.length; i++) out[i] = remap[keys[i]!]!;
+  }
+}
+
+/** {@link KeyCoder.code}, with invalid UTF-8 reported against the file, column and file row. */
+export function codeNamed(coder: KeyCoder, data: Data, path: string, column: string, rowsBefore: number): Int32Array {
+  try {
+    return coder.code(data);
+  } catch (error) {
+    if (!(error instanceof InvalidUtf8Error)) throw error;
+    throw new DataFormatError(`${path}: column \`${column}\`: expected valid UTF-8 strings, found invalid bytes at row ${rowsBefore + error.row}`, { cause: error });
   }
 }
