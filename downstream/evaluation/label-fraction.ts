@@ -36,7 +36,9 @@ export function subsampleSeed(seed: number, fold: number): number {
  */
 export function stratifiedSubsample(labels: Int32Array, rows: readonly number[], fraction: number, seed: number): number[] {
   expectLabelFraction(fraction);
-  if (fraction === 1) return [...rows].sort((a, b) => a - b);
+  // Every row, in the order given: LightGBM's bagging depends on row order, so fraction 1 must train
+  // on exactly the rows (and order) the protocol used before fractions existed.
+  if (fraction === 1) return [...rows];
   const byClass = new Map<number, number[]>();
   for (const r of rows) {
     const label = labels[r]!;
