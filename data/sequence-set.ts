@@ -51,3 +51,17 @@ export function clientIdAt(ids: ClientIds, c: number): number | string {
       return ids.values[c]!;
   }
 }
+
+/** The ids of `clients` (indices into `ids`), in that order and in the source's id type. */
+export function pickClientIds(ids: ClientIds, clients: ArrayLike<number>): ClientIds {
+  switch (ids.kind) {
+    case 'int32':
+      return { kind: ids.kind, values: Int32Array.from(clients, (c) => ids.values[c]!) };
+    case 'int64':
+      return { kind: ids.kind, values: BigInt64Array.from(clients, (c) => ids.values[c]!) };
+    case 'float64':
+      return { kind: ids.kind, values: Float64Array.from(clients, (c) => ids.values[c]!) };
+    case 'utf8':
+      return { kind: ids.kind, values: Array.from(clients, (c) => ids.values[c]!) };
+  }
+}

@@ -7,7 +7,7 @@
 import { AS_OF_METADATA_KEY, asOfApplies, type AsOf } from '../data/as-of.js';
 import { readSequences } from '../data/read-sequences.js';
 import type { SchemaMapping } from '../data/schema-mapping.js';
-import { clientCount, type ClientIds, type SequenceSet } from '../data/sequence-set.js';
+import { clientCount, pickClientIds, type ClientIds, type SequenceSet } from '../data/sequence-set.js';
 import type { Vocabularies } from '../data/vocabulary.js';
 import { type BackendName, initBackend } from '../encoders/backend.js';
 import { ConfigError } from '../errors.js';
@@ -143,7 +143,7 @@ export async function embedFile(options: EmbedFileOptions): Promise<EmbedResult>
         embeddings.dispose();
         expectFiniteEmbeddings(values, model.width, options.model, (r) => `client ${String(sequences.ids.values[part[r]!])}`);
         options.onProgress?.({ clients: start + part.length, total: clients.length });
-        yield { ids: pickIds(sequences.ids, part), values };
+        yield { ids: pickClientIds(sequences.ids, part), values };
       }
     }
     // The output keeps the source's id column name and type (the model's schema mapping).
@@ -216,17 +216,3 @@ function fnv1a(text: string): number {
   return h;
 }
 
-function pickIds(ids: ClientIds, clients: Int32Array): ClientIds {
-  switch (ids.kind) {
-    case 'int32':
-      return { kind: ids.kind, values: Int32Array.from(clients, (c) => ids.values[c]!) };
-    case 'int64':
-      return { kind: ids.kind, values: BigInt64Array.from(clients, (c) => ids.values[c]!) };
-    case 'float64':
-      return { kind: ids.kind, values: Float64Array.from(clients, (c) => ids.values[c]!) };
-    case 'utf8':
-      return { kind: ids.kind, values: Array.from(clients, (c) => ids.values[c]!) };
-    default:
-      throw new ConfigError('Unknown client id kind');
-  }
-}

@@ -7,7 +7,7 @@
  * batch exist at a time besides the new events themselves.
  */
 import { collateTails } from '../../sampling/collate.js';
-import { clientCount, type ClientIds, type SequenceSet } from '../../data/sequence-set.js';
+import { clientCount, pickClientIds, type ClientIds, type SequenceSet } from '../../data/sequence-set.js';
 import type { StateChunk, StateLayout } from '../../data/state-file.js';
 import type { RecurrentStates, SequenceModel } from '../../encoders/sequence-model.js';
 import { DataFormatError } from '../../errors.js';
@@ -121,7 +121,7 @@ export async function* continueStates(input: ContinueStatesInput, counts: Contin
     counts.started += part.length;
     progress(part.length);
     yield {
-      ids: pickIds(set.ids, part),
+      ids: pickClientIds(set.ids, part),
       states: result.layers,
       lastTime: Float64Array.from(part, (c) => set.times[set.offsets[c + 1]! - 1]!),
       eventCount: Int32Array.from(part, (c) => set.offsets[c + 1]! - set.offsets[c]!),
@@ -169,15 +169,3 @@ function scatterRows(result: RecurrentStates, chunk: StateChunk, rows: readonly 
     }));
 }
 
-function pickIds(ids: ClientIds, clients: readonly number[]): ClientIds {
-  switch (ids.kind) {
-    case 'int32':
-      return { kind: ids.kind, values: Int32Array.from(clients, (c) => ids.values[c]!) };
-    case 'int64':
-      return { kind: ids.kind, values: BigInt64Array.from(clients, (c) => ids.values[c]!) };
-    case 'float64':
-      return { kind: ids.kind, values: Float64Array.from(clients, (c) => ids.values[c]!) };
-    case 'utf8':
-      return { kind: ids.kind, values: clients.map((c) => ids.values[c]!) };
-  }
-}
