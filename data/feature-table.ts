@@ -9,7 +9,7 @@
  */
 import { basename } from 'node:path';
 import { ConfigError, DataFormatError } from '../errors.js';
-import { openRecordBatches } from './arrow-source.js';
+import { openKeyedBatches } from './partitioned-output.js';
 import { typeName } from './arrow-columns.js';
 import { MODEL_SHA256_METADATA_KEY, MODEL_VERSION_METADATA_KEY } from './embedding-sink.js';
 import { columnAsFloat64, isNumericColumn, readColumnTable, type ColumnTable } from './keyed-table.js';
@@ -54,7 +54,7 @@ export interface RecordedModel {
 
 /** The model recorded in `path`'s schema metadata, or `undefined` when it records none. */
 export async function readRecordedModel(path: string): Promise<RecordedModel | undefined> {
-  for await (const batch of openRecordBatches(path)) {
+  for await (const batch of openKeyedBatches(path)) {
     const sha256 = batch.schema.metadata.get(MODEL_SHA256_METADATA_KEY);
     return sha256 === undefined ? undefined : { version: batch.schema.metadata.get(MODEL_VERSION_METADATA_KEY) ?? null, sha256 };
   }

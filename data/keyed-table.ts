@@ -3,7 +3,7 @@
  * column: ids as canonical string keys, numeric columns as Float64 with nulls as NaN.
  */
 import { DataType, type Schema, type Vector } from 'apache-arrow';
-import { openRecordBatches } from './arrow-source.js';
+import { openKeyedBatches } from './partitioned-output.js';
 import { copyAsFloat64, isNumberType, isStringType, typeName } from './arrow-columns.js';
 import { DataFormatError } from '../errors.js';
 
@@ -30,7 +30,8 @@ export interface ColumnTable {
 }
 
 /**
- * Reads an Arrow file with an id column into memory.
+ * Reads an Arrow file with an id column into memory; a partitioned output (its directory or its
+ * manifest, see partitioned-output.ts) is read as one table, every part verified first.
  * @throws DataFormatError naming the file for a missing id column, null ids or duplicate ids.
  */
 export async function readColumnTable(path: string, idColumn: string): Promise<ColumnTable> {
@@ -38,7 +39,7 @@ export async function readColumnTable(path: string, idColumn: string): Promise<C
   let schema: Schema | undefined;
   let idAt = -1;
   let chunks: Vector[][] = [];
-  for await (const batch of openRecordBatches(path)) {
+  for await (const batch of openKeyedBatches(path)) {
     if (schema === undefined) {
       schema = batch.schema;
       idAt = schema.fields.findIndex((f) => f.name === idColumn);
@@ -85,7 +86,7 @@ export async function readColumnTable(path: string, idColumn: string): Promise<C
  * Reads only the first record batch.
  */
 export async function readRecordedIdColumn(path: string): Promise<string | undefined> {
-  for await (const batch of openRecordBatches(path)) return batch.schema.metadata.get(ID_COLUMN_METADATA_KEY);
+  for await (const batch of openKeyedBatches(path)) return batch.schema.metadata.get(ID_COLUMN_METADATA_KEY);
   return undefined;
 }
 

@@ -4,7 +4,7 @@
  * may hold the columns in another order or hold extra ones.
  */
 import { DataType } from 'apache-arrow';
-import { openRecordBatches } from '../../data/arrow-source.js';
+import { openKeyedBatches } from '../../data/partitioned-output.js';
 import { typeName } from '../../data/arrow-columns.js';
 import { columnAsFloat64, isNumericColumn, readColumnTable, type ColumnTable } from '../../data/keyed-table.js';
 import type { ClientIds } from '../../data/sequence-set.js';
@@ -16,7 +16,7 @@ export type FeatureSource = FitDescription['features'][number];
 
 /** The column names of an Arrow file, read from its first record batch, and the id column's type. */
 export async function fileColumns(path: string, idColumn: string): Promise<{ names: string[]; idType: DataType }> {
-  for await (const batch of openRecordBatches(path)) {
+  for await (const batch of openKeyedBatches(path)) {
     const fields = batch.schema.fields;
     const id = fields.find((f) => f.name === idColumn);
     if (!id) throw new DataFormatError(`${path}: id column \`${idColumn}\` not found; found columns: ${fields.map((f) => f.name).join(', ')}`);
