@@ -31,11 +31,18 @@ import { mixSeed } from './seeds.js';
 import { cpcObjective } from './objectives/cpc.js';
 import { melesObjective } from './objectives/meles.js';
 import type { TrainingObjective } from './objectives/objective.js';
+import { inMemoryClientSource, type EpochClientSource } from './epoch-source.js';
 
 /** Inputs of {@link trainModel}. */
 export interface TrainModelOptions {
-  /** Training sequences (all clients; a share is held out for validation). */
+  /** Training sequences (all clients; a share is held out for validation); with `streamed`, the sequences its `validation` indices point into. */
   readonly data: SequenceSet;
+  /**
+   * Clients streamed per epoch instead of held in `data` (a partitioned dataset,
+   * training/partition-source.ts), with the held-out validation clients as indices into `data`.
+   * @defaultValue every client of `data`, a seeded share held out
+   */
+  readonly streamed?: { readonly source: EpochClientSource; readonly validation: Int32Array };
   /** Vocabularies of the categorical columns (saved with the model). */
   readonly vocabularies: Vocabularies;
   /** Schema mapping the data was read with (saved with the model). */
@@ -96,8 +103,9 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
     throw new ConfigError('`method` \'supervised\' needs labels: use trainLabelled (training/labelled/) or `meles train --method supervised --targets FILE --target COLUMN:KIND`');
   }
   const backend = await initBackend(input.backend ?? 'auto');
-  const { train, validation } = holdOut(clientCount(data), options.validationShare, options.seed);
-  if (train.length < 2) throw new ConfigError(`Training needs at least 2 clients, the data has ${clientCount(data)} (${validation.length} held out for validation)`);
+  const { train, validation } = input.streamed === undefined ? holdOut(clientCount(data), options.validationShare, options.seed) : { train: new Int32Array(0), validation: input.streamed.validation };
+  const trainClients = input.streamed?.source.trainClients ?? train.length;
+  if (trainClients < 2) throw new ConfigError(`Training needs at least 2 clients, the data has ${trainClients + validation.length} (${validation.length} held out for validation)`);
   const config = buildEncoderConfig(options.encoder, {
     categorical: input.schema.categorical.map((name) => ({ name, vocabularySize: input.vocabularies[name]?.size ?? 2 })),
     numeric: input.schema.numeric,
@@ -120,6 +128,7 @@ export async function trainModel(input: TrainModelOptions): Promise<TrainResult>
       objective,
       adam,
       clients: train,
+      ...(input.streamed === undefined ? {} : { source: input.streamed.source }),
       saveModel: () => saveModelDirectory(outDir, { model, vocabularies: input.vocabularies, schema: input.schema, training: options, backend }),
     });
     return { modelDir: outDir, epochs: run.epochs, aborted: run.aborted, backend, embeddingWidth: model.width };
@@ -143,8 +152,10 @@ export interface TrainingLoopInput {
   readonly objective: TrainingObjective;
   /** Optimizer over the variables to train (a frozen encoder is simply not in it). */
   readonly adam: Adam;
-  /** Training clients (indices into the data), shuffled per epoch with the seed. */
+  /** Training clients (indices into the data), shuffled per epoch with the seed (ignored when `source` is given). */
   readonly clients: Int32Array;
+  /** Where each epoch's clients come from (training/epoch-source.ts). @defaultValue `inMemoryClientSource(clients, options.seed)` */
+  readonly source?: EpochClientSource;
   /** JSON that must match on resume besides the options (the labelled task, fine-tuning settings). */
   readonly context?: unknown;
   /** Writes the model directory (after every epoch). */
@@ -158,7 +169,9 @@ export interface TrainingLoopInput {
  * Adam moments, position) after every epoch, a checkpoint and return on abort, exact resume.
  */
 export async function runTraining(input: TrainingLoopInput): Promise<{ epochs: EpochMetrics[]; aborted: boolean }> {
-  const { options, outDir, model, objective, adam, clients: train } = input;
+  const { options, outDir, model, objective, adam } = input;
+  const source = input.source ?? inMemoryClientSource(input.clients, options.seed);
+  const plan = { batchSize: options.batchSize, minBatchClients: objective.minBatchClients, maxBatchesPerEpoch: options.maxBatchesPerEpoch };
   const subject = { parameters: [...model.parameters(), ...objective.parameters()], encoder: model.config, context: input.context ?? null };
   const names = new Set<string>();
   for (const p of subject.parameters) {
@@ -173,20 +186,19 @@ export async function runTraining(input: TrainingLoopInput): Promise<{ epochs: E
   const byName = new Map(subject.parameters.map((p) => [p.name, p.variable]));
   const variables = adam.parameterNames().map((name) => byName.get(name)!);
   const history: EpochMetrics[] = [];
-  const perEpoch = batchCount(train.length, options, objective.minBatchClients);
   for (let epoch = position.epoch; epoch < options.epochs; epoch++) {
-    const clients = epochOrder(train, options.seed, epoch);
+    const perEpoch = source.batchCount(epoch, plan);
     const started = performance.now();
     let events = 0;
     let lossSum = 0;
     let done = 0;
-    for (let b = epoch === position.epoch ? position.batch : 0; b < perEpoch; b++) {
+    for await (const { index: b, clients, data } of source.batches(epoch, epoch === position.epoch ? position.batch : 0, plan)) {
       if (input.signal?.aborted === true) {
         await saveCheckpoint(outDir, subject, adam, options, { epoch, batch: b, schedule: position.schedule });
         return { epochs: history, aborted: true };
       }
       const rng = new Rng(mixSeed(options.seed, epoch, b));
-      const batch = objective.batch(clients.subarray(b * options.batchSize, (b + 1) * options.batchSize), rng);
+      const batch = objective.batch(clients, rng, data);
       if (batch === null) continue;
       const { value, grads } = explainHeapExhaustion(batch.events, () => tf.variableGrads(() => batch.loss(), variables));
       adam.apply(grads);
@@ -245,20 +257,9 @@ function explainHeapExhaustion<T>(events: number, step: () => T): T {
   }
 }
 
-/** Batches per epoch: full batches, plus the remainder when it has at least `minClients` (MeLES: 2, so negatives exist). */
-function batchCount(clients: number, options: TrainingOptions, minClients: number): number {
-  const full = Math.floor(clients / options.batchSize);
-  const count = full + (clients % options.batchSize >= minClients ? 1 : 0);
-  return options.maxBatchesPerEpoch > 0 ? Math.min(count, options.maxBatchesPerEpoch) : count;
-}
-
 /** Seeded split of client indices into training and held-out validation clients. */
 export function holdOut(clients: number, share: number, seed: number): { train: Int32Array; validation: Int32Array } {
   const order = new Rng(mixSeed(seed, -1, 0)).shuffle(Int32Array.from({ length: clients }, (_, i) => i));
   const held = share > 0 ? Math.min(Math.floor(clients / 2), Math.max(2, Math.round(clients * share))) : 0;
   return { validation: order.slice(0, held).sort(), train: order.slice(held).sort() };
-}
-
-function epochOrder(train: Int32Array, seed: number, epoch: number): Int32Array {
-  return new Rng(mixSeed(seed, epoch, -1)).shuffle(train.slice());
 }

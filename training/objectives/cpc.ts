@@ -25,8 +25,8 @@ export function cpcObjective(model: SequenceModel, data: SequenceSet, options: T
     method: 'cpc',
     minBatchClients: 2,
     parameters: () => cpc.parameters(),
-    batch(clients, rng) {
-      const views = collateViews(data, clients, splitter, rng);
+    batch(clients, rng, streamed) {
+      const views = collateViews(streamed ?? data, clients, splitter, rng);
       const packed = model.pack(views);
       if (!cpcHasSignal(packed)) return null;
       return { events: packed.events, loss: () => cpcLossOf(model, packed, cpc, rng) };

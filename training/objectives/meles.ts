@@ -29,8 +29,8 @@ export function melesObjective(model: SequenceModel, data: SequenceSet, options:
     method: 'meles',
     minBatchClients: 2,
     parameters: () => parameters,
-    batch(clients, rng) {
-      const views = collateViews(data, clients, splitter, rng);
+    batch(clients, rng, streamed) {
+      const views = collateViews(streamed ?? data, clients, splitter, rng);
       const packed = model.pack(views);
       return {
         events: packed.events,

@@ -7,6 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../data/random.js';
+import type { SequenceSet } from '../../data/sequence-set.js';
 import type { NamedParameter } from '../../encoders/parameters.js';
 import type { TrainingMethod } from '../training-options.js';
 
@@ -31,9 +32,11 @@ export interface TrainingObjective {
   /**
    * Collates the batch of `clients` (global indices into the data), drawing every random choice
    * from `rng`. `null` when the batch can teach nothing (the trainer then takes no step: Adam
-   * would still move the weights on zero gradients).
+   * would still move the weights on zero gradients). `data`, when given, is what `clients` index
+   * instead of the objective's own data (a streamed partition, training/epoch-source.ts);
+   * objectives whose per-client state is tied to their own data (labels) ignore it and are not streamed.
    */
-  batch(clients: Int32Array, rng: Rng): ObjectiveBatch | null;
+  batch(clients: Int32Array, rng: Rng, data?: SequenceSet): ObjectiveBatch | null;
   /** The validation metric after an epoch (recall@4 on held-out clients for embedding methods), `null` without one. */
   validate(): number | null;
   /** Frees the objective's own variables (not the model's). */
