@@ -17,6 +17,21 @@ export interface ForwardMode {
   readonly training: boolean;
   /** Source of the embedding noise while training (deterministic per seed). */
   readonly rng?: Rng;
+  /**
+   * Batch-wide values drawn or computed once for a whole batch ({@link EventEncoder.batchShared}),
+   * when the batch's forward pass runs in shards on several threads (training/parallel/): used
+   * instead of drawing noise from `rng` and instead of this shard's own batch-norm statistics, so
+   * every shard sees the values the whole batch would. @defaultValue absent (draw and compute here)
+   */
+  readonly shared?: BatchShared;
+}
+
+/** See {@link ForwardMode.shared}. Plain arrays, so it can be posted to a worker thread. */
+export interface BatchShared {
+  /** Per categorical column (config order): the noise vector added to every embedding, or `null` for none. */
+  readonly noise: readonly (Float32Array | null)[];
+  /** Batch-norm mean and (biased) variance of the numeric columns over the whole batch; absent: use the running statistics. */
+  readonly numeric?: { readonly mean: Float32Array; readonly variance: Float32Array };
 }
 
 // PyTorch's BatchNorm1d defaults, so statistics behave as in the reference implementation.
@@ -67,6 +82,10 @@ export class EventEncoder {
     const parts: tf.Tensor2D[] = this.config.categorical.map((c, i) => {
       const ids = clampIds(packed.categorical[c.name]!, c.vocabularySize);
       let emb = tf.gather(this.tables[i]!, tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
+      if (mode.shared !== undefined) {
+        const noise = mode.shared.noise[i];
+        return noise === null || noise === undefined ? emb : tf.add(emb, tf.tensor1d(noise));
+      }
       if (mode.training && this.config.embeddingNoise > 0 && mode.rng) {
         const noise = new Float32Array(c.dim);
         for (let d = 0; d < c.dim; d++) noise[d] = mode.rng.normal() * this.config.embeddingNoise;
@@ -80,6 +99,38 @@ export class EventEncoder {
     return x;
   }
 
+  /**
+   * The batch-wide values of a training forward pass over `packed` (the whole batch), drawn and
+   * computed exactly as {@link EventEncoder.forward} would: the noise from `mode.rng` in the same
+   * order, the numeric batch-norm moments over all of the batch's events, and the same update of
+   * the running statistics. Shards of the batch then run with `{...mode, shared}`.
+   */
+  batchShared(packed: PackedBatch, mode: ForwardMode): BatchShared {
+    const noise = this.config.categorical.map((c) => {
+      if (!(mode.training && this.config.embeddingNoise > 0 && mode.rng)) return null;
+      const values = new Float32Array(c.dim);
+      for (let d = 0; d < c.dim; d++) values[d] = mode.rng.normal() * this.config.embeddingNoise;
+      return values;
+    });
+    const n = packed.events;
+    if (this.config.numeric.length === 0 || !this.bn || !mode.training || n < 2) return { noise };
+    const bn = this.bn;
+    const numeric = tf.tidy(() => {
+      const k = this.config.numeric.length;
+      const values = new Float32Array(n * k);
+      this.config.numeric.forEach((name, j) => {
+        const column = packed.numeric[name]!;
+        for (let r = 0; r < n; r++) values[r * k + j] = column[r]!;
+      });
+      const { mean, variance } = tf.moments(tf.tensor2d(values, [n, k]), 0);
+      const unbiased = tf.mul(variance, n / (n - 1));
+      bn.mean.assign(tf.add(tf.mul(bn.mean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+      bn.variance.assign(tf.add(tf.mul(bn.variance, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+      return { mean: mean.dataSync() as Float32Array, variance: variance.dataSync() as Float32Array };
+    });
+    return { noise, numeric };
+  }
+
   private numeric(packed: PackedBatch, mode: ForwardMode): tf.Tensor2D {
     const k = this.config.numeric.length;
     const n = packed.events;
@@ -91,7 +142,11 @@ export class EventEncoder {
     const x = tf.tensor2d(values, [n, k]);
     if (!this.bn) return x;
     const bn = this.bn;
-    if (!mode.training || n < 2) {
+    if (mode.shared?.numeric !== undefined) {
+      const { mean, variance } = mode.shared.numeric;
+      return tf.add(tf.mul(tf.div(tf.sub(x, tf.tensor1d(mean)), tf.sqrt(tf.add(tf.tensor1d(variance), BN_EPSILON))), bn.gamma), bn.beta);
+    }
+    if (!mode.training || n < 2 || mode.shared !== undefined) {
       return tf.add(tf.mul(tf.div(tf.sub(x, bn.mean), tf.sqrt(tf.add(bn.variance, BN_EPSILON))), bn.gamma), bn.beta);
     }
     const { mean, variance } = tf.moments(x, 0);

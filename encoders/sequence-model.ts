@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../data/random.js';
 import { ConfigError } from '../errors.js';
 import type { EncoderConfig } from './encoder-config.js';
-import { EventEncoder, type ForwardMode } from './event-encoder.js';
+import { type BatchShared, EventEncoder, type ForwardMode } from './event-encoder.js';
 import { l2Normalize } from './l2-normalize.js';
 import { type EventBatch, packBatch, type PackedBatch } from './packed-batch.js';
 import { type NamedParameter, ParameterStore } from './parameters.js';
@@ -99,6 +99,16 @@ export class SequenceModel {
   /** Raw embeddings `[batch.size, width]` (no L2). Call inside `tf.tidy` or a gradient function. */
   forward(packed: PackedBatch, mode: ForwardMode): tf.Tensor2D {
     return this.sequences.forward(this.events.forward(packed, mode), packed, mode);
+  }
+
+  /**
+   * The batch-wide values of a training forward pass over the whole of `packed` (noise draws,
+   * batch-norm moments and the running-statistics update; see `EventEncoder.batchShared`), for
+   * running that pass in shards: `forward(shard, {...mode, shared})` per shard then equals the rows
+   * of `forward(packed, mode)`.
+   */
+  batchShared(packed: PackedBatch, mode: ForwardMode): BatchShared {
+    return this.events.batchShared(packed, mode);
   }
 
   /**

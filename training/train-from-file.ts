@@ -56,6 +56,11 @@ export interface TrainFromFileOptions {
   readonly vocabularies?: Vocabularies;
   /** @defaultValue `'auto'` */
   readonly backend?: BackendName | 'auto';
+  /**
+   * Threads per gradient step (see `TrainModelOptions.threads`; supervised training always uses
+   * one). @defaultValue `1`
+   */
+  readonly threads?: number;
   /** Checked between batches: when aborted, a checkpoint is saved and training returns. */
   readonly signal?: AbortSignal;
   /** Called after every batch. */
@@ -124,6 +129,7 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
     return { ...result, options, resumed: resume };
   }
   const result = await trainModel({
+    threads: input.threads,
     data: sequences,
     vocabularies: used,
     schema,

@@ -31,6 +31,7 @@ import { mixSeed } from './seeds.js';
 import { cpcObjective } from './objectives/cpc.js';
 import { melesObjective } from './objectives/meles.js';
 import type { TrainingObjective } from './objectives/objective.js';
+import { BatchGradients } from './parallel/batch-gradients.js';
 import { inMemoryClientSource, type EpochClientSource } from './epoch-source.js';
 
 /** Inputs of {@link trainModel}. */
@@ -53,6 +54,12 @@ export interface TrainModelOptions {
   readonly options: TrainingOptions;
   /** tfjs backend. @defaultValue `'auto'` */
   readonly backend?: BackendName | 'auto';
+  /**
+   * Threads that compute each batch's gradient (training/parallel/): 1 runs everything on this
+   * thread; more shard the encoder's forward and backward passes over worker threads. Equal within
+   * float rounding for any count, reproducible for a given seed and count. @defaultValue `1`
+   */
+  readonly threads?: number;
   /** Continue from `outDir/checkpoint`. @defaultValue `false` */
   readonly resume?: boolean;
   /** Checked between batches: when aborted, a checkpoint is saved and training returns. */
@@ -144,6 +151,8 @@ export interface TrainingLoopInput {
   readonly outDir: string;
   readonly options: TrainingOptions;
   readonly backend: BackendName;
+  /** See {@link TrainModelOptions.threads}. @defaultValue `1` */
+  readonly threads?: number;
   readonly resume?: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: BatchProgress) => void;
@@ -169,6 +178,15 @@ export interface TrainingLoopInput {
  * Adam moments, position) after every epoch, a checkpoint and return on abort, exact resume.
  */
 export async function runTraining(input: TrainingLoopInput): Promise<{ epochs: EpochMetrics[]; aborted: boolean }> {
+  const gradients = new BatchGradients(input.threads ?? 1, input.model, input.backend);
+  try {
+    return await trainingLoop(input, gradients);
+  } finally {
+    await gradients.dispose();
+  }
+}
+
+async function trainingLoop(input: TrainingLoopInput, gradients: BatchGradients): Promise<{ epochs: EpochMetrics[]; aborted: boolean }> {
   const { options, outDir, model, objective, adam } = input;
   const source = input.source ?? inMemoryClientSource(input.clients, options.seed);
   const plan = { batchSize: options.batchSize, minBatchClients: objective.minBatchClients, maxBatchesPerEpoch: options.maxBatchesPerEpoch };
@@ -200,7 +218,7 @@ export async function runTraining(input: TrainingLoopInput): Promise<{ epochs: E
       const rng = new Rng(mixSeed(options.seed, epoch, b));
       const batch = objective.batch(clients, rng, data);
       if (batch === null) continue;
-      const { value, grads } = explainHeapExhaustion(batch.events, () => tf.variableGrads(() => batch.loss(), variables));
+      const { value, grads } = await explainHeapExhaustion(batch.events, () => gradients.compute(batch, variables));
       adam.apply(grads);
       const lossValue = (await value.data())[0]!;
       tf.dispose([value, grads]);
@@ -242,9 +260,9 @@ export async function runTraining(input: TrainingLoopInput): Promise<{ epochs: E
  * Runs `step`, turning a wasm abort (the 4 GB wasm32 heap is full) into an error that says what to
  * change. The backend is unusable afterwards, so the process should exit.
  */
-function explainHeapExhaustion<T>(events: number, step: () => T): T {
+async function explainHeapExhaustion<T>(events: number, step: () => Promise<T>): Promise<T> {
   try {
-    return step();
+    return await step();
   } catch (error) {
     if (error instanceof Error && (error.name === 'RuntimeError' || /^Aborted\(|memory access out of bounds|table index is out of bounds/.test(error.message))) {
       throw new MelesError(

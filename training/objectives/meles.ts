@@ -3,6 +3,7 @@
  * embedded and L2-normalised, and the metric loss (with its miner) treats views of one client as
  * positives. Loss variables (CosFace's class weights) are trained and checkpointed as `loss/<kind>/<i>`.
  */
+import type * as tf from '@tensorflow/tfjs';
 import { l2Normalize } from '../../encoders/l2-normalize.js';
 import type { NamedParameter } from '../../encoders/parameters.js';
 import type { SequenceModel } from '../../encoders/sequence-model.js';
@@ -32,9 +33,11 @@ export function melesObjective(model: SequenceModel, data: SequenceSet, options:
     batch(clients, rng, streamed) {
       const views = collateViews(streamed ?? data, clients, splitter, rng);
       const packed = model.pack(views);
+      const lossOfEmbeddings = (raw: tf.Tensor2D): tf.Scalar => loss.call(l2Normalize(raw), views.labels);
       return {
         events: packed.events,
-        loss: () => loss.call(l2Normalize(model.forward(packed, { training: true, rng })), views.labels),
+        loss: () => lossOfEmbeddings(model.forward(packed, { training: true, rng })),
+        sharded: { views, packed, mode: { training: true, rng }, lossOfEmbeddings },
       };
     },
     validate: () => (validation.length >= 2 ? validationRecall(model, data, validation, options) : null),

@@ -9,6 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../data/random.js';
 import type { SequenceSet } from '../../data/sequence-set.js';
 import type { NamedParameter } from '../../encoders/parameters.js';
+import type { ShardableBatch } from '../parallel/data-parallel.js';
 import type { TrainingMethod } from '../training-options.js';
 
 /** One collated batch, ready for a gradient step. */
@@ -17,6 +18,12 @@ export interface ObjectiveBatch {
   readonly events: number;
   /** The batch's loss; the trainer calls it inside `tf.variableGrads`. */
   loss(): tf.Scalar;
+  /**
+   * The same loss split into the encoder's forward pass and a loss over the whole batch's
+   * embeddings, so training with `threads` > 1 can run the encoder in shards on worker threads
+   * (training/parallel/). @defaultValue absent: the batch always runs on one thread
+   */
+  readonly sharded?: ShardableBatch;
 }
 
 /** A method's part of training; see the module comment. */

@@ -1,0 +1,211 @@
+/**
+ * Data-parallel gradients over worker threads (issue 16): the training thread computes shard 0 of
+ * every batch and each of `threads - 1` workers one more shard, each on its own tfjs backend with a
+ * copy of the weights. The encoder's forward and backward passes are split by sequences; the loss
+ * (whose miner needs every embedding of the batch) runs once, on the gathered embeddings, in the
+ * training thread. Protocol: worker-protocol.ts.
+ *
+ * Results: the weight gradient is the sum of the shards' gradients (the workers' added in worker
+ * order to the training thread's), so a step equals the one-thread step within float rounding and
+ * is reproducible for a given seed and thread count. Batch-wide random draws and batch-norm
+ * statistics are taken once for the whole batch (`SequenceModel.batchShared`).
+ */
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from '../../encoders/backend.js';
+import type { EncoderConfig } from '../../encoders/encoder-config.js';
+import type { ForwardMode } from '../../encoders/event-encoder.js';
+import type { EventBatch, PackedBatch } from '../../encoders/packed-batch.js';
+import type { SequenceModel } from '../../encoders/sequence-model.js';
+import { MelesError } from '../../errors.js';
+import { concatPositions, planShards, sliceBatch } from './shard-plan.js';
+import { EMBEDDING_GRADIENT, EMBEDDINGS, FAILED, type NamedValues, PENDING, raiseFlag, READY, type ShardJob, waitForFlag, type GradientWorkerData, type WorkerReply } from './worker-protocol.js';
+
+/** What a batch must expose to be split across threads (the MeLES objective provides it). */
+export interface ShardableBatch {
+  /** The whole batch, padded. */
+  readonly views: EventBatch;
+  /** The same batch packed (batch-norm statistics are taken over all of its events). */
+  readonly packed: PackedBatch;
+  /** The forward mode of the one-thread step (`training: true` and its `rng`). */
+  readonly mode: ForwardMode;
+  /** The batch's loss from the raw embeddings `[views.size, width]` in batch order. */
+  lossOfEmbeddings(raw: tf.Tensor2D): tf.Scalar;
+}
+
+const WORKER_FILE = new URL('./gradient-worker.mjs', import.meta.url);
+
+interface Pending {
+  resolve(gradients: readonly NamedValues[]): void;
+  reject(error: Error): void;
+}
+
+/** One worker thread and the reply it is waiting for. */
+class GradientWorker {
+  private pending: Pending | null = null;
+  private failure: Error | null = null;
+
+  private constructor(readonly thread: Worker) {}
+
+  static start(data: GradientWorkerData): Promise<GradientWorker> {
+    const thread = new Worker(WORKER_FILE, { workerData: data });
+    const worker = new GradientWorker(thread);
+    return new Promise((resolve, reject) => {
+      const onStartError = (error: Error): void => reject(new MelesError(`A gradient worker thread could not start: ${error.message}`, { cause: error }));
+      thread.once('error', onStartError);
+      thread.once('message', (message: WorkerReply) => {
+        thread.off('error', onStartError);
+        if (message.kind !== 'ready') {
+          reject(new MelesError(`A gradient worker thread failed to start: ${message.kind === 'error' ? message.message : message.kind}`));
+          return;
+        }
+        thread.on('message', (reply: WorkerReply) => worker.onReply(reply));
+        thread.on('error', (error: Error) => worker.fail(error));
+        thread.on('exit', (code) => worker.fail(new MelesError(`A gradient worker thread exited (code ${code})`)));
+        resolve(worker);
+      });
+    });
+  }
+
+  /** Posts a job; the promise settles with the worker's gradients. */
+  run(job: ShardJob): Promise<readonly NamedValues[]> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.thread.postMessage(job);
+    });
+  }
+
+  private onReply(reply: WorkerReply): void {
+    const pending = this.pending;
+    this.pending = null;
+    if (reply.kind === 'gradients') pending?.resolve(reply.gradients);
+    else if (reply.kind === 'error') pending?.reject(new MelesError(`Gradient worker thread: ${reply.message}`));
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.pending?.reject(error);
+    this.pending = null;
+  }
+}
+
+/** Worker threads that compute gradients for shards of each batch; {@link DataParallelGradients.dispose} ends them. */
+export class DataParallelGradients {
+  private constructor(
+    private readonly workers: readonly GradientWorker[],
+    private readonly model: SequenceModel,
+  ) {}
+
+  /**
+   * Starts `threads - 1` workers for `model` (same architecture from its config) on `backend`.
+   * @param threads - threads in all, this one included; at least 2
+   */
+  static async start(threads: number, model: SequenceModel, backend: BackendName): Promise<DataParallelGradients> {
+    if (!Number.isInteger(threads) || threads < 2) throw new MelesError(`Expected \`threads\` to be an integer >= 2 for data-parallel training, got \`${threads}\``);
+    const data: GradientWorkerData = { config: structuredClone(model.config) as EncoderConfig, backend };
+    const started = await Promise.allSettled(Array.from({ length: threads - 1 }, () => GradientWorker.start(data)));
+    const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(workers.map((w) => w.thread.terminate()));
+      throw failed.reason as Error;
+    }
+    return new DataParallelGradients(workers, model);
+  }
+
+  /** Threads in all (workers + this one). */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /**
+   * The loss of `batch` and its gradients for `variables` (the optimizer's, keyed by tfjs variable
+   * name as `tf.variableGrads` returns them), computed across the threads. The caller disposes both.
+   */
+  async gradients(batch: ShardableBatch, variables: readonly tf.Variable[]): Promise<{ value: tf.Scalar; grads: tf.NamedTensorMap }> {
+    const { model } = this;
+    const shards = planShards(batch.views.lengths, this.threads);
+    const shared = model.batchShared(batch.packed, batch.mode);
+    const parameters = model.parameters();
+    const nameOf = new Map(parameters.map((p) => [p.variable.name, p.name]));
+    const trainable = variables.flatMap((v) => (nameOf.has(v.name) ? [nameOf.get(v.name)!] : []));
+    const weights = parameters.map((p) => ({ name: p.name, values: p.variable.dataSync() as Float32Array }));
+    const width = model.width;
+    // Workers with no rows this batch (fewer sequences than threads) sit it out.
+    const jobs = this.workers.flatMap((worker, k) => {
+      const rows = shards[k + 1]!;
+      if (rows.length === 0) return [];
+      const bytes = rows.length * width * Float32Array.BYTES_PER_ELEMENT;
+      const job: ShardJob = {
+        kind: 'shard',
+        weights,
+        trainable,
+        shard: sliceBatch(batch.views, rows),
+        shared,
+        control: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
+        embeddings: new SharedArrayBuffer(bytes),
+        embeddingGradient: new SharedArrayBuffer(bytes),
+      };
+      return [{ job, rows, control: new Int32Array(job.control), placeholder: tf.tidy(() => tf.variable(tf.zeros([rows.length, width]), true)) }];
+    });
+    const replies = jobs.map((j, k) => this.workers[k]!.run(j.job));
+    // Settled by the handlers below even if this step fails, so no rejection goes unobserved.
+    replies.forEach((r) => r.catch(() => undefined));
+    const used = [shards[0]!, ...jobs.map((j) => j.rows)];
+    const positions = concatPositions(used, batch.views.size);
+    let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      result = tf.variableGrads(() => {
+        const own = model.forward(model.pack(sliceBatch(batch.views, shards[0]!)), { ...batch.mode, shared });
+        const parts: tf.Tensor2D[] = [own];
+        for (const j of jobs) {
+          waitForFlag(j.control, EMBEDDINGS, "a worker's embeddings");
+          j.placeholder.assign(tf.tensor2d(new Float32Array(j.job.embeddings), [j.rows.length, width]));
+          parts.push(j.placeholder as tf.Tensor2D);
+        }
+        const all = parts.length === 1 ? own : tf.concat(parts, 0);
+        return batch.lossOfEmbeddings(tf.gather(all, tf.tensor1d(positions, 'int32')));
+      }, [...variables, ...jobs.map((j) => j.placeholder)]);
+    } catch (error) {
+      for (const j of jobs) if (Atomics.load(j.control, EMBEDDING_GRADIENT) === PENDING) raiseFlag(j.control, EMBEDDING_GRADIENT, FAILED);
+      for (const j of jobs) j.placeholder.dispose();
+      throw error;
+    }
+    const { value, grads } = result;
+    for (const j of jobs) {
+      const gradient = grads[j.placeholder.name]!;
+      new Float32Array(j.job.embeddingGradient).set(gradient.dataSync());
+      raiseFlag(j.control, EMBEDDING_GRADIENT, READY);
+      gradient.dispose();
+      delete grads[j.placeholder.name];
+      j.placeholder.dispose();
+    }
+    let fromWorkers: (readonly NamedValues[])[];
+    try {
+      fromWorkers = await Promise.all(replies);
+    } catch (error) {
+      tf.dispose([value, grads]);
+      throw error;
+    }
+    const variableOf = new Map(parameters.map((p) => [p.name, p.variable]));
+    for (const gradients of fromWorkers) {
+      for (const { name, values } of gradients) {
+        const variable = variableOf.get(name)!;
+        const previous = grads[variable.name];
+        const add = tf.tensor(values, variable.shape);
+        grads[variable.name] = previous === undefined ? add : tf.tidy(() => tf.add(previous, add));
+        if (previous !== undefined) {
+          previous.dispose();
+          add.dispose();
+        }
+      }
+    }
+    return { value, grads };
+  }
+
+  /** Ends the worker threads. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.thread.terminate()));
+  }
+}
