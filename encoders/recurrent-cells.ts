@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../data/random.js';
 import { fusedPackedGru } from './kernels/fused-gru.js';
+import { fusedPackedLstm } from './kernels/fused-lstm.js';
 import { nativeKernelsEnabled } from './kernels/native-kernels.js';
 import type { PackedBatch } from './packed-batch.js';
 import { normalInit, type ParameterStore, uniformInit } from './parameters.js';
@@ -41,6 +42,14 @@ export interface RecurrentCell {
  */
 export function fusedGruEnabled(): boolean {
   return process.env.MELES_FUSED_GRU !== '0' && nativeKernelsEnabled();
+}
+
+/**
+ * Whether the OpenBLAS whole-sequence LSTM replaces the step loop while training: only when the
+ * native kernels are active (wasm with OpenBLAS), and not when `MELES_FUSED_LSTM=0`.
+ */
+export function fusedLstmEnabled(): boolean {
+  return process.env.MELES_FUSED_LSTM !== '0' && nativeKernelsEnabled();
 }
 
 /** A GRU cell with PyTorch's equations (gate order r, z, n; `b_hn` inside the reset product). */
@@ -121,5 +130,19 @@ export class LstmCell implements RecurrentCell {
     const [i, f, o] = tf.split(tf.sigmoid(ifo), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const cNew = tf.add<tf.Tensor2D>(tf.mul(f, c), tf.mul(i, tf.tanh(g)));
     return [tf.mul(o, tf.tanh(cNew)), cNew];
+  }
+
+  fusedSequence(projected: tf.Tensor2D, packed: PackedBatch, output: RecurrenceOutput): tf.Tensor2D | undefined {
+    // Training only, as for the GRU: the step loop's inference keeps no tape, the fused op's win is the train step.
+    if (!fusedLstmEnabled() || tf.engine().state.gradientDepth === 0) return undefined;
+    const [h0, c0] = this.initial(packed.size) as [tf.Tensor2D, tf.Tensor2D];
+    return fusedPackedLstm({
+      projected,
+      initialH: h0,
+      initialC: c0,
+      wh: this.wh as tf.Tensor2D,
+      batchSizes: packed.batchSizes,
+      keepOutputs: output === 'outputs',
+    });
   }
 }

@@ -4,12 +4,14 @@
  * A plain-tfjs GRU step is ~20 kernels forward and ~40 backward, each with JavaScript dispatch,
  * tape bookkeeping and an output allocation; at 200 steps that is ~16 000 kernel calls per train
  * step. Here the forward is one op and the backward one gradient function, both running the
- * recurrence in plain loops with OpenBLAS products. Works on every tfjs backend (it reads and
- * writes tensors through dataSync / tf.tensor), but needs OpenBLAS: check {@link fusedGruAvailable}.
+ * recurrence in plain loops with OpenBLAS products. On wasm it reads and writes the tensors' heap
+ * memory in place (fused-workspace.ts); on other backends it copies through dataSync / tf.tensor.
+ * Needs OpenBLAS: check {@link fusedGruAvailable}.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
-import { jsGateActivation, wasmGateActivation } from './gate-activation.js';
+import { openWorkspace } from './fused-workspace.js';
+import type { GateActivation } from './gate-activation.js';
 import { gruBackward, gruForward, packedOffsets, type GruGeometry } from './gru-sequence.js';
 import { loadOpenBlas, type OpenBlas } from './openblas.js';
 
@@ -69,37 +71,42 @@ export function fusedPackedGru(inputs: FusedGruInputs): tf.Tensor2D {
   const geometry = geometryOf(inputs);
   const { size, hidden } = geometry;
   const events = geometry.offsets[geometry.batchSizes.length];
+  const { keepOutputs } = inputs;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [projected, initial, wh, bh] = args.slice(0, 4).map((a) => {
+    const tensors = args.slice(0, 4).map((a) => {
       if (!(a instanceof tf.Tensor)) throw new Error('fusedPackedGru: expected tensor inputs');
       return a;
     });
-    const whValues = wh.dataSync() as Float32Array;
     // Keep the activations only when a gradient is being recorded (not for embedding inference).
     const keepTape = tf.engine().state.gradientDepth > 0;
-    const x = projected.dataSync() as Float32Array;
-    const h0 = initial.dataSync() as Float32Array;
-    const bhValues = bh.dataSync() as Float32Array;
-    // The gate scratch lives on the wasm heap when possible (SIMD sigmoid); freed before any
-    // other allocation, so its heap views cannot be detached while in use.
-    const activation = wasmGateActivation(tf.backend(), size * 2 * hidden) ?? jsGateActivation(size * 2 * hidden);
+    const ws = openWorkspace(tensors, [keepOutputs ? [events, hidden] : [size, hidden]], [size * 2 * hidden, size * hidden]);
     let run: ReturnType<typeof gruForward>;
+    let whCopy: Float32Array;
     try {
-      run = gruForward(blas, geometry, x, h0, whValues, bhValues, activation, { keepOutputs: inputs.keepOutputs, keepTape });
-    } finally {
-      activation.dispose();
+      const [x, h0, wh, bh] = ws.inputs as [Float32Array, Float32Array, Float32Array, Float32Array];
+      // The backward pass runs later, when the heap views may be stale: it gets its own copy (H·3H values).
+      whCopy = keepTape ? Float32Array.from(wh) : wh;
+      const out = ws.outputs[0]!;
+      const [gates, candidate] = ws.activations as [GateActivation, GateActivation];
+      run = gruForward(blas, geometry, x, h0, wh, bh, { gates, candidate, keepTape, outputs: keepOutputs ? out : null, ...(keepOutputs ? {} : { state: out }) });
+    } catch (error) {
+      ws.abort();
+      throw error;
     }
-    const value = run.outputs !== null ? tf.tensor2d(run.outputs, [events, hidden]) : tf.tensor2d(run.final, [size, hidden]);
+    const value = ws.finish()[0] as tf.Tensor2D;
     const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
       if (run.tape === null) throw new Error('fusedPackedGru: no tape was recorded for this forward pass');
-      const upstream = dy.dataSync() as Float32Array;
-      const grads = gruBackward(blas, geometry, run.tape, whValues, inputs.keepOutputs ? null : upstream, inputs.keepOutputs ? upstream : null);
-      return [
-        tf.tensor2d(grads.dx, [events, 3 * hidden]),
-        tf.tensor2d(grads.dh0, [size, hidden]),
-        tf.tensor2d(grads.dwh, [hidden, 3 * hidden]),
-        tf.tensor1d(grads.dbh),
-      ];
+      const tape = run.tape;
+      const back = openWorkspace([dy], [[events, 3 * hidden], [size, hidden], [hidden, 3 * hidden], [3 * hidden]], []);
+      try {
+        const upstream = back.inputs[0]!;
+        const [dx, dh0, dwh, dbh] = back.outputs as [Float32Array, Float32Array, Float32Array, Float32Array];
+        gruBackward(blas, geometry, tape, whCopy, keepOutputs ? null : upstream, keepOutputs ? upstream : null, { dx, dh0, dwh, dbh });
+      } catch (error) {
+        back.abort();
+        throw error;
+      }
+      return back.finish();
     };
     return { value, gradFunc };
   });

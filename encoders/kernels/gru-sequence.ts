@@ -53,10 +53,23 @@ export function packedOffsets(batchSizes: readonly number[]): Int32Array {
   return offsets;
 }
 
+/** Where {@link gruForward} writes, and its logistic-function scratch. */
+export interface GruForwardBuffers {
+  /** σ on scratch of at least `size · 2H` values (r and z). */
+  readonly gates: GateActivation;
+  /** σ on scratch of at least `size · H` values (the candidate, through `tanh(a) = 2σ(2a) − 1`). */
+  readonly candidate: GateActivation;
+  /** The running state `[size, H]`, ends as the final state. @defaultValue a new array */
+  readonly state?: Float32Array;
+  /** The state after every packed row `[events, H]`, or null not to keep it. */
+  readonly outputs: Float32Array | null;
+  /** Record the activations for {@link gruBackward} (training). */
+  readonly keepTape: boolean;
+}
+
 /**
  * Runs the GRU over all steps. `x` is `[events, 3H]`, `h0` `[size, H]`, `wh` `[H, 3H]`, `bh` `[3H]`.
- * `activation` computes the logistic function on scratch of at least `size · 2H` values; the
- * candidate uses `tanh(a) = 2σ(2a) − 1` so that all three gates go through it.
+ * The candidate uses `tanh(a) = 2σ(2a) − 1` so that all three gates go through the SIMD σ.
  */
 export function gruForward(
   blas: OpenBlas,
@@ -65,24 +78,23 @@ export function gruForward(
   h0: Float32Array,
   wh: Float32Array,
   bh: Float32Array,
-  activation: GateActivation,
-  options: { readonly keepOutputs: boolean; readonly keepTape: boolean },
+  buffers: GruForwardBuffers,
 ): GruForward {
   const { size, hidden: H, batchSizes, offsets } = geometry;
   const G = 3 * H;
   const H2 = 2 * H;
   const events = offsets[batchSizes.length];
-  const state = Float32Array.from(h0);
+  const state = buffers.state ?? new Float32Array(size * H);
+  state.set(h0.subarray(0, size * H));
   const gh = new Float32Array(size * G);
-  const outputs = options.keepOutputs ? new Float32Array(events * H) : null;
-  const tape = options.keepTape
+  const outputs = buffers.outputs;
+  const tape = buffers.keepTape
     ? { hPrev: new Float32Array(events * H), gates: new Float32Array(events * G), ghn: new Float32Array(events * H) }
     : null;
   // Scratch when no tape is kept, so the loops below have one shape (no per-element branch).
   const gates = tape?.gates ?? new Float32Array(size * G);
   const ghnAll = tape?.ghn ?? new Float32Array(size * H);
-  const pre = activation.input;
-  const act = activation.output;
+  const { gates: rz, candidate } = buffers;
   for (let t = 0; t < batchSizes.length; t++) {
     const bs = batchSizes[t];
     const row0 = offsets[t];
@@ -96,9 +108,11 @@ export function gruForward(
       const xo = (row0 + i) * G;
       const go = i * G;
       const ao = i * H2;
-      for (let j = 0; j < H2; j++) pre[ao + j] = x[xo + j] + gh[go + j];
+      for (let j = 0; j < H2; j++) rz.input[ao + j] = x[xo + j] + gh[go + j];
     }
-    activation.sigmoid(bs * H2);
+    rz.sigmoid(bs * H2);
+    const act = rz.output;
+    const pre = candidate.input;
     // keep r, z; the candidate's pre-activation, doubled for tanh(a) = 2σ(2a) − 1
     for (let i = 0; i < bs; i++) {
       const xo = (row0 + i) * G;
@@ -115,13 +129,14 @@ export function gruForward(
         pre[i * H + j] = 2 * (x[xo + H2 + j] + r * ghn);
       }
     }
-    activation.sigmoid(bs * H);
+    candidate.sigmoid(bs * H);
+    const tanhHalf = candidate.output;
     // n = tanh(…), h' = n + z⊙(h − n)
     for (let i = 0; i < bs; i++) {
       const po = (saved + i) * G;
       const so = i * H;
       for (let j = 0; j < H; j++) {
-        const n = 2 * act[i * H + j] - 1;
+        const n = 2 * tanhHalf[i * H + j] - 1;
         gates[po + H2 + j] = n;
         state[so + j] = n + gates[po + H + j] * (state[so + j] - n);
       }
@@ -131,7 +146,7 @@ export function gruForward(
   return { final: state, outputs, tape };
 }
 
-/** Gradients of {@link gruBackward}, shaped like the forward inputs. */
+/** Where {@link gruBackward} writes the gradients, shaped like the forward inputs (contents on entry are ignored). */
 export interface GruGradients {
   /** Gradient of the input projection `[events, 3H]`. */
   readonly dx: Float32Array;
@@ -143,9 +158,16 @@ export interface GruGradients {
   readonly dbh: Float32Array;
 }
 
+/** New arrays for {@link gruBackward}'s gradients. */
+export function gruGradientArrays(geometry: GruGeometry): GruGradients {
+  const { size, hidden: H, batchSizes, offsets } = geometry;
+  const events = offsets[batchSizes.length];
+  return { dx: new Float32Array(events * 3 * H), dh0: new Float32Array(size * H), dwh: new Float32Array(3 * H * H), dbh: new Float32Array(3 * H) };
+}
+
 /**
  * Back-propagates `dFinal` (`[size, H]`, or null) and `dOutputs` (`[events, H]`, or null) through
- * the run recorded in `tape`.
+ * the run recorded in `tape`, writing into `grads`.
  */
 export function gruBackward(
   blas: OpenBlas,
@@ -154,14 +176,17 @@ export function gruBackward(
   wh: Float32Array,
   dFinal: Float32Array | null,
   dOutputs: Float32Array | null,
-): GruGradients {
+  grads: GruGradients,
+): void {
   const { size, hidden: H, batchSizes, offsets } = geometry;
   const G = 3 * H;
   const events = offsets[batchSizes.length];
+  const { dx } = grads;
   // dState row i holds dL/dh for sequence i at the current step: a sequence that ends at step t
-  // still has its dFinal row there, a longer one has the dh_prev written by step t + 1.
-  const dState = dFinal === null ? new Float32Array(size * H) : Float32Array.from(dFinal);
-  const dx = new Float32Array(events * G);
+  // still has its dFinal row there, a longer one has the dh_prev written by step t + 1. It ends as dh0.
+  const dState = grads.dh0;
+  if (dFinal === null) dState.fill(0);
+  else dState.set(dFinal.subarray(0, size * H));
   const dgh = new Float32Array(events * G);
   const dhPrev = new Float32Array(size * H);
   for (let t = batchSizes.length - 1; t >= 0; t--) {
@@ -197,12 +222,12 @@ export function gruBackward(
     dState.set(dhPrev.subarray(0, bs * H), 0);
   }
   // Weight gradients in one product over all events: dWh = Σ_t h_prevᵀ·dgh = hPrevᵀ·dgh (packed).
-  const dwh = new Float32Array(H * G);
-  blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, H, G, events, 1, tape.hPrev, H, dgh, G, 0, dwh, G);
-  const dbh = new Float32Array(G);
-  for (let e = 0; e < events; e++) {
-    const o = e * G;
-    for (let g = 0; g < G; g++) dbh[g] += dgh[o + g];
-  }
-  return { dx, dh0: dState, dwh, dbh };
+  blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, H, G, events, 1, tape.hPrev, H, dgh, G, 0, grads.dwh, G);
+  columnSums(blas, dgh, events, G, grads.dbh);
+}
+
+/** `out[g] = Σ_e m[e, g]` for a row-major `[rows, cols]` matrix, as one product with a ones row. */
+export function columnSums(blas: OpenBlas, m: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  const ones = new Float32Array(rows).fill(1);
+  blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, 1, cols, rows, 1, ones, rows, m, cols, 0, out, cols);
 }
