@@ -8,6 +8,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AsOf } from '../data/as-of.js';
+import { resolveDataset } from '../data/dataset.js';
+import { isPartitionDirectory } from '../data/partition-manifest.js';
 import { readSequences } from '../data/read-sequences.js';
 import type { SchemaMapping } from '../data/schema-mapping.js';
 import { readSchemaMapping } from '../data/schema-mapping-io.js';
@@ -18,6 +20,7 @@ import { readTargets, type TargetSpec } from '../data/label-file.js';
 import { hasCheckpoint, readCheckpointOptions } from './checkpoint.js';
 import { labelledClients } from './labelled/label-clients.js';
 import { trainLabelled } from './labelled/train-labelled.js';
+import { manifestVocabularies, openPartitionClientSource } from './partition-source.js';
 import { trainModel, type BatchProgress, type EpochMetrics, type TrainResult } from './trainer.js';
 import { resolveTrainingOptions, type TrainingConfigInput, type TrainingOptions } from './training-options.js';
 
@@ -72,6 +75,13 @@ export interface TrainFromFileOptions {
    * `readTargets`, its id column (@defaultValue the schema's id column) and the target column and kind.
    */
   readonly labels?: { readonly path: string; readonly idColumn?: string; readonly target: TargetSpec };
+  /**
+   * On a partitioned dataset (`meles partition`), partitions each epoch reads (a seeded sample;
+   * training/partition-source.ts). MeLES and CPC on a partition directory always stream partition by
+   * partition; supervised training reads the whole dataset. Refused for other datasets.
+   * @defaultValue every partition
+   */
+  readonly partitionsPerEpoch?: number;
 }
 
 /** What {@link trainFromFile} returns: the training result plus what it was trained with. */
@@ -106,6 +116,38 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
   const target = input.labels === undefined ? undefined : (await readTargets(input.labels.path, input.labels.idColumn ?? schema.id, [input.labels.target])).targets[0]!;
   const savedVocabularies = join(outDir, 'vocabularies.json');
   const vocabularies = resume && existsSync(savedVocabularies) ? await loadVocabularies(savedVocabularies) : input.vocabularies;
+  const streamed = options.method !== 'supervised' && (await isPartitionDirectory(input.data));
+  if (input.partitionsPerEpoch !== undefined && !streamed) {
+    throw new ConfigError(`--partitions-per-epoch needs a partitioned dataset (\`meles partition\`) and method meles or cpc; ${input.data} is ${options.method === 'supervised' ? 'trained supervised' : 'not a partition directory'}`);
+  }
+  if (streamed) {
+    const dataset = await resolveDataset(input.data);
+    if (dataset.partitions === undefined) throw new ConfigError(`${input.data}: expected a partition directory`);
+    const used = vocabularies ?? manifestVocabularies(dataset.partitions);
+    const stream = await openPartitionClientSource({
+      dataset: { ...dataset, partitions: dataset.partitions },
+      schema,
+      vocabularies: used,
+      ...(input.asOf === undefined ? {} : { asOf: input.asOf }),
+      seed: options.seed,
+      validationShare: options.validationShare,
+      ...(input.partitionsPerEpoch === undefined ? {} : { partitionsPerEpoch: input.partitionsPerEpoch }),
+    });
+    const result = await trainModel({
+      data: stream.resident,
+      streamed: { source: stream.source, validation: stream.validation },
+      vocabularies: used,
+      schema,
+      outDir,
+      options,
+      backend: input.backend ?? 'auto',
+      resume,
+      signal: input.signal,
+      onProgress: input.onProgress,
+      onEpoch: input.onEpoch,
+    });
+    return { ...result, options, resumed: resume };
+  }
   const readOptions = { ...(vocabularies ? { vocabularies } : {}), ...(input.asOf === undefined ? {} : { asOf: input.asOf }) };
   const { sequences, vocabularies: used } = await readSequences(input.data, schema, readOptions);
   if (target !== undefined) {

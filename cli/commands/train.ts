@@ -37,6 +37,7 @@ interface TrainFlags extends SchemaFlags {
   readonly seed?: string;
   readonly maxBatches?: string;
   readonly validationShare?: string;
+  readonly partitionsPerEpoch?: string;
   readonly backend: BackendName | 'auto';
   readonly resume?: boolean;
   readonly force?: boolean;
@@ -47,7 +48,7 @@ interface TrainFlags extends SchemaFlags {
 export function register(program: Command): void {
   const cmd = new Command('train')
     .description('train an encoder (GRU, LSTM or Transformer): MeLES or CPC on unlabelled event sequences, or supervised on labels')
-    .requiredOption('--data <file>', 'transactions Arrow file')
+    .requiredOption('--data <file>', 'transactions dataset (file, directory, glob, or a partition directory, streamed partition by partition)')
     .requiredOption('--out <dir>', 'run directory: model files, metrics.jsonl, checkpoint/')
     .option('--config <file>', 'training config JSON (see training/training-options.ts); flags override it')
     .addOption(new Option('--method <method>', 'training method (default meles)').choices([...TRAINING_METHODS]))
@@ -62,6 +63,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed (same seed and backend give the same model)')
     .option('--max-batches <n>', 'stop each epoch after n batches (0 = all)')
     .option('--validation-share <x>', 'share of clients held out for recall@4')
+    .option('--partitions-per-epoch <n>', 'partitioned --data (meles partition): partitions each epoch reads, a seeded sample; they stream one at a time (default all)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKENDS]).default('auto'))
     .option('--resume', 'continue from RUN_DIR/checkpoint')
     .option('--force', 'write into a non-empty RUN_DIR that is not a meles run, or replace an existing run')
@@ -94,6 +96,7 @@ export function register(program: Command): void {
         configSource: opts.config ?? 'command-line flags',
         backend: opts.backend,
         labels,
+        ...(opts.partitionsPerEpoch === undefined ? {} : { partitionsPerEpoch: optionalIntegerFlag('--partitions-per-epoch', opts.partitionsPerEpoch) }),
         signal: controller.signal,
         onProgress: bar.onProgress,
       });
