@@ -11,6 +11,7 @@ import type { DataType, Schema } from 'apache-arrow';
 import { DataFormatError } from '../errors.js';
 import { openRecordBatches } from './arrow-source.js';
 import { isNumberType } from './arrow-columns.js';
+import { ID_COLUMN_METADATA_KEY } from './keyed-table.js';
 import { writeAtomically } from './atomic-write.js';
 import { MODEL_SHA256_METADATA_KEY, MODEL_VERSION_METADATA_KEY } from './embedding-sink.js';
 import { readOptionalJsonFile } from './json-file.js';
@@ -33,8 +34,6 @@ export interface OutputManifestInput {
   readonly kind: PartitionedOutputKind;
   /** The submission (a manifest of another run in `dir` is never replaced). */
   readonly runId: string;
-  /** The id column every part must have. */
-  readonly idColumn: string;
   /** The source dataset's manifest SHA-256. */
   readonly sourceManifestSha256: string;
   /** Rows of every input partition, by partition index (0 rows: no part expected). */
@@ -70,9 +69,10 @@ export async function writeOutputManifest(input: OutputManifestInput): Promise<P
     parts.push(one.part);
   }
   const first = described[0];
-  const idColumn = first === undefined ? { name: input.idColumn, type: 'unknown', kind: 'string' as const } : idColumnOf(first, input);
+  if (first === undefined) throw new DataFormatError(`${input.dir}: expected at least one input partition with rows, found ${input.inputRows.length} empty ones`);
+  const idColumn = idColumnOf(first, input.dir);
   for (const other of described.slice(1)) expectSameLayout(first!, other, input.dir);
-  const model = first === undefined ? null : recordedModel(first.schema);
+  const model = recordedModel(first.schema);
   const manifest: PartitionedOutputManifest = {
     format: PARTITIONED_OUTPUT_FORMAT,
     formatVersion: PARTITIONED_OUTPUT_VERSION,
@@ -107,16 +107,20 @@ async function describePart(dir: string, partition: number): Promise<DescribedPa
   return { part: { partition, file, rows, bytes, sha256: await sha256OfFile(path) }, schema };
 }
 
-function idColumnOf(first: DescribedPart, input: OutputManifestInput): PartitionedOutputManifest['idColumn'] {
-  const field = first.schema.fields.find((f) => f.name === input.idColumn);
-  const path = join(input.dir, first.part.file!);
-  if (field === undefined) throw new DataFormatError(`${path}: id column \`${input.idColumn}\` not found; found columns: ${first.schema.fields.map((f) => f.name).join(', ')}`);
+/** The id column the first part records in its metadata (every keyed sink records it), with its type. */
+function idColumnOf(first: DescribedPart, dir: string): PartitionedOutputManifest['idColumn'] {
+  const path = join(dir, first.part.file!);
+  const name = first.schema.metadata.get(ID_COLUMN_METADATA_KEY);
+  const field = first.schema.fields.find((f) => f.name === name);
+  if (name === undefined || field === undefined) {
+    throw new DataFormatError(`${path}: expected the id column named in its \`${ID_COLUMN_METADATA_KEY}\` metadata, found ${name === undefined ? 'no such metadata' : `\`${name}\` missing from the columns`}`);
+  }
   const type = field.type as DataType;
   return { name: field.name, type: String(type), kind: isNumberType(type) ? 'number' : 'string' };
 }
 
 function expectSameLayout(first: DescribedPart, other: DescribedPart, dir: string): void {
-  const layout = (d: DescribedPart): string => d.schema.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
+  const layout = (d: DescribedPart): string => `${d.schema.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ')} (id ${d.schema.metadata.get(ID_COLUMN_METADATA_KEY) ?? 'none'})`;
   const path = join(dir, other.part.file!);
   if (layout(first) !== layout(other)) {
     throw new DataFormatError(`${path}: expected the columns of ${first.part.file} (${layout(first)}), found ${layout(other)}`);

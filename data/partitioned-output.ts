@@ -151,3 +151,34 @@ async function stampOf(paths: readonly string[]): Promise<string | undefined> {
   }
   return parts.join('|');
 }
+
+/**
+ * Reads the manifest of partitioned output `dir` and checks the part of partition `index` alone
+ * (a per-partition job reads one part, not all). Returns `undefined` for a partition without rows.
+ * @throws DataFormatError naming the part and the manifest on any mismatch, or the directory when it is not a partitioned output.
+ */
+export async function verifyOutputPart(dir: string, index: number): Promise<{ readonly manifest: PartitionedOutputManifest; readonly path: string | undefined }> {
+  const manifestPath = await partitionedOutputManifestPath(dir);
+  if (manifestPath === undefined) throw new DataFormatError(`${dir}: expected a partitioned output (a directory with a ${OUTPUT_MANIFEST} of format ${PARTITIONED_OUTPUT_FORMAT}), found none`);
+  const manifest = await readJsonFile(manifestPath, 'output manifest', partitionedOutputSchema);
+  const part = manifest.parts.find((p) => p.partition === index);
+  if (part === undefined) throw new DataFormatError(`${manifestPath}: expected a part for partition ${index}, found partitions [${manifest.parts.map((p) => p.partition).join(', ')}]`);
+  if (part.file === null) return { manifest, path: undefined };
+  const path = join(dirname(manifestPath), part.file);
+  const sha256 = await sha256OfFile(path).catch((error: unknown) => {
+    throw new DataFormatError(`${path}: part of partition ${index} listed in ${manifestPath} is missing or unreadable`, { cause: error });
+  });
+  if (sha256 !== part.sha256) throw new DataFormatError(`${path}: expected sha256 ${part.sha256} as ${manifestPath} records, found ${sha256} (the file changed after it was written)`);
+  return { manifest, path };
+}
+
+/**
+ * The manifest of a partitioned output (its directory or the manifest itself), parsed but with
+ * no part checked: for planning one job per partition.
+ * @throws DataFormatError when `path` is not a partitioned output or its manifest is malformed.
+ */
+export async function readOutputManifest(path: string): Promise<{ readonly manifestPath: string; readonly manifest: PartitionedOutputManifest }> {
+  const manifestPath = await partitionedOutputManifestPath(path);
+  if (manifestPath === undefined) throw new DataFormatError(`${path}: expected a partitioned output (a directory with a ${OUTPUT_MANIFEST} of format ${PARTITIONED_OUTPUT_FORMAT}), found none`);
+  return { manifestPath, manifest: await readJsonFile(manifestPath, 'output manifest', partitionedOutputSchema) };
+}

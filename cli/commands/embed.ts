@@ -12,8 +12,9 @@ import { embeddingProgressBar } from '../progress-bar.js';
 import { checkOutputs } from '../../data/output-guard.js';
 import { modelDirectoryInputs } from '../../training/run-dir-guard.js';
 import { AS_OF_HELP, asOfFromOptions, type AsOfFlags } from '../schema-options.js';
+import { addPartitionRunOptions, isPartitionedDataset, refuseSubmitFlags, runPartitioned, type PartitionRunFlags } from '../partition-run.js';
 
-interface EmbedFlags extends AsOfFlags {
+interface EmbedFlags extends AsOfFlags, PartitionRunFlags {
   readonly model: string;
   readonly data: string;
   readonly out: string;
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     .description('embed every client of a transactions file with a trained model')
     .requiredOption('--model <dir>', 'model directory written by `meles train`')
     .requiredOption('--data <dataset>', "transactions with the model's columns: Arrow IPC or Parquet file, a directory of them, or a quoted glob ('daily/*.arrow')")
-    .requiredOption('--out <file>', 'output file')
+    .requiredOption('--out <file>', 'output file (for a partitioned dataset: a directory of per-partition parts + manifest.json)')
     .option('--as-of <time>', AS_OF_HELP)
     .addOption(new Option('--format <format>', 'output format').choices([...EMBEDDING_FORMATS]).default('arrow'))
     .option('--max-events <n>', 'embed each client from its last n events', '2000')
@@ -48,8 +49,10 @@ export function register(program: Command): void {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKENDS]).default('auto'))
     .option('--quiet', 'no progress bar')
     .option('--state <file>', 'continue from this state file (GRU/LSTM): --data holds only the new events; every client of the state and the data is written')
-    .option('--state-out <file>', 'also write each client\'s encoder state (embeds every event of the history; may equal --state)')
-    .action(async (opts: EmbedFlags) => {
+    .option('--state-out <file>', 'also write each client\'s encoder state (embeds every event of the history; may equal --state)');
+  addPartitionRunOptions(cmd).action(async (opts: EmbedFlags) => {
+      if (await isPartitionedDataset(opts.data)) return embedPartitions(opts, cmd);
+      refuseSubmitFlags(opts, opts.data);
       const stateful = stateFlags(opts, cmd.getOptionValueSource('maxEvents') === 'cli');
       await checkOutputs([{ flag: '--out', path: opts.out, kind: 'file' }], [{ flag: '--data', path: opts.data }, ...modelDirectoryInputs('--model', opts.model)]);
       const asOf = asOfFromOptions(opts);
@@ -71,6 +74,26 @@ export function register(program: Command): void {
       process.stderr.write(`meles embed: ${result.clients} clients × ${result.width} → ${result.out} (${result.format}, ${result.seconds.toFixed(1)} s on ${result.backend})\n`);
     });
   program.addCommand(cmd);
+}
+
+/** `--data` is a partition directory: one part per partition under `--out` (cli/partition-run.ts). */
+async function embedPartitions(opts: EmbedFlags, cmd: Command): Promise<void> {
+  const refused = [['--shard', opts.shard], ['--state', opts.state], ['--state-out', opts.stateOut], ['--as-of', opts.asOf]] as const;
+  for (const [flag, value] of refused) {
+    if (value !== undefined) throw new ConfigError(`\`${flag}\` cannot be combined with a partitioned \`--data\` (${opts.data}): each partition is its own job`);
+  }
+  if (opts.format !== 'arrow' || cmd.getOptionValueSource('backend') === 'cli') {
+    throw new ConfigError(`A partitioned \`--data\` (${opts.data}) writes Arrow parts with the default backend; drop \`--format\`/\`--backend\``);
+  }
+  const task = {
+    kind: 'embed' as const,
+    model: opts.model,
+    maxEvents: intFlag('--max-events', opts.maxEvents),
+    batchSize: intFlag('--batch-size', opts.batchSize),
+    maxBatchEvents: intFlag('--max-batch-events', opts.maxBatchEvents),
+    l2: opts.l2 === true,
+  };
+  await runPartitioned('embed', task, [{ flag: '--data', path: opts.data }, ...modelDirectoryInputs('--model', opts.model)], opts.out, opts);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * `meles worker`: one process that serves stage jobs in sandboxed child processes (one per
  * concurrency slot, so a 2-core machine uses both cores), the embed control jobs in-process,
- * and scheduled batch-embedding jobs. `close()` lets running jobs finish, then closes workers,
+ * scheduled batch-embedding jobs, and per-partition jobs (sandboxed) with their manifest jobs. `close()` lets running jobs finish, then closes workers,
  * then queues, each step in its own try. BullMQ reconnects forever, which is right when Redis
  * restarts, but not when Redis refuses the password: an authentication error (WRONGPASS/NOAUTH)
  * triggers a bounded re-check, and if that is refused too, `lost` resolves and the caller exits.
@@ -10,6 +10,7 @@ import { Queue, Worker } from 'bullmq';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { embedControlProcessor } from './embed-control.js';
+import { PARTITION_MANIFEST_QUEUE, PARTITION_QUEUE, partitionManifestProcessor } from './partition-jobs.js';
 import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE, type WorkerTiming } from './queues.js';
 import { RedisUnavailableError } from '../../errors.js';
 import { checkRedisWithRetries, isRedisAuthError, type RedisRetryOptions } from './redis-check.js';
@@ -63,6 +64,9 @@ export interface PipelineWorkers {
 /** The sandboxed processor file: a .mjs shim that registers tsx, so it works under `npx meles`. */
 export const STAGE_PROCESSOR_FILE = fileURLToPath(new URL('./stage-processor.mjs', import.meta.url));
 
+/** The sandboxed processor of per-partition embed/features/score jobs (same shim arrangement). */
+export const PARTITION_PROCESSOR_FILE = fileURLToPath(new URL('./partition-processor.mjs', import.meta.url));
+
 /** The sandboxed processor of scheduled batch-embedding jobs (same shim arrangement). */
 export const BATCH_EMBED_PROCESSOR_FILE = fileURLToPath(new URL('./batch-embed-processor.mjs', import.meta.url));
 
@@ -112,6 +116,15 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
     useWorkerThreads: false,
     workerForkOptions: forkOptions,
   });
+  // Per-partition jobs: their own pool of children, `concurrency` of them, like the stage jobs.
+  const partitions = new Worker(PARTITION_QUEUE, PARTITION_PROCESSOR_FILE, {
+    ...common,
+    name: workerName(),
+    concurrency: options.concurrency,
+    useWorkerThreads: false,
+    workerForkOptions: forkOptions,
+  });
+  const manifests = new Worker(PARTITION_MANIFEST_QUEUE, partitionManifestProcessor(options.roots), { ...common, concurrency: 4 });
   const stageQueue = new Queue(STAGE_QUEUE, { connection, prefix: options.prefix });
   const control = new Worker(CONTROL_QUEUE, embedControlProcessor(stageQueue, options.roots), { ...common, concurrency: 8 });
 
@@ -152,8 +165,10 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
   stages.on('error', logError('stage worker'));
   scheduled.on('error', logError('schedule worker'));
   control.on('error', logError('control worker'));
+  partitions.on('error', logError('partition worker'));
+  manifests.on('error', logError('partition manifest worker'));
   stageQueue.on('error', logError('stage queue'));
-  for (const worker of [stages, scheduled, control]) {
+  for (const worker of [stages, scheduled, control, partitions, manifests]) {
     worker.on('failed', (job, error) => log(`meles worker: job ${job?.id ?? '?'} failed: ${redact(error.message, secrets)}`));
     worker.on('completed', (job) => log(`meles worker: job ${job.id} completed`));
   }
@@ -165,11 +180,13 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
       { name: 'stage worker', close: () => stages.close(), timeoutMs },
       { name: 'schedule worker', close: () => scheduled.close(), timeoutMs },
       { name: 'control worker', close: () => control.close(), timeoutMs },
+      { name: 'partition worker', close: () => partitions.close(), timeoutMs },
+      { name: 'partition manifest worker', close: () => manifests.close(), timeoutMs },
       { name: 'stage queue', close: () => stageQueue.close(), timeoutMs: 10_000 },
     ],
     (step, error) => log(`meles worker: closing ${step} failed: ${redact(String(error), secrets)}`),
   );
-  const ready = Promise.all([stages.waitUntilReady(), scheduled.waitUntilReady(), control.waitUntilReady()]).then(() => {});
+  const ready = Promise.all([stages, scheduled, control, partitions, manifests].map((w) => w.waitUntilReady())).then(() => {});
   return { ready, lost, close: () => closer.close() };
 }
 

@@ -1,0 +1,116 @@
+/**
+ * The partitioned mode shared by `meles embed`, `features` and `score`: when the input is a
+ * partitioned dataset (`meles partition`) or, for score, partitioned feature outputs, `--out` is a
+ * directory that gets one `part-NNNNN.arrow` per partition and a `manifest.json`. Without
+ * `--submit` the partitions run here one after the other; with `--submit` they go to Redis as one
+ * job per partition for `meles worker` processes on any host (`--wait` waits for the manifest).
+ */
+import { Command } from 'commander';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkOutputs, type InputPath } from '../data/output-guard.js';
+import { isPartitionDirectory } from '../data/partition-manifest.js';
+import { OUTPUT_MANIFEST, partitionedOutputManifestPath } from '../data/partitioned-output.js';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_PREFIX } from '../pipeline/queue/queues.js';
+import { checkedRedisFrom } from '../pipeline/queue/redis-check.js';
+import { newRunId } from '../pipeline/queue/submit.js';
+import { submitPartitionRun, waitForPartitionRun } from '../pipeline/queue/partition-jobs.js';
+import { outputKindOf, planPartitionRun, runPartitionsLocally, type PartitionTask } from '../pipeline/queue/partition-task.js';
+
+/** The submit flags (see {@link addPartitionRunOptions}). */
+export interface PartitionRunFlags {
+  /** Queue one job per partition instead of running them here. @defaultValue `false` */
+  readonly submit?: boolean;
+  /** With `--submit`: wait until the manifest is written. @defaultValue `false` */
+  readonly wait?: boolean;
+  /** @defaultValue `$REDIS_URL` or `redis://127.0.0.1:6379` */
+  readonly redis?: string;
+  /** @defaultValue `'meles'` */
+  readonly prefix: string;
+  /** @defaultValue generated */
+  readonly runId?: string;
+  /** Seconds. @defaultValue `$MELES_REDIS_CONNECT_TIMEOUT` or `5` */
+  readonly connectTimeout?: string;
+  /** With `--out-root`: paths travel relative to the workers' roots. @defaultValue absolute paths */
+  readonly dataRoot?: string;
+  /** See {@link PartitionRunFlags.dataRoot}. */
+  readonly outRoot?: string;
+  readonly quiet?: boolean;
+}
+
+/** Adds `--submit`, `--wait`, `--redis`, `--prefix`, `--run-id`, `--connect-timeout`, `--data-root`, `--out-root`. */
+export function addPartitionRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--submit', 'partitioned input only: queue one job per partition for `meles worker` instead of running them here')
+    .option('--wait', 'with --submit: wait until every partition and the manifest are done')
+    .option('--redis <url>', 'with --submit: Redis URL; default $REDIS_URL or redis://127.0.0.1:6379')
+    .option('--prefix <prefix>', 'with --submit: BullMQ key prefix', DEFAULT_PREFIX)
+    .option('--run-id <id>', 'with --submit: run id (default <command>-<UTC time>-<random>)')
+    .option('--connect-timeout <s>', 'with --submit: give up on Redis after this many seconds (exit 3)')
+    .option('--data-root <dir>', 'with --submit and --out-root: send paths relative to the workers\' roots (as mounted here)')
+    .option('--out-root <dir>', 'see --data-root');
+}
+
+/** True when `path` is a partitioned dataset directory (`meles partition`). */
+export async function isPartitionedDataset(path: string): Promise<boolean> {
+  return isPartitionDirectory(path);
+}
+
+/** True when every path is a partitioned output (directory or manifest). */
+export async function arePartitionedOutputs(paths: readonly string[]): Promise<boolean> {
+  const found = await Promise.all(paths.map(partitionedOutputManifestPath));
+  return found.every((p) => p !== undefined);
+}
+
+/** Refuses the submit flags on a one-file input, where they mean nothing. */
+export function refuseSubmitFlags(flags: PartitionRunFlags, input: string): void {
+  if (flags.submit === true || flags.wait === true || flags.dataRoot !== undefined || flags.outRoot !== undefined) {
+    throw new ConfigError(`\`--submit\`, \`--wait\`, \`--data-root\` and \`--out-root\` need a partitioned input (a \`meles partition\` directory); ${input} is not one`);
+  }
+}
+
+/**
+ * Runs (or submits) `task` over the partitions of `inputs` into the directory `out`, and prints
+ * what happened. `command` names the command in messages and run ids.
+ * @throws ConfigError when `out` already holds a partitioned output or is an input; see also planPartitionRun.
+ */
+export async function runPartitioned(command: 'embed' | 'features' | 'score', task: PartitionTask, inputs: readonly InputPath[], out: string, flags: PartitionRunFlags): Promise<void> {
+  if ((flags.dataRoot === undefined) !== (flags.outRoot === undefined)) throw new ConfigError('Expected `--data-root` and `--out-root` together, found only one');
+  if (flags.submit !== true && (flags.wait === true || flags.dataRoot !== undefined)) throw new ConfigError('`--wait`, `--data-root` and `--out-root` go with `--submit`');
+  // 'replaced-folder' for its check only (no input inside --out); the folder is written into, not replaced.
+  await checkOutputs([{ flag: '--out', path: out, kind: 'replaced-folder' }, { flag: '--out', path: join(out, OUTPUT_MANIFEST), kind: 'file', inNewFolder: true }], inputs);
+  if ((await partitionedOutputManifestPath(out)) !== undefined) {
+    throw new ConfigError(`\`--out\` ${out} already holds a partitioned output (${join(out, OUTPUT_MANIFEST)}); choose another directory or remove it`);
+  }
+  const runId = flags.runId ?? newRunId(command);
+  const sources = inputs.filter((i) => i.flag === '--data' || i.flag === '--features').map((i) => i.path);
+  const run = await planPartitionRun(runId, task, sources, out);
+  await mkdir(out, { recursive: true });
+  const partitions = run.inputRows.length;
+  const started = performance.now();
+  if (flags.submit !== true) {
+    const quiet = flags.quiet === true || process.env.MELES_QUIET === '1';
+    const manifest = await runPartitionsLocally(run, (p) => {
+      if (!quiet) process.stderr.write(`meles ${command}: partition ${p.last.partition} → ${p.last.file ?? '(empty)'}: ${p.last.rows} rows (${p.done}/${p.total})\n`);
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stderr.write(`meles ${command}: ${manifest.rows} rows in ${partitions} partitions → ${join(out, OUTPUT_MANIFEST)} (${outputKindOf(task)}, ${seconds} s)\n`);
+    return;
+  }
+  const { redis } = await checkedRedisFrom(flags);
+  const roots = flags.dataRoot !== undefined && flags.outRoot !== undefined ? { roots: { dataRoot: flags.dataRoot, outRoot: flags.outRoot } } : {};
+  const submitted = await submitPartitionRun(run, { redis, prefix: flags.prefix, ...roots });
+  process.stdout.write(`${submitted.runId}\n`);
+  process.stderr.write(`meles ${command}: submitted ${partitions} partition jobs and ${submitted.manifestJobId} to ${redis.display}\n`);
+  if (flags.wait !== true) return;
+  const result = await waitForPartitionRun(submitted.runId, partitions, {
+    redis,
+    prefix: flags.prefix,
+    onProgress: (done, total) => {
+      if (flags.quiet !== true && process.env.MELES_QUIET !== '1') process.stderr.write(`meles ${command}: ${done}/${total} partitions done\n`);
+    },
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  process.stderr.write(`meles ${command}: ${result.rows} rows in ${result.parts} partitions → ${join(out, OUTPUT_MANIFEST)} (${seconds} s)\n`);
+}

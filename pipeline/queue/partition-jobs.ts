@@ -1,0 +1,148 @@
+/**
+ * Embed, features and score over a partitioned dataset as one BullMQ flow: a child job per
+ * partition on {@link PARTITION_QUEUE} (sandboxed, any worker on any host, each writing its own
+ * `part-NNNNN.arrow`), and a parent on {@link PARTITION_MANIFEST_QUEUE} that BullMQ runs only once
+ * every child has completed, which writes the output manifest. Job ids are deterministic
+ * (`<run>-part-<i>`, `<run>-manifest`), so a partition is queued once however the flow is retried.
+ * A child that fails on bad input (a partition missing, changed or corrupt, a manifest that does
+ * not match, a path outside the worker's roots) fails once (`UnrecoverableError`, job-errors.ts)
+ * and fails the parent, so no manifest is written; parts already written stay as they are.
+ */
+import { FlowProducer, Queue, type Job } from 'bullmq';
+import type { PartitionedOutputManifest } from '../../data/partitioned-output.js';
+import { MelesError } from '../../errors.js';
+import { toJobError, redactError } from './job-errors.js';
+import { parsePartitionJob, partitionPayload, runFromPayload, type PartitionJobData } from './partition-payload.js';
+import { finishPartitionRun, type PartitionRun } from './partition-task.js';
+import { STAGE_JOB_OPTIONS } from './queues.js';
+import type { RedisTarget } from './redis-url.js';
+import type { WorkerRoots } from './roots.js';
+
+/** Per-partition jobs, run in sandboxed child processes (`meles worker`). */
+export const PARTITION_QUEUE = 'meles-partitions';
+
+/** The light job per run that writes the output manifest once every partition is done (run in the worker process). */
+export const PARTITION_MANIFEST_QUEUE = 'meles-partition-manifests';
+
+/** BullMQ job id of partition `index` of a run. */
+export function partitionJobId(runId: string, index: number): string {
+  return `${runId}-part-${index}`;
+}
+
+/** BullMQ job id of a run's manifest job. */
+export function manifestJobId(runId: string): string {
+  return `${runId}-manifest`;
+}
+
+/** Where to submit. */
+export interface PartitionSubmitOptions {
+  /** Redis connection. */
+  readonly redis: RedisTarget;
+  /** BullMQ key prefix. @defaultValue `'meles'` (the CLI's) */
+  readonly prefix: string;
+  /** The workers' roots as this host sees them (paths then travel root-relative). @defaultValue absolute paths */
+  readonly roots?: WorkerRoots;
+}
+
+/** What was submitted. */
+export interface PartitionSubmitResult {
+  readonly runId: string;
+  /** The manifest job's id (completes last). */
+  readonly manifestJobId: string;
+  /** Partition job ids, by partition. */
+  readonly partitionJobIds: readonly string[];
+}
+
+/** Adds the run as one flow; resolves once Redis has it. */
+export async function submitPartitionRun(run: PartitionRun, options: PartitionSubmitOptions): Promise<PartitionSubmitResult> {
+  const payload = await partitionPayload(run, options.roots);
+  const partitionJobIds = run.inputRows.map((_, index) => partitionJobId(run.runId, index));
+  const producer = new FlowProducer({ connection: options.redis.options, prefix: options.prefix });
+  producer.on('error', () => {});
+  try {
+    await producer.add({
+      name: 'partition-manifest',
+      queueName: PARTITION_MANIFEST_QUEUE,
+      data: payload,
+      opts: { ...STAGE_JOB_OPTIONS, jobId: manifestJobId(run.runId) },
+      children: partitionJobIds.map((jobId, partition) => ({
+        name: 'partition',
+        queueName: PARTITION_QUEUE,
+        data: { ...payload, partition } satisfies PartitionJobData,
+        opts: { ...STAGE_JOB_OPTIONS, jobId, failParentOnFailure: true },
+      })),
+    });
+  } catch (error) {
+    throw redactError(error, [options.redis.options.password]);
+  } finally {
+    await producer.close().catch(() => {});
+  }
+  return { runId: run.runId, manifestJobId: manifestJobId(run.runId), partitionJobIds };
+}
+
+/** The processor of {@link PARTITION_MANIFEST_QUEUE} jobs, given this worker's roots. */
+export function partitionManifestProcessor(roots: WorkerRoots) {
+  return async (job: Job): Promise<{ rows: number; parts: number }> => {
+    try {
+      const data = parsePartitionJob(job.data, job.id);
+      if (data.partition !== undefined) throw new Error(`job ${job.id}: a partition job on the manifest queue`);
+      const manifest = await finishPartitionRun(await runFromPayload(data, roots));
+      return { rows: manifest.rows, parts: manifest.parts.length };
+    } catch (error) {
+      throw toJobError(error);
+    }
+  };
+}
+
+/** A submitted run failed: the message names every failed partition job and its reason. Not bad input here (the worker saw it), so exit code 1. */
+export class PartitionRunFailedError extends MelesError {}
+
+/** Options of {@link waitForPartitionRun}. */
+export interface WaitOptions {
+  readonly redis: RedisTarget;
+  /** @defaultValue `'meles'` (the CLI's) */
+  readonly prefix: string;
+  /** Give up after this many ms. @defaultValue no limit */
+  readonly timeoutMs?: number;
+  /** Called when the number of finished partitions changes. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Polls until the run's manifest job completes (returns the totals it reported) or it or a
+ * partition job fails.
+ * @throws PartitionRunFailedError naming the failed jobs and their reasons.
+ */
+export async function waitForPartitionRun(runId: string, partitions: number, options: WaitOptions): Promise<{ rows: number; parts: number }> {
+  const manifestQueue = new Queue(PARTITION_MANIFEST_QUEUE, { connection: options.redis.options, prefix: options.prefix });
+  const partitionQueue = new Queue(PARTITION_QUEUE, { connection: options.redis.options, prefix: options.prefix });
+  manifestQueue.on('error', () => {});
+  partitionQueue.on('error', () => {});
+  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+  let reported = -1;
+  try {
+    for (;;) {
+      const parent = await manifestQueue.getJob(manifestJobId(runId));
+      if (parent === undefined) throw new PartitionRunFailedError(`Run ${runId}: no manifest job ${manifestJobId(runId)} in Redis (prefix ${options.prefix})`);
+      const state = await parent.getState();
+      if (state === 'completed') return parent.returnvalue as { rows: number; parts: number };
+      const children = await Promise.all(Array.from({ length: partitions }, (_, i) => partitionQueue.getJob(partitionJobId(runId, i))));
+      const states = await Promise.all(children.map((c) => c?.getState()));
+      const failed = children.filter((c, i): c is Job => c !== undefined && states[i] === 'failed');
+      if (failed.length > 0 || state === 'failed') {
+        const reasons = failed.map((c) => `  ${c.id}: ${c.failedReason}`);
+        if (state === 'failed' && failed.length === 0) reasons.push(`  ${parent.id}: ${parent.failedReason}`);
+        throw new PartitionRunFailedError(`Run ${runId} failed:\n${reasons.join('\n')}`);
+      }
+      const done = states.filter((s) => s === 'completed').length;
+      if (done !== reported) {
+        reported = done;
+        options.onProgress?.(done, partitions);
+      }
+      if (Date.now() > deadline) throw new PartitionRunFailedError(`Run ${runId}: still running after ${options.timeoutMs} ms (${done} of ${partitions} partitions done)`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await Promise.all([manifestQueue.close().catch(() => {}), partitionQueue.close().catch(() => {})]);
+  }
+}
