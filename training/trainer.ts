@@ -33,6 +33,7 @@ import { melesObjective } from './objectives/meles.js';
 import type { TrainingObjective } from './objectives/objective.js';
 import { BatchGradients } from './parallel/batch-gradients.js';
 import { inMemoryClientSource, type EpochClientSource } from './epoch-source.js';
+import { checkBatchFitsHeap, explainHeapExhaustion } from './batch-memory.js';
 
 /** Inputs of {@link trainModel}. */
 export interface TrainModelOptions {
@@ -218,7 +219,8 @@ async function trainingLoop(input: TrainingLoopInput, gradients: BatchGradients)
       const rng = new Rng(mixSeed(options.seed, epoch, b));
       const batch = objective.batch(clients, rng, data);
       if (batch === null) continue;
-      const { value, grads } = await explainHeapExhaustion(batch.events, () => gradients.compute(batch, variables));
+      checkBatchFitsHeap(batch.events, input.threads ?? 1, model.config, options, input.backend);
+      const { value, grads } = await explainHeapExhaustion(batch.events, model.config, options, () => gradients.compute(batch, variables));
       adam.apply(grads);
       const lossValue = (await value.data())[0]!;
       tf.dispose([value, grads]);
@@ -254,25 +256,6 @@ async function trainingLoop(input: TrainingLoopInput, gradients: BatchGradients)
   // Resumed a finished run: still leave a complete model directory.
   if (history.length === 0) await input.saveModel();
   return { epochs: history, aborted: false };
-}
-
-/**
- * Runs `step`, turning a wasm abort (the 4 GB wasm32 heap is full) into an error that says what to
- * change. The backend is unusable afterwards, so the process should exit.
- */
-async function explainHeapExhaustion<T>(events: number, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof Error && (error.name === 'RuntimeError' || /^Aborted\(|memory access out of bounds|table index is out of bounds/.test(error.message))) {
-      throw new MelesError(
-        `The tfjs wasm heap (4 GB at most) ran out on a batch of ${events} events: lower \`batchSize\` or the splitter's \`cntMax\`` +
-          ', or for the Transformer `layers`/`heads` (attention memory grows with heads × length²)',
-        { cause: error },
-      );
-    }
-    throw error;
-  }
 }
 
 /** Seeded split of client indices into training and held-out validation clients. */
