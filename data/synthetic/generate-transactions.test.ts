@@ -31,6 +31,23 @@ describe('generateTransactions', () => {
     assert.equal(a.clients, 150);
   });
 
+  it('--parts writes whole client blocks as part files that together equal the one file', async () => {
+    // 9000 clients are 3 blocks of 4096: parts of 1 block each.
+    const one = await generateTransactions({ out: join(dir, 'one'), clients: 9000, seed: 2, minEvents: 2, maxEvents: 4 });
+    const split = await generateTransactions({ out: join(dir, 'split'), clients: 9000, seed: 2, minEvents: 2, maxEvents: 4, parts: 3 });
+    assert.equal(split.transactionsPath, join(dir, 'split', 'transactions'));
+    assert.deepEqual(await readdir(split.transactionsPath), ['part-00000.arrow', 'part-00001.arrow', 'part-00002.arrow']);
+    const whole = tableFromIPC(await readFile(one.transactionsPath));
+    const parts = await Promise.all([0, 1, 2].map(async (p) => tableFromIPC(await readFile(join(split.transactionsPath, `part-0000${p}.arrow`)))));
+    assert.ok(parts.every((t) => t.numRows > 0));
+    for (const column of ['client_id', 'trans_date', 'small_group', 'tr_type', 'amount_rur']) {
+      assert.deepEqual(parts.flatMap((t) => Array.from(t.getChild(column)!.toArray() as ArrayLike<number>)), Array.from(whole.getChild(column)!.toArray() as ArrayLike<number>), column);
+    }
+    assert.deepEqual(await readFile(split.targetsPath), await readFile(one.targetsPath));
+    assert.equal(split.events, one.events);
+    await assert.rejects(generateTransactions({ out: join(dir, 'too-many'), clients: 9000, parts: 4 }), /Expected `parts` to be an integer from 1 to 3|`parts`/);
+  });
+
   it('writes the documented columns, value ranges and a schema that reads the file', async () => {
     const out = join(dir, 'cols');
     const summary = await generateTransactions({ out, clients: 400, seed: 1, minEvents: 50, maxEvents: 80, batchRows: 4096 });

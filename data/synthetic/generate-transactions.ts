@@ -32,11 +32,17 @@ export interface GenerateOptions {
   readonly batchRows?: number;
   /** Strength of the planted signals. @defaultValue {@link DEFAULT_STRENGTHS} */
   readonly strengths?: SignalStrengths;
+  /**
+   * Transactions files to write: 1 writes `transactions.arrow`; more write `transactions/part-NNNNN.arrow`,
+   * each a run of whole client blocks (4096 clients), together the same rows in the same order as
+   * the one file. At most one part per block. @defaultValue `1`
+   */
+  readonly parts?: number;
 }
 
 /** What was written. */
 export interface GenerateSummary {
-  /** `DIR/transactions.arrow`. */
+  /** `DIR/transactions.arrow`, or the folder `DIR/transactions/` with `parts` > 1. */
   readonly transactionsPath: string;
   /** `DIR/targets.arrow` (`client_id, age_group, gender`). */
   readonly targetsPath: string;
@@ -70,14 +76,17 @@ export async function generateTransactions(options: GenerateOptions): Promise<Ge
   const maxEvents = expectInteger('maxEvents', options.maxEvents ?? 300, 1);
   if (maxEvents < minEvents) throw new ConfigError(`\`maxEvents\` must be >= \`minEvents\` (got ${maxEvents} < ${minEvents})`);
   const batchRows = expectInteger('batchRows', options.batchRows ?? 65536, 1);
+  const blocks = Math.ceil(clients / BLOCK_CLIENTS);
+  const parts = expectInteger('parts', options.parts ?? 1, 1, blocks);
   const world = createWorld(seed, options.strengths ?? DEFAULT_STRENGTHS);
   const rng = new Rng(seed);
   const ages = new Int32Array(clients);
   const genders = new Int32Array(clients);
   let events = 0;
 
-  async function* batches(): AsyncGenerator<RecordBatch> {
-    for (let first = 0; first < clients; first += BLOCK_CLIENTS) {
+  // Blocks are drawn in order from one Rng, so writing them part by part draws exactly what one file would.
+  async function* batches(fromBlock: number, toBlock: number): AsyncGenerator<RecordBatch> {
+    for (let first = fromBlock * BLOCK_CLIENTS; first < Math.min(clients, toBlock * BLOCK_CLIENTS); first += BLOCK_CLIENTS) {
       const last = Math.min(clients, first + BLOCK_CLIENTS);
       const lengths = Int32Array.from({ length: last - first }, () => rng.int(minEvents, maxEvents));
       const total = lengths.reduce((a, b) => a + b, 0);
@@ -97,10 +106,16 @@ export async function generateTransactions(options: GenerateOptions): Promise<Ge
   }
 
   await mkdir(options.out, { recursive: true });
-  const transactionsPath = join(options.out, 'transactions.arrow');
+  const transactionsPath = join(options.out, parts === 1 ? 'transactions.arrow' : 'transactions');
   const targetsPath = join(options.out, 'targets.arrow');
   const schemaPath = join(options.out, 'schema.json');
-  await writeArrowFile(transactionsPath, batches());
+  if (parts === 1) await writeArrowFile(transactionsPath, batches(0, blocks));
+  else {
+    await mkdir(transactionsPath, { recursive: true });
+    for (let p = 0; p < parts; p++) {
+      await writeArrowFile(join(transactionsPath, `part-${String(p).padStart(5, '0')}.arrow`), batches(Math.floor((p * blocks) / parts), Math.floor(((p + 1) * blocks) / parts)));
+    }
+  }
   await writeArrowTable(targetsPath, tableFromColumns({ client_id: Int32Array.from({ length: clients }, (_, i) => i), age_group: ages, gender: genders }));
   await writeAtomically(schemaPath, (tmp) => writeFile(tmp, `${JSON.stringify(SYNTHETIC_SCHEMA, null, 2)}\n`));
   return { transactionsPath, targetsPath, schemaPath, clients, events };
