@@ -10,7 +10,8 @@
  * On wasm two more replacements are installed (encoders/kernels/): copy-avoiding `Slice`/`SplitV`/
  * `Unpack`/`Identity` always (the stock `Slice` copies its whole input per call, which makes any
  * per-time-step split quadratic in sequence length), and OpenBLAS matrix products when the library
- * loads (`MELES_NATIVE_KERNELS=0` or `nativeKernels: false` keeps the stock wasm products).
+ * loads, else the same products on a WebAssembly SIMD sgemm (`MELES_SIMD_GEMM=0` skips that
+ * fallback; `MELES_NATIVE_KERNELS=0` or `nativeKernels: false` keeps the stock wasm products).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
@@ -69,6 +70,7 @@ export function initBackend(preferred: BackendName | 'auto' = 'auto', options: I
 /** Installs the wasm kernel replacements; returns a note for the log line. */
 function wasmKernels(native: boolean): string {
   const status = native ? enableNativeKernels() : { enabled: false, reason: 'MELES_NATIVE_KERNELS=0' };
+  if (status.enabled && status.sgemm === 'wasm-simd') return ` (wasm SIMD matMul; OpenBLAS off: ${status.reason})`;
   if (status.enabled) return ` (OpenBLAS matMul: ${status.library})`;
   enableHeapKernels();
   const transposing = installTransposingMatMul();

@@ -4,7 +4,7 @@
  */
 import { broadcast_util, util, type TensorInfo } from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
-import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type OpenBlas } from './openblas.js';
+import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type SgemmProvider } from './openblas.js';
 import { memoryOffset, type WasmHeapBackend } from './wasm-heap.js';
 
 /** Shapes of one (batched) matrix product `op(a)·op(b)`. */
@@ -81,7 +81,7 @@ export function broadcastBatchIndex(inShape: number[], outShape: number[]): Int3
  * offsets are read once.
  */
 export function batchedSgemm(
-  blas: OpenBlas,
+  blas: SgemmProvider,
   backend: WasmHeapBackend,
   geometry: MatMulGeometry,
   a: TensorInfo,

@@ -35,16 +35,37 @@ describe('native kernels fall back cleanly', () => {
     assert.equal(nativeKernelsEnabled(), false);
   });
 
-  test('on wasm without the library the stock kernels stay registered and matMul still works', async () => {
+  test('on wasm without the library the wasm SIMD sgemm takes over, and matMul still works', async () => {
     await tf.setBackend('wasm');
     await tf.ready();
     const stock = tf.getKernel(tf.BatchMatMul, 'wasm');
     const status = enableNativeKernels({ library: '/nonexistent/libopenblas.so.0' });
-    assert.equal(status.enabled, false);
+    assert.equal(status.enabled, true);
+    assert.equal(status.sgemm, 'wasm-simd');
     assert.match(status.reason ?? '', /could not load OpenBLAS/);
-    assert.equal(tf.getKernel(tf.BatchMatMul, 'wasm'), stock);
+    assert.notEqual(tf.getKernel(tf.BatchMatMul, 'wasm'), stock);
     const product = tf.tidy(() => Array.from(tf.matMul(tf.tensor2d([1, 2], [1, 2]), tf.tensor2d([3, 4], [2, 1])).dataSync()));
     assert.deepEqual(product, [11]);
+    disableNativeKernels();
+    assert.equal(tf.getKernel(tf.BatchMatMul, 'wasm'), stock);
+  });
+
+  test('with MELES_SIMD_GEMM=0 and no library the stock kernels stay registered and matMul still works', async () => {
+    await tf.setBackend('wasm');
+    const saved = process.env.MELES_SIMD_GEMM;
+    process.env.MELES_SIMD_GEMM = '0';
+    try {
+      const stock = tf.getKernel(tf.BatchMatMul, 'wasm');
+      const status = enableNativeKernels({ library: '/nonexistent/libopenblas.so.0' });
+      assert.equal(status.enabled, false);
+      assert.match(status.reason ?? '', /could not load OpenBLAS.*disabled by MELES_SIMD_GEMM=0/);
+      assert.equal(tf.getKernel(tf.BatchMatMul, 'wasm'), stock);
+      const product = tf.tidy(() => Array.from(tf.matMul(tf.tensor2d([1, 2], [1, 2]), tf.tensor2d([3, 4], [2, 1])).dataSync()));
+      assert.deepEqual(product, [11]);
+    } finally {
+      if (saved === undefined) delete process.env.MELES_SIMD_GEMM;
+      else process.env.MELES_SIMD_GEMM = saved;
+    }
   });
 
   test('disabling restores the exact stock kernels', async () => {

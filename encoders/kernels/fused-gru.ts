@@ -13,7 +13,8 @@ import { ShapeError } from '../../errors.js';
 import { openWorkspace } from './fused-workspace.js';
 import type { GateActivation } from './gate-activation.js';
 import { gruBackward, gruForward, packedOffsets, type GruGeometry } from './gru-sequence.js';
-import { loadOpenBlas, type OpenBlas } from './openblas.js';
+import type { SgemmProvider } from './openblas.js';
+import { loadSgemm } from './simd-gemm-provider.js';
 
 /** Inputs of {@link fusedPackedGru}. */
 export interface FusedGruInputs {
@@ -34,15 +35,16 @@ export interface FusedGruInputs {
   readonly keepOutputs: boolean;
 }
 
-/** True when OpenBLAS is loadable, so {@link fusedPackedGru} can run. */
+/** True when an sgemm (OpenBLAS, else the wasm SIMD kernel) is available, so {@link fusedPackedGru} can run. */
 export function fusedGruAvailable(): boolean {
-  return loadOpenBlas().ok;
+  return loadSgemm().ok;
 }
 
-function requireBlas(): OpenBlas {
-  const loaded = loadOpenBlas();
-  if (!loaded.ok) throw new Error(`fusedPackedGru needs OpenBLAS: ${loaded.reason}`);
-  return loaded.blas;
+function requireBlas(): SgemmProvider {
+  // OpenBLAS, else the wasm SIMD sgemm (made here, before the op takes any heap views).
+  const loaded = loadSgemm();
+  if (!loaded.ok) throw new Error(`fusedPackedGru needs an sgemm: ${loaded.reason}`);
+  return loaded.chosen;
 }
 
 function geometryOf(inputs: FusedGruInputs): GruGeometry {

@@ -11,7 +11,8 @@ import { openWorkspace } from './fused-workspace.js';
 import type { GateActivation } from './gate-activation.js';
 import { packedOffsets } from './gru-sequence.js';
 import { lstmBackward, lstmForward, type LstmGeometry } from './lstm-sequence.js';
-import { loadOpenBlas, type OpenBlas } from './openblas.js';
+import type { SgemmProvider } from './openblas.js';
+import { loadSgemm } from './simd-gemm-provider.js';
 
 /** Inputs of {@link fusedPackedLstm}. */
 export interface FusedLstmInputs {
@@ -32,15 +33,16 @@ export interface FusedLstmInputs {
   readonly keepOutputs: boolean;
 }
 
-/** True when OpenBLAS is loadable, so {@link fusedPackedLstm} can run. */
+/** True when an sgemm (OpenBLAS, else the wasm SIMD kernel) is available, so {@link fusedPackedLstm} can run. */
 export function fusedLstmAvailable(): boolean {
-  return loadOpenBlas().ok;
+  return loadSgemm().ok;
 }
 
-function requireBlas(): OpenBlas {
-  const loaded = loadOpenBlas();
-  if (!loaded.ok) throw new Error(`fusedPackedLstm needs OpenBLAS: ${loaded.reason}`);
-  return loaded.blas;
+function requireBlas(): SgemmProvider {
+  // OpenBLAS, else the wasm SIMD sgemm (made here, before the op takes any heap views).
+  const loaded = loadSgemm();
+  if (!loaded.ok) throw new Error(`fusedPackedLstm needs an sgemm: ${loaded.reason}`);
+  return loaded.chosen;
 }
 
 function geometryOf(inputs: FusedLstmInputs): LstmGeometry {

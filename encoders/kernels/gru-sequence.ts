@@ -12,7 +12,7 @@
  * last step the state buffer IS the final state of every sequence.
  */
 import type { GateActivation } from './gate-activation.js';
-import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type OpenBlas } from './openblas.js';
+import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type SgemmProvider } from './openblas.js';
 
 /** Shapes of one packed GRU run. */
 export interface GruGeometry {
@@ -72,7 +72,7 @@ export interface GruForwardBuffers {
  * The candidate uses `tanh(a) = 2σ(2a) − 1` so that all three gates go through the SIMD σ.
  */
 export function gruForward(
-  blas: OpenBlas,
+  blas: SgemmProvider,
   geometry: GruGeometry,
   x: Float32Array,
   h0: Float32Array,
@@ -170,7 +170,7 @@ export function gruGradientArrays(geometry: GruGeometry): GruGradients {
  * the run recorded in `tape`, writing into `grads`.
  */
 export function gruBackward(
-  blas: OpenBlas,
+  blas: SgemmProvider,
   geometry: GruGeometry,
   tape: GruTape,
   wh: Float32Array,
@@ -227,7 +227,7 @@ export function gruBackward(
 }
 
 /** `out[g] = Σ_e m[e, g]` for a row-major `[rows, cols]` matrix, as one product with a ones row. */
-export function columnSums(blas: OpenBlas, m: Float32Array, rows: number, cols: number, out: Float32Array): void {
+export function columnSums(blas: SgemmProvider, m: Float32Array, rows: number, cols: number, out: Float32Array): void {
   const ones = new Float32Array(rows).fill(1);
   blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, 1, cols, rows, 1, ones, rows, m, cols, 0, out, cols);
 }

@@ -12,7 +12,7 @@
  */
 import type { GateActivation } from './gate-activation.js';
 import type { GruGeometry } from './gru-sequence.js';
-import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type OpenBlas } from './openblas.js';
+import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type SgemmProvider } from './openblas.js';
 
 /** Shapes of one packed LSTM run (the GRU's: sizes, hidden width, batch sizes, offsets). */
 export type LstmGeometry = GruGeometry;
@@ -57,7 +57,7 @@ export interface LstmForward {
  * Runs the LSTM over all steps. `x` is `[events, 4H]`, `h0` and `c0` `[size, H]`, `wh` `[H, 4H]`.
  */
 export function lstmForward(
-  blas: OpenBlas,
+  blas: SgemmProvider,
   geometry: LstmGeometry,
   x: Float32Array,
   h0: Float32Array,
@@ -157,7 +157,7 @@ export function lstmGradientArrays(geometry: LstmGeometry): LstmGradients {
  * cell states are not an output of the op, so their gradient is zero.
  */
 export function lstmBackward(
-  blas: OpenBlas,
+  blas: SgemmProvider,
   geometry: LstmGeometry,
   tape: LstmTape,
   wh: Float32Array,

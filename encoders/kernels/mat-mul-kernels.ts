@@ -8,7 +8,7 @@ import type { KernelFunc, NamedAttrMap } from '@tensorflow/tfjs';
 import { util } from '@tensorflow/tfjs';
 import { batchedSgemm, matMulGeometry } from './batched-gemm.js';
 import { applyActivation, fillBias, matrixBroadcast, type FusedActivation } from './epilogue.js';
-import type { OpenBlas } from './openblas.js';
+import type { SgemmProvider } from './openblas.js';
 import { asWasmHeapBackend, f32View } from './wasm-heap.js';
 
 /** How often each replacement ran natively or handed the call to the stock kernel. */
@@ -26,7 +26,7 @@ function flag(attrs: NamedAttrMap | undefined, name: string): boolean {
 }
 
 /** A `BatchMatMul` kernel computed by `blas`, falling back to `stock`. */
-export function nativeBatchMatMul(blas: OpenBlas, stock: KernelFunc, counters: NativeKernelCounters): KernelFunc {
+export function nativeBatchMatMul(blas: SgemmProvider, stock: KernelFunc, counters: NativeKernelCounters): KernelFunc {
   return (params) => {
     const backend = asWasmHeapBackend(params.backend);
     const { a, b } = params.inputs;
@@ -43,7 +43,7 @@ export function nativeBatchMatMul(blas: OpenBlas, stock: KernelFunc, counters: N
 }
 
 /** A `_FusedMatMul` kernel (product + bias + activation) computed by `blas`, falling back to `stock`. */
-export function nativeFusedMatMul(blas: OpenBlas, stock: KernelFunc, counters: NativeKernelCounters): KernelFunc {
+export function nativeFusedMatMul(blas: SgemmProvider, stock: KernelFunc, counters: NativeKernelCounters): KernelFunc {
   return (params) => {
     const backend = asWasmHeapBackend(params.backend);
     const { a, b, bias, preluActivationWeights: preluWeights } = params.inputs;

@@ -12,6 +12,7 @@ import type { KernelConfig } from '@tensorflow/tfjs';
 import { expectInteger } from '../../options.js';
 import { nativeBatchMatMul, nativeFusedMatMul, type NativeKernelCounters } from './mat-mul-kernels.js';
 import { loadOpenBlas, type OpenBlas } from './openblas.js';
+import { loadSgemm, type SgemmSource } from './simd-gemm-provider.js';
 import { nativeSumKernel } from './sum-kernel.js';
 import { asWasmHeapBackend } from './wasm-heap.js';
 import { heapGatherKernel } from './wasm-gather.js';
@@ -32,17 +33,25 @@ export interface NativeKernelOptions {
    * @defaultValue `MELES_OPENBLAS`, else the first existing Debian/Ubuntu path
    */
   readonly library?: string;
+  /**
+   * Which sgemm computes the products: `'auto'` is OpenBLAS when it loads, else the WebAssembly
+   * SIMD kernel (simd-gemm.ts; `MELES_SIMD_GEMM=0` disables that fallback).
+   * @defaultValue `'auto'`
+   */
+  readonly sgemm?: 'auto' | SgemmSource;
 }
 
 /** What {@link enableNativeKernels} did. */
 export interface NativeKernelStatus {
   /** True when the native kernels are registered for the wasm backend. */
   readonly enabled: boolean;
-  /** Why they are not, when `enabled` is false. */
+  /** Why they are not, when `enabled` is false; why OpenBLAS is not used, when `sgemm` is `'wasm-simd'`. */
   readonly reason?: string;
-  /** The OpenBLAS library in use, when enabled. */
+  /** Which sgemm computes the products, when enabled. */
+  readonly sgemm?: SgemmSource;
+  /** The OpenBLAS library in use, when enabled with OpenBLAS. */
   readonly library?: string;
-  /** OpenBLAS threads, when enabled. */
+  /** OpenBLAS threads, when enabled with OpenBLAS (the wasm SIMD sgemm uses one thread). */
   readonly threads?: number;
   /**
    * Names of all replaced wasm kernels: the OpenBLAS ones when enabled, plus the copy-avoiding heap
@@ -67,7 +76,8 @@ const counters: NativeKernelCounters = { native: 0, delegated: 0 };
 
 /**
  * Replaces the wasm `BatchMatMul`, `_FusedMatMul` and (leading-axis) `Sum` kernels with OpenBLAS
- * ones, after installing the library-free replacements. Call it after `tf.setBackend('wasm')`
+ * ones (or, without OpenBLAS, ones on the wasm SIMD sgemm), after installing the library-free
+ * replacements. Call it after `tf.setBackend('wasm')`
  * has resolved. Idempotent; never throws for a missing library or a non-wasm backend (it
  * returns `{enabled: false, reason}`), only for invalid options.
  */
@@ -80,32 +90,32 @@ export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKe
     return { enabled: false, reason: 'the wasm backend does not expose its heap (unexpected tfjs-backend-wasm version)' };
   }
   const heapKernels = installHeapKernels();
-  const loaded = loadOpenBlas(options.library === undefined ? {} : { library: options.library });
+  const loaded = loadSgemm({ prefer: options.sgemm ?? 'auto', ...(options.library === undefined ? {} : { library: options.library }) });
   if (!loaded.ok) return { enabled: false, reason: loaded.reason, kernels: heapKernels };
+  const { chosen } = loaded;
   const stock = NATIVE_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
   if (stock.some((config) => config === undefined)) {
     return { enabled: false, reason: 'the wasm backend has no stock BatchMatMul/_FusedMatMul/Sum kernel to replace', kernels: heapKernels };
   }
   const [batchMatMul, fusedMatMul, sum] = stock as KernelConfig[];
-  loaded.blas.setThreads(threads);
+  if (chosen.source === 'openblas') chosen.blas.setThreads(threads);
   // Keep the stock setupFunc: if the backend is ever re-created it still prepares the stock
   // kernel, which the replacements call for inputs they do not handle.
   install([
-    { ...batchMatMul, kernelFunc: nativeBatchMatMul(loaded.blas, batchMatMul.kernelFunc, counters) },
-    { ...fusedMatMul, kernelFunc: nativeFusedMatMul(loaded.blas, fusedMatMul.kernelFunc, counters) },
-    { ...sum, kernelFunc: nativeSumKernel(loaded.blas, sum.kernelFunc, counters) },
+    { ...batchMatMul, kernelFunc: nativeBatchMatMul(chosen, batchMatMul.kernelFunc, counters) },
+    { ...fusedMatMul, kernelFunc: nativeFusedMatMul(chosen, fusedMatMul.kernelFunc, counters) },
+    { ...sum, kernelFunc: nativeSumKernel(chosen, sum.kernelFunc, counters) },
   ]);
   const problem = selfCheck();
   if (problem !== null) {
     install([batchMatMul, fusedMatMul, sum]);
-    return { enabled: false, reason: `OpenBLAS self-check failed (${problem}); kept the stock matMul kernels`, kernels: heapKernels };
+    return { enabled: false, reason: `${chosen.source} self-check failed (${problem}); kept the stock matMul kernels`, kernels: heapKernels };
   }
-  const status: NativeKernelStatus = {
-    enabled: true,
-    library: loaded.blas.library,
-    threads: loaded.blas.getThreads(),
-    kernels: [...NATIVE_KERNEL_NAMES, ...heapKernels],
-  };
+  const kernels = [...NATIVE_KERNEL_NAMES, ...heapKernels];
+  const status: NativeKernelStatus =
+    chosen.source === 'openblas'
+      ? { enabled: true, sgemm: 'openblas', library: chosen.blas.library, threads: chosen.blas.getThreads(), kernels }
+      : { enabled: true, sgemm: 'wasm-simd', reason: chosen.openBlasReason, threads: 1, kernels };
   active = { status, stock: [batchMatMul, fusedMatMul, sum] };
   return status;
 }

@@ -36,14 +36,18 @@ export type Sgemm = (
   ldc: number,
 ) => void;
 
+/** Anything that computes {@link Sgemm}: OpenBLAS, or the wasm SIMD fallback (simd-gemm-provider.ts). */
+export interface SgemmProvider {
+  /** Row-major single-precision matrix product. */
+  readonly sgemm: Sgemm;
+}
+
 /** The loaded library. */
-export interface OpenBlas {
+export interface OpenBlas extends SgemmProvider {
   /** Absolute path of the shared library that was loaded. */
   readonly library: string;
   /** `openblas_get_config()`: version, build flags and detected CPU core type. */
   readonly config: string;
-  /** Row-major single-precision matrix product. */
-  readonly sgemm: Sgemm;
   /** Sets the OpenBLAS worker-thread count for all later calls (process-wide). */
   setThreads(count: number): void;
   /** The current OpenBLAS worker-thread count. */
@@ -76,7 +80,8 @@ export const OPENBLAS_CANDIDATES: readonly string[] = [
 export interface LoadOpenBlasOptions {
   /**
    * Library path to try instead of the candidate list. `MELES_OPENBLAS` in the environment has
-   * the same effect; `MELES_OPENBLAS=off` disables native kernels entirely.
+   * the same effect; `MELES_OPENBLAS=off` disables OpenBLAS (the native kernels then use the wasm
+   * SIMD sgemm of simd-gemm-provider.ts, unless `MELES_SIMD_GEMM=0`).
    * @defaultValue the first existing path in {@link OPENBLAS_CANDIDATES}
    */
   readonly library?: string;

@@ -7,7 +7,7 @@
  * kernel unchanged.
  */
 import { util, type KernelFunc } from '@tensorflow/tfjs';
-import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, type OpenBlas } from './openblas.js';
+import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, type SgemmProvider } from './openblas.js';
 import { asWasmHeapBackend, f32View } from './wasm-heap.js';
 import type { NativeKernelCounters } from './mat-mul-kernels.js';
 
@@ -19,7 +19,7 @@ function onesOf(length: number): Float32Array {
 }
 
 /** A `Sum` kernel that reduces leading axes of float32 tensors with `blas`, else calls `stock`. */
-export function nativeSumKernel(blas: OpenBlas, stock: KernelFunc, counters: NativeKernelCounters): KernelFunc {
+export function nativeSumKernel(blas: SgemmProvider, stock: KernelFunc, counters: NativeKernelCounters): KernelFunc {
   return (params) => {
     const backend = asWasmHeapBackend(params.backend);
     const x = params.inputs.x;
