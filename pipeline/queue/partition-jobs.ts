@@ -1,7 +1,7 @@
 /**
  * Embed, features and score over a partitioned dataset as one BullMQ flow: a child job per
- * partition on {@link PARTITION_QUEUE} (sandboxed, any worker on any host, each writing its own
- * `part-NNNNN.arrow`), and a parent on {@link PARTITION_MANIFEST_QUEUE} that BullMQ runs only once
+ * partition on `PARTITION_QUEUE` (sandboxed, any worker on any host, each writing its own
+ * `part-NNNNN.arrow`), and a parent on `PARTITION_MANIFEST_QUEUE` that BullMQ runs only once
  * every child has completed, which writes the output manifest. Job ids are deterministic
  * (`<run>-part-<i>`, `<run>-manifest`), so a partition is queued once however the flow is retried.
  * A child that fails on bad input (a partition missing, changed or corrupt, a manifest that does
@@ -14,15 +14,11 @@ import { MelesError } from '../../errors.js';
 import { toJobError, redactError } from './job-errors.js';
 import { parsePartitionJob, partitionPayload, runFromPayload, type PartitionJobData } from './partition-payload.js';
 import { finishPartitionRun, type PartitionRun } from './partition-task.js';
-import { STAGE_JOB_OPTIONS } from './queues.js';
+import { PARTITION_MANIFEST_QUEUE, PARTITION_QUEUE, STAGE_JOB_OPTIONS } from './queues.js';
+
+export { PARTITION_MANIFEST_QUEUE, PARTITION_QUEUE };
 import type { RedisTarget } from './redis-url.js';
 import type { WorkerRoots } from './roots.js';
-
-/** Per-partition jobs, run in sandboxed child processes (`meles worker`). */
-export const PARTITION_QUEUE = 'meles-partitions';
-
-/** The light job per run that writes the output manifest once every partition is done (run in the worker process). */
-export const PARTITION_MANIFEST_QUEUE = 'meles-partition-manifests';
 
 /** BullMQ job id of partition `index` of a run. */
 export function partitionJobId(runId: string, index: number): string {
@@ -80,7 +76,7 @@ export async function submitPartitionRun(run: PartitionRun, options: PartitionSu
   return { runId: run.runId, manifestJobId: manifestJobId(run.runId), partitionJobIds };
 }
 
-/** The processor of {@link PARTITION_MANIFEST_QUEUE} jobs, given this worker's roots. */
+/** The processor of `PARTITION_MANIFEST_QUEUE` jobs, given this worker's roots. */
 export function partitionManifestProcessor(roots: WorkerRoots) {
   return async (job: Job): Promise<{ rows: number; parts: number }> => {
     try {

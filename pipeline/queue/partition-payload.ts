@@ -75,6 +75,8 @@ export function parsePartitionJob(raw: unknown, jobId: string | undefined): Part
  */
 export async function runFromPayload(data: PartitionJobData, roots: WorkerRoots): Promise<PartitionRun> {
   const read = (field: string, path: AnchoredPath) => confinePath(field, resolveAnchored(path, roots), 'read', roots);
+  // Inputs first: a worker that lacks the data says so before anything else.
+  const inputs = await Promise.all(data.inputs.map((path, i) => read(`inputs[${i}]`, path)));
   const t = data.task;
   const task: PartitionTask =
     t.kind === 'embed'
@@ -82,7 +84,6 @@ export async function runFromPayload(data: PartitionJobData, roots: WorkerRoots)
       : t.kind === 'features'
         ? { kind: 'features', schema: validateSchemaMapping(t.schema, 'job payload `task.schema`'), maxValues: t.maxValues, ...(t.vocabularies === undefined ? {} : { vocabularies: await read('vocabularies', t.vocabularies) }) }
         : { kind: 'score', model: await read('model', t.model), ...(t.idColumn === undefined ? {} : { idColumn: t.idColumn }) };
-  const inputs = await Promise.all(data.inputs.map((path, i) => read(`inputs[${i}]`, path)));
   const out = await confinePath('out', resolveAnchored(data.out, roots), 'write', roots);
   return { runId: data.runId, task, inputs, out, sourceManifestSha256: data.sourceManifestSha256, inputRows: data.inputRows };
 }

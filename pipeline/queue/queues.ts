@@ -11,6 +11,12 @@ export const STAGE_QUEUE = 'meles-stages';
 /** Light control jobs (the embed fan-out and merge), run inside the worker process. */
 export const CONTROL_QUEUE = 'meles-control';
 
+/** Per-partition embed/features/score jobs (partition-jobs.ts), run in sandboxed child processes. */
+export const PARTITION_QUEUE = 'meles-partitions';
+
+/** The light job per partitioned run that writes the output manifest once every partition is done (run in the worker process). */
+export const PARTITION_MANIFEST_QUEUE = 'meles-partition-manifests';
+
 /** Scheduled batch-embedding jobs. */
 export const SCHEDULE_QUEUE = 'meles-schedules';
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
 import { Rng } from '../../data/random.js';
-import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE } from '../../pipeline/queue/queues.js';
+import { CONTROL_QUEUE, PARTITION_MANIFEST_QUEUE, PARTITION_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE } from '../../pipeline/queue/queues.js';
 import { parseRedisUrl, redisUrlFrom, type RedisTarget } from '../../pipeline/queue/redis-url.js';
 
 /** The Redis the tests use (REDIS_URL or 127.0.0.1:6379). */
@@ -29,7 +29,7 @@ export function uniquePrefix(): string {
  * child in one queue can move its parent in an already-obliterated queue back to `wait`.
  */
 export async function obliterateAll(prefix: string, target: RedisTarget = redis): Promise<void> {
-  for (const name of [STAGE_QUEUE, CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE, CONTROL_QUEUE]) {
+  for (const name of [STAGE_QUEUE, CONTROL_QUEUE, SCHEDULE_QUEUE, PARTITION_QUEUE, PARTITION_MANIFEST_QUEUE, STAGE_QUEUE, CONTROL_QUEUE, PARTITION_MANIFEST_QUEUE]) {
     const queue = new Queue(name, { connection: target.options, prefix });
     queue.on('error', () => {});
     try {
