@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { readFeatureTable } from '../../data/feature-table.js';
+import { partitionedOutputManifestPath } from '../../data/partitioned-output.js';
 import { readTargets, type TargetSpec } from '../../data/label-file.js';
 import { DataFormatError } from '../../errors.js';
 import { expectInteger } from '../../options.js';
@@ -95,7 +96,8 @@ export async function fitModel(options: FitOptions): Promise<FitResult> {
     classes: [...target.classes],
     idColumn: options.idColumn,
     features,
-    featureFiles: await Promise.all(options.features.map(async (path, i) => ({ path: resolve(path), sha256: await sha256OfFile(path), rows: rowsOf(table.keys.length, table.dropped[i]?.count) }))),
+    // A partitioned output is fingerprinted by its manifest (which holds every part's sha256).
+    featureFiles: await Promise.all(options.features.map(async (path, i) => ({ path: resolve(path), sha256: await sha256OfFile((await partitionedOutputManifestPath(path)) ?? path), rows: rowsOf(table.keys.length, table.dropped[i]?.count) }))),
     targets: { path: resolve(options.targets), sha256: await sha256OfFile(options.targets) },
     rows: used.length,
     trees: kept,
