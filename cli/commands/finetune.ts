@@ -1,6 +1,7 @@
 /**
  * `meles finetune --model RUN --data FILE --targets FILE --target COLUMN:binary|multiclass --out DIR
- * [--id COLUMN] [--epochs 10] [--encoder-lr 1e-4] [--head-lr 2e-3] [--freeze-encoder] [flags]`:
+ * [--id COLUMN] [--epochs 10] [--encoder-lr 1e-4] [--head-lr 2e-3] [--freeze-encoder]
+ * [--no-standardize-embedding] [flags]`:
  * fine-tunes a MeLES or CPC model with a fresh classification head on labelled clients (ptls
  * `SequenceToTarget`); the data is read with the model's schema mapping and vocabularies. DIR
  * becomes a model directory with `head.bin` and `task.json`. Bad labels exit 2 with nothing
@@ -27,6 +28,8 @@ interface FinetuneFlags {
   readonly encoderLr?: string;
   readonly headLr?: string;
   readonly freezeEncoder?: boolean;
+  /** commander's `--no-standardize-embedding`: true unless the flag is given. */
+  readonly standardizeEmbedding: boolean;
   readonly batchSize?: string;
   readonly seed?: string;
   readonly maxBatches?: string;
@@ -50,6 +53,7 @@ export function register(program: Command): void {
     .option('--encoder-lr <x>', 'Adam learning rate of the encoder (default 1e-4)')
     .option('--head-lr <x>', 'Adam learning rate of the head (default 2e-3)')
     .option('--freeze-encoder', 'train the head only; the encoder stays bit-identical')
+    .option('--no-standardize-embedding', 'feed the head the raw embedding (default: each component standardised with its mean and std over the training clients, ptls Head(use_batch_norm=True))')
     .option('--batch-size <n>', 'clients per batch')
     .option('--seed <n>', 'seed')
     .option('--max-batches <n>', 'stop each epoch after n batches (0 = all)')
@@ -69,6 +73,7 @@ export function register(program: Command): void {
         ...(opts.encoderLr === undefined ? {} : { encoderLearningRate: optionalNumberFlag('--encoder-lr', opts.encoderLr)! }),
         ...(opts.headLr === undefined ? {} : { headLearningRate: optionalNumberFlag('--head-lr', opts.headLr)! }),
         freezeEncoder: opts.freezeEncoder === true,
+        standardizeEmbedding: opts.standardizeEmbedding,
       };
       const controller = new AbortController();
       const onSigint = (): void => {

@@ -63,9 +63,9 @@ describe('experiment catalogue', () => {
     assert.deepEqual(SCALES.small.labelFractions, [0.05, 0.1, 0.25, 0.5, 1]);
   });
 
-  it('fine-tuning uses the ptls learning rates (encoder 1e-4, head 2e-3) and the supervised row the default architecture', () => {
+  it('fine-tuning uses the ptls learning rates (encoder 1e-4, head 2e-3) on the standardised embedding, and the supervised row the default architecture', () => {
     const tuned = labelledTraining(SCALES.small, { kind: 'fine-tuned', from: {} });
-    assert.deepEqual(tuned.finetune, { encoderLearningRate: 1e-4, headLearningRate: 2e-3 });
+    assert.deepEqual(tuned.finetune, { encoderLearningRate: 1e-4, headLearningRate: 2e-3, standardizeEmbedding: true });
     assert.equal(tuned.training.method, 'supervised');
     const supervised = labelledTraining(SCALES.small, { kind: 'supervised' });
     assert.equal(supervised.finetune, undefined);

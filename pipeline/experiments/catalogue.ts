@@ -90,7 +90,7 @@ const fineTuned = (train: TrainingConfigInput = {}): LabelledModel => ({ kind: '
 const supervisedText = (scale: ExperimentScale): string =>
   `GRU hidden ${scale.hidden} and a linear head trained on the labels from scratch, one per fold: ${scale.labelled.supervisedEpochs} epochs at lr ${scale.labelled.supervisedLearningRate}, slices of ${scale.labelled.sliceMin}–${scale.labelled.sliceMax} events`;
 const finetuneText = (what: string, scale: ExperimentScale): string =>
-  `${what} with a new linear head fine-tuned on the labels, one per fold: ${scale.labelled.finetuneEpochs} epochs, encoder lr ${scale.labelled.encoderLearningRate}, head lr ${scale.labelled.headLearningRate}`;
+  `${what} with a new linear head${scale.labelled.standardizeEmbedding ? ' on the standardised embedding' : ''} fine-tuned on the labels, one per fold: ${scale.labelled.finetuneEpochs} epochs, encoder lr ${scale.labelled.encoderLearningRate}, head lr ${scale.labelled.headLearningRate}`;
 
 /** The lecture's models table, in its row order (random encoder from ptls at the end). */
 const models: ExperimentDefinition = {

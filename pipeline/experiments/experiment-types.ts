@@ -58,6 +58,8 @@ export interface LabelledScale {
   readonly encoderLearningRate: number;
   /** Adam learning rate of the new head while fine-tuning (ptls: 2e-3). */
   readonly headLearningRate: number;
+  /** Fine-tuning standardises the embedding before the head (training/labelled `standardizeEmbedding`; ptls `Head(use_batch_norm=True)`). */
+  readonly standardizeEmbedding: boolean;
   /** Fewest events of a training slice. */
   readonly sliceMin: number;
   /** Most events of a training slice. */

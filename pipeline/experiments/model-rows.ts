@@ -73,7 +73,7 @@ export function labelledTraining(scale: ExperimentScale, model: LabelledModel): 
   }
   // The encoder options are the pretrained model's; the learning rate is the head's.
   const training = resolveTrainingOptions('the fine-tuned experiment row', { ...common, epochs: l.finetuneEpochs, learningRate: l.headLearningRate });
-  return { training, finetune: { encoderLearningRate: l.encoderLearningRate, headLearningRate: l.headLearningRate } };
+  return { training, finetune: { encoderLearningRate: l.encoderLearningRate, headLearningRate: l.headLearningRate, standardizeEmbedding: l.standardizeEmbedding } };
 }
 
 /** Evaluates (or reuses) one model row; see the module comment. */

@@ -279,7 +279,7 @@ function settingsOf(scale: ExperimentScale, data: ResolvedData, trees: Readonly<
     ...(labelled
       ? {
           'supervised model': `${l.supervisedEpochs} epochs, lr ${l.supervisedLearningRate}`,
-          'fine-tuning': `${l.finetuneEpochs} epochs, encoder lr ${l.encoderLearningRate}, head lr ${l.headLearningRate}`,
+          'fine-tuning': `${l.finetuneEpochs} epochs, encoder lr ${l.encoderLearningRate}, head lr ${l.headLearningRate}${l.standardizeEmbedding ? ', standardised embedding' : ''}`,
           'labelled-model slices': `${l.sliceMin}–${l.sliceMax} events`,
         }
       : {}),

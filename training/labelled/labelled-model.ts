@@ -47,7 +47,11 @@ export async function loadLabelledModel(dir: string): Promise<LabelledModel> {
     const parsed = taskSchema.safeParse(raw);
     if (!parsed.success) throw new DataFormatError(`${taskPath}: expected {formatVersion: 1, column, kind, classes, head}, found a problem at ${parsed.error.issues[0]!.path.join('.') || 'the file'}: ${parsed.error.issues[0]!.message}`);
     const task = parsed.data;
-    const head = new LabelledHead(contents.model.width, task.kind, task.classes.length, 0);
+    // A head saved with `head/mean` standardises its input; the placeholder statistics are overwritten below.
+    const width = contents.model.width;
+    const standardizes = task.head.some((entry) => typeof entry === 'object' && entry !== null && (entry as { name?: unknown }).name === 'head/mean');
+    const placeholder = standardizes ? { mean: new Float32Array(width), std: new Float32Array(width).fill(1) } : undefined;
+    const head = new LabelledHead(width, task.kind, task.classes.length, 0, placeholder);
     try {
       head.setWeights(await readTensorFile(join(dir, 'head.bin'), task.head));
     } catch (error) {

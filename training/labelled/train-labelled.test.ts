@@ -2,9 +2,11 @@
  * Supervised training and fine-tuning through the common trainer: the loss falls on generated
  * data; predictions have the documented layout; fine-tuning runs the encoder at the smaller
  * learning rate (Adam groups, and the encoder moves less than the head); a frozen encoder stays
- * bit-identical; resume continues exactly.
+ * bit-identical; resume continues exactly; the head's input standardisation is measured on the
+ * training clients, saved and applied when predicting.
  */
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
 import { after, before, describe, it } from 'node:test';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,14 +16,15 @@ import { readSequences, type ReadSequencesResult } from '../../data/read-sequenc
 import { readTensorFile } from '../../data/tensor-file.js';
 import { generateTransactions, SYNTHETIC_SCHEMA } from '../../data/synthetic/generate-transactions.js';
 import { initBackend } from '../../encoders/backend.js';
-import { readJson } from '../model-files.js';
+import { collateTails } from '../../sampling/collate.js';
+import { loadModelDirectory, readJson } from '../model-files.js';
 import { mixSeed } from '../seeds.js';
 import { trainModel } from '../trainer.js';
 import { resolveTrainingOptions, type TrainingConfigInput } from '../training-options.js';
 import { labelledClients, type LabelledClients } from './label-clients.js';
-import { LabelledHead } from './labelled-head.js';
+import { embeddingStandardization, LabelledHead } from './labelled-head.js';
 import { predictLabelled } from './predict-labelled.js';
-import { trainLabelled, type TrainLabelledInput } from './train-labelled.js';
+import { STANDARDIZATION_MAX_EVENTS, trainLabelled, type TrainLabelledInput } from './train-labelled.js';
 
 let root: string;
 let data: ReadSequencesResult;
@@ -110,7 +113,8 @@ describe('trainLabelled / predictLabelled', () => {
     const initialHead = new LabelledHead(result.embeddingWidth, 'binary', 2, mixSeed(7, -3, 0));
     const headBefore = new Map(initialHead.parameters().map((p) => [p.name, p.variable.dataSync() as Float32Array]));
     initialHead.dispose();
-    const headMove = meanAbsChange(await weightsOf(dir, 'head.bin'), headBefore, () => true);
+    // The saved head also holds the (untrained) standardisation statistics; compare the trained weights.
+    const headMove = meanAbsChange(await weightsOf(dir, 'head.bin'), headBefore, (name) => headBefore.has(name));
     assert.ok(encoderMove > 0, 'the encoder trains');
     assert.ok(encoderMove < headMove / 5, `encoder moves ${encoderMove.toExponential(2)}, head ${headMove.toExponential(2)}`);
   });
@@ -134,6 +138,54 @@ describe('trainLabelled / predictLabelled', () => {
       assert.ok((await readFile(join(root, 'ra', file))).equals(await readFile(join(root, 'rc', file))), `${file}: resumed equals uninterrupted`);
     }
     await assert.rejects(run(join(root, 'rc'), gender, { ...ft, resume: true, finetune: { headLearningRate: 0.01 } }, settings), /different options|different task/);
+  });
+
+  it('standardizeEmbedding: the head saves the mean and std of the pretrained embeddings of the training clients, and predictions apply them', async () => {
+    const settings = { epochs: 1, maxBatchesPerEpoch: 2 };
+    const ft = { init: { kind: 'pretrained', modelDir: pretrained } } as const;
+    const dir = join(root, 'std');
+    await run(dir, age, { ...ft, finetune: { freezeEncoder: true } }, settings);
+    const head = await weightsOf(dir, 'head.bin');
+    const before = tf.memory().numTensors;
+    const loaded = await loadModelDirectory(pretrained);
+    const embedded = loaded.model.embed(collateTails(data.sequences, age.clients, STANDARDIZATION_MAX_EVENTS));
+    const values = (await embedded.data()) as Float32Array;
+    embedded.dispose();
+    loaded.model.dispose();
+    const width = loaded.model.width;
+    const expected = embeddingStandardization(values, width);
+    assert.deepEqual([...head.get('head/mean')!], [...expected.mean]);
+    assert.deepEqual([...head.get('head/std')!], [...expected.std]);
+    // A standardised component has mean 0 and std 1 over the training clients.
+    const j = 1;
+    const z = Array.from(age.clients, (_, r) => (values[r * width + j]! - expected.mean[j]!) / expected.std[j]!);
+    assert.ok(Math.abs(z.reduce((a, b) => a + b, 0) / z.length) < 1e-4);
+    // Frozen encoder: predictions are softmax(((x - mean) / std) W + b) of the pretrained embedding.
+    const rows = age.clients.subarray(0, 3);
+    const p = await predictLabelled(dir, data.sequences, rows);
+    const w = head.get('head/w')!;
+    const b = head.get('head/b')!;
+    const k = age.task.classes.length;
+    for (let r = 0; r < rows.length; r++) {
+      const logits = Array.from({ length: k }, (_, c) => b[c]! + Array.from({ length: width }, (_, i) => ((values[r * width + i]! - expected.mean[i]!) / expected.std[i]!) * w[i * k + c]!).reduce((s, v) => s + v, 0));
+      const top = Math.max(...logits);
+      const exps = logits.map((l) => Math.exp(l - top));
+      const total = exps.reduce((s, v) => s + v, 0);
+      exps.forEach((e, c) => assert.ok(Math.abs(e / total - p[r * k + c]!) < 1e-4, `client ${r} class ${c}: ${e / total} vs ${p[r * k + c]}`));
+    }
+    assert.equal(tf.memory().numTensors, before);
+    // Off: the head reads the raw embedding and saves no statistics.
+    await run(join(root, 'raw'), age, { ...ft, finetune: { freezeEncoder: true, standardizeEmbedding: false } }, settings);
+    assert.deepEqual([...(await weightsOf(join(root, 'raw'), 'head.bin')).keys()], ['head/w', 'head/b']);
+    await assert.rejects(run(join(root, 'bad-std'), age, { ...ft, finetune: { standardizeEmbedding: 'yes' as unknown as boolean } }, settings), /standardizeEmbedding/);
+  });
+
+  it('embeddingStandardization: population mean and std per component; a constant component is only centred', () => {
+    const s = embeddingStandardization(Float32Array.from([1, 5, 3, 5, 5, 5]), 2);
+    assert.deepEqual([...s.mean], [3, 5]);
+    assert.ok(Math.abs(s.std[0]! - Math.sqrt(8 / 3)) < 1e-6);
+    assert.equal(s.std[1], 1);
+    assert.throws(() => embeddingStandardization(Float32Array.from([1, 2, 3]), 2), /whole number/);
   });
 
   it('refuses bad label input before writing anything', async () => {

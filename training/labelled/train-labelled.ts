@@ -22,6 +22,7 @@ import { buildEncoderConfig } from '../../encoders/encoder-config.js';
 import { SequenceModel } from '../../encoders/sequence-model.js';
 import { ConfigError, DataFormatError } from '../../errors.js';
 import { expectBoolean, expectNumber } from '../../options.js';
+import { collateTails } from '../../sampling/collate.js';
 import { Adam } from '../adam.js';
 import type { EpochMetrics } from '../epoch-metrics.js';
 import { loadModelDirectory, saveModelDirectory, writeJson } from '../model-files.js';
@@ -29,7 +30,7 @@ import { supervisedObjective } from '../objectives/supervised.js';
 import { mixSeed } from '../seeds.js';
 import { type BatchProgress, runTraining, type TrainResult } from '../trainer.js';
 import type { TrainingOptions } from '../training-options.js';
-import { LabelledHead, type LabelledKind } from './labelled-head.js';
+import { type EmbeddingStandardization, embeddingStandardization, LabelledHead, type LabelledKind } from './labelled-head.js';
 
 export type { LabelledKind } from './labelled-head.js';
 
@@ -48,10 +49,21 @@ export interface FinetuneOptions {
   readonly headLearningRate: number;
   /** Keep the encoder as loaded: not optimised, run in inference mode. @defaultValue `false` */
   readonly freezeEncoder: boolean;
+  /**
+   * Standardise each embedding component before the head's linear layer, with the mean and std of
+   * the pretrained encoder's embeddings of the training clients (whole sequences, their last
+   * {@link STANDARDIZATION_MAX_EVENTS} events, as predictions see them), measured once before
+   * training and saved with the head: ptls' fine-tuning `Head(use_batch_norm=True)` with frozen
+   * statistics. Off, the head reads the raw embedding. @defaultValue `true`
+   */
+  readonly standardizeEmbedding: boolean;
 }
 
 /** Defaults of {@link FinetuneOptions}. */
-export const FINETUNE_DEFAULTS: FinetuneOptions = { encoderLearningRate: 1e-4, headLearningRate: 2e-3, freezeEncoder: false };
+export const FINETUNE_DEFAULTS: FinetuneOptions = { encoderLearningRate: 1e-4, headLearningRate: 2e-3, freezeEncoder: false, standardizeEmbedding: true };
+
+/** Events per client (the last ones) when measuring the embedding statistics of {@link FinetuneOptions.standardizeEmbedding}: `predictLabelled`'s default. */
+export const STANDARDIZATION_MAX_EVENTS = 2000;
 
 /** Inputs of {@link trainLabelled}. */
 export interface TrainLabelledInput {
@@ -105,15 +117,16 @@ export async function trainLabelled(input: TrainLabelledInput): Promise<TrainLab
   let head: LabelledHead | undefined;
   let adam: Adam | undefined;
   try {
-    head = new LabelledHead(model.width, task.kind, task.classes.length, mixSeed(options.seed, -3, 0));
+    const standardization = finetune?.standardizeEmbedding === true ? await measureEmbeddings(model, data, clients, options.batchSize) : undefined;
+    head = new LabelledHead(model.width, task.kind, task.classes.length, mixSeed(options.seed, -3, 0), standardization);
     const frozen = finetune?.freezeEncoder === true;
     const objective = supervisedObjective({ model, head, data, clients, labels, options, frozenEncoder: frozen });
     const encoderParams = model.parameters().filter((p) => p.variable.trainable);
     if (finetune === null) {
-      adam = new Adam([...encoderParams, ...head.parameters()], options.learningRate);
+      adam = new Adam([...encoderParams, ...head.trainableParameters()], options.learningRate);
     } else {
       const scale = finetune.encoderLearningRate / finetune.headLearningRate;
-      adam = Adam.withGroups([...(frozen ? [] : [{ name: 'encoder', parameters: encoderParams, scale }]), { name: 'head', parameters: head.parameters() }], options.learningRate);
+      adam = Adam.withGroups([...(frozen ? [] : [{ name: 'encoder', parameters: encoderParams, scale }]), { name: 'head', parameters: head.trainableParameters() }], options.learningRate);
     }
     const learningRates = adam.groupLearningRates();
     await mkdir(outDir, { recursive: true });
@@ -160,7 +173,19 @@ function resolveFinetune(input: TrainLabelledInput): FinetuneOptions | null {
     encoderLearningRate: expectNumber('encoderLearningRate', o.encoderLearningRate, Number.MIN_VALUE, 10),
     headLearningRate: expectNumber('headLearningRate', o.headLearningRate, Number.MIN_VALUE, 10),
     freezeEncoder: expectBoolean('freezeEncoder', o.freezeEncoder),
+    standardizeEmbedding: expectBoolean('standardizeEmbedding', o.standardizeEmbedding),
   };
+}
+
+/** Mean and std per component of the (pretrained) encoder's inference embeddings of `clients`. */
+async function measureEmbeddings(model: SequenceModel, data: SequenceSet, clients: Int32Array, batchSize: number): Promise<EmbeddingStandardization> {
+  const values = new Float32Array(clients.length * model.width);
+  for (let start = 0; start < clients.length; start += batchSize) {
+    const embedded = model.embed(collateTails(data, clients.subarray(start, start + batchSize), STANDARDIZATION_MAX_EVENTS));
+    values.set((await embedded.data()) as Float32Array, start * model.width);
+    embedded.dispose();
+  }
+  return embeddingStandardization(values, model.width);
 }
 
 function scratchModel(input: TrainLabelledInput): SequenceModel {
