@@ -20,6 +20,7 @@ import { readTargets, type TargetSpec } from '../data/label-file.js';
 import { hasCheckpoint, readCheckpointOptions } from './checkpoint.js';
 import { labelledClients } from './labelled/label-clients.js';
 import { trainLabelled } from './labelled/train-labelled.js';
+import { resolveThreads, threadsFromEnvironment, type ThreadsSetting } from './parallel/threads.js';
 import { manifestVocabularies, openPartitionClientSource } from './partition-source.js';
 import { trainModel, type BatchProgress, type EpochMetrics, type TrainResult } from './trainer.js';
 import { resolveTrainingOptions, type TrainingConfigInput, type TrainingOptions } from './training-options.js';
@@ -60,10 +61,10 @@ export interface TrainFromFileOptions {
   /** @defaultValue `'auto'` */
   readonly backend?: BackendName | 'auto';
   /**
-   * Threads per gradient step (see `TrainModelOptions.threads`; supervised training always uses
-   * one). @defaultValue `1`
+   * Threads per gradient step, or `'auto'` (cores, at most 2): see `TrainModelOptions.threads`;
+   * supervised training always uses one. @defaultValue `MELES_THREADS`, else `1`
    */
-  readonly threads?: number;
+  readonly threads?: ThreadsSetting;
   /** Checked between batches: when aborted, a checkpoint is saved and training returns. */
   readonly signal?: AbortSignal;
   /** Called after every batch. */
@@ -106,6 +107,7 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
   // On resume the checkpoint's options are the base: only changed settings need repeating.
   const saved = resume ? await readCheckpointOptions(outDir) : {};
   const options = resolveTrainingOptions(input.configSource ?? 'training options', saved, ...(input.config ?? []));
+  const threads = resolveThreads(input.threads ?? threadsFromEnvironment() ?? 1);
   if (options.method === 'supervised' && input.labels === undefined) {
     throw new ConfigError('`method` \'supervised\' needs labels: give `--targets FILE --target COLUMN:binary|multiclass` (and `--id COLUMN` when the label file names the id differently)');
   }
@@ -134,6 +136,7 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
       ...(input.partitionsPerEpoch === undefined ? {} : { partitionsPerEpoch: input.partitionsPerEpoch }),
     });
     const result = await trainModel({
+      threads,
       data: stream.resident,
       streamed: { source: stream.source, validation: stream.validation },
       vocabularies: used,
@@ -171,7 +174,7 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
     return { ...result, options, resumed: resume };
   }
   const result = await trainModel({
-    threads: input.threads,
+    threads,
     data: sequences,
     vocabularies: used,
     schema,

@@ -15,6 +15,7 @@ import { ENCODER_KINDS } from '../../encoders/encoder-config.js';
 import { parseTargetSpec } from '../../data/label-file.js';
 import { ConfigError } from '../../errors.js';
 import { trainFromFile } from '../../training/train-from-file.js';
+import { AUTO_THREADS_CAP, parseThreads, THREADS_ENV, threadsFromEnvironment } from '../../training/parallel/threads.js';
 import { checkRunDirectory } from '../../training/run-dir-guard.js';
 import { readTrainingConfig, TRAINING_METHODS, type TrainingConfigInput } from '../../training/training-options.js';
 import { optionalIntegerFlag, optionalNumberFlag } from '../flags.js';
@@ -39,6 +40,7 @@ interface TrainFlags extends SchemaFlags {
   readonly validationShare?: string;
   readonly partitionsPerEpoch?: string;
   readonly backend: BackendName | 'auto';
+  readonly threads?: string;
   readonly resume?: boolean;
   readonly force?: boolean;
   readonly quiet?: boolean;
@@ -65,11 +67,13 @@ export function register(program: Command): void {
     .option('--validation-share <x>', 'share of clients held out for recall@4')
     .option('--partitions-per-epoch <n>', 'partitioned --data (meles partition): partitions each epoch reads, a seeded sample; they stream one at a time (default all)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKENDS]).default('auto'))
+    .option('--threads <n>', `threads per gradient step: a number, or auto (cores, at most ${AUTO_THREADS_CAP}); data-parallel for meles (default: ${THREADS_ENV}, else auto)`)
     .option('--resume', 'continue from RUN_DIR/checkpoint')
     .option('--force', 'write into a non-empty RUN_DIR that is not a meles run, or replace an existing run')
     .option('--quiet', 'no progress bar');
   addAsOfOption(addSchemaOptions(cmd)).action(async (opts: TrainFlags & AsOfFlags) => {
     const resume = opts.resume === true;
+    const threads = opts.threads === undefined ? threadsFromEnvironment() ?? 'auto' : parseThreads('--threads', opts.threads);
     await checkRunDirectory({ outDir: opts.out, resume, force: opts.force === true, data: opts.data, schema: opts.schema, config: opts.config, targets: opts.targets });
     const labels = labelFlags(opts);
     // With --targets, --target is the label and --id the label file's id (a mapping's id only beside --time).
@@ -95,6 +99,7 @@ export function register(program: Command): void {
         config: [fromFile, flagLayer(opts)],
         configSource: opts.config ?? 'command-line flags',
         backend: opts.backend,
+        threads,
         labels,
         ...(opts.partitionsPerEpoch === undefined ? {} : { partitionsPerEpoch: optionalIntegerFlag('--partitions-per-epoch', opts.partitionsPerEpoch) }),
         signal: controller.signal,
