@@ -121,7 +121,8 @@ export async function waitForPartitionRun(runId: string, partitions: number, opt
       const parent = await manifestQueue.getJob(manifestJobId(runId));
       if (parent === undefined) throw new PartitionRunFailedError(`Run ${runId}: no manifest job ${manifestJobId(runId)} in Redis (prefix ${options.prefix})`);
       const state = await parent.getState();
-      if (state === 'completed') return parent.returnvalue as { rows: number; parts: number };
+      // Read again: the job may have completed between getJob and getState, so `parent` may lack its return value.
+      if (state === 'completed') return (await manifestQueue.getJob(manifestJobId(runId)))!.returnvalue as { rows: number; parts: number };
       const children = await Promise.all(Array.from({ length: partitions }, (_, i) => partitionQueue.getJob(partitionJobId(runId, i))));
       const states = await Promise.all(children.map((c) => c?.getState()));
       const failed = children.filter((c, i): c is Job => c !== undefined && states[i] === 'failed');

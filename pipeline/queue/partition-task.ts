@@ -18,6 +18,7 @@ import { writeOutputManifest } from '../../data/partitioned-output-write.js';
 import type { SchemaMapping } from '../../data/schema-mapping.js';
 import { loadVocabularies, RESERVED, Vocabulary, type Vocabularies } from '../../data/vocabulary.js';
 import { writeAggregateFeatures } from '../../downstream/features/aggregate-features-io.js';
+import { readModelArtefact } from '../../downstream/scoring/model-artefact.js';
 import { scoreModel } from '../../downstream/scoring/score-model.js';
 import { ConfigError, DataFormatError } from '../../errors.js';
 import { expectInteger } from '../../options.js';
@@ -107,6 +108,7 @@ export async function planPartitionRun(runId: string, task: PartitionTask, input
     const read = await readPartitionManifest(inputs[0]!);
     return { runId, task, inputs, out, sourceManifestSha256: read.sha256, inputRows: read.manifest.files.map((f) => f.rows) };
   }
+  await readModelArtefact(task.model); // a wrong --model fails here, not once per partition job
   const manifests = await Promise.all(inputs.map(readOutputManifest));
   const first = manifests[0]!;
   for (const other of manifests.slice(1)) {
