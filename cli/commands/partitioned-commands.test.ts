@@ -1,0 +1,61 @@
+/**
+ * The CLI over a partitioned dataset, in-process (no Redis): `meles features --data PARTDIR --out DIR`
+ * writes parts and a manifest; an existing output and submit flags on a one-file input are refused
+ * with exit code 2 before any work.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { partitionDataset } from '../../data/partition.js';
+import type { PartitionedOutputManifest } from '../../data/partitioned-output.js';
+import { generateTransactions, SYNTHETIC_SCHEMA } from '../../data/synthetic/generate-transactions.js';
+
+const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+function meles(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MELES_QUIET: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('meles features over a partition directory', () => {
+  let dir: string;
+  let data: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meles-cli-partitioned-'));
+    data = (await generateTransactions({ out: join(dir, 'gen'), clients: 50, minEvents: 5, maxEvents: 20, seed: 2 })).transactionsPath;
+    await partitionDataset({ data, mapping: SYNTHETIC_SCHEMA, out: join(dir, 'parts'), partitions: 3 });
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes one part per partition and a manifest; refuses to overwrite an output and submit flags on a file', { timeout: 120_000 }, async () => {
+    const out = join(dir, 'feat');
+    const run = await meles('features', '--data', join(dir, 'parts'), '--out', out);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /50 rows in 3 partitions → .*feat\/manifest\.json \(features/);
+    assert.deepEqual((await readdir(out)).sort(), ['manifest.json', 'part-00000.arrow', 'part-00001.arrow', 'part-00002.arrow']);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as PartitionedOutputManifest;
+    assert.equal(manifest.kind, 'features');
+    assert.equal(manifest.rows, 50);
+
+    const again = await meles('features', '--data', join(dir, 'parts'), '--out', out);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /`--out` .*feat already holds a partitioned output/);
+    const plain = await meles('features', '--data', data, '--schema', join(dir, 'gen', 'schema.json'), '--out', join(dir, 'one.arrow'), '--submit');
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /`--submit`.* need a partitioned input/);
+    assert.deepEqual((await readdir(dir)).sort(), ['feat', 'gen', 'parts']);
+  });
+});
