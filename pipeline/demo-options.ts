@@ -3,6 +3,7 @@
  * workflow so the CLI can validate flags and format results without loading tfjs.
  */
 import { expectInteger } from '../options.js';
+import { MAX_TRAINING_THREADS, type ThreadsSetting } from '../training/parallel/threads.js';
 
 /** The demo's size and seeds. Defaults were chosen by timing whole demos on the 2-core machine (README). */
 export interface DemoOptions {
@@ -20,10 +21,16 @@ export interface DemoOptions {
   readonly trees: number;
   /** Most clients per embedding picture. Minimum `10`. @defaultValue `700` */
   readonly sample: number;
+  /**
+   * Training threads (data-parallel gradient steps, training/parallel/): a count or `'auto'`
+   * (cores, at most 2). A count other than 1 moves the trained weights by float rounding, so the
+   * demo's numbers are reproducible for a given seed and thread count. @defaultValue `'auto'`
+   */
+  readonly threads: ThreadsSetting;
 }
 
 /** The defaults of {@link DemoOptions}. */
-export const DEMO_DEFAULTS: DemoOptions = { out: 'runs/demo', clients: 2000, epochs: 30, hidden: 64, seed: 42, trees: 100, sample: 700 };
+export const DEMO_DEFAULTS: DemoOptions = { out: 'runs/demo', clients: 2000, epochs: 30, hidden: 64, seed: 42, trees: 100, sample: 700, threads: 'auto' };
 
 /** Spreads the defaults under `partial` and validates the result (the CLI boundary). */
 export function resolveDemoOptions(partial: Partial<DemoOptions>): DemoOptions {
@@ -34,6 +41,7 @@ export function resolveDemoOptions(partial: Partial<DemoOptions>): DemoOptions {
   expectInteger('trees', o.trees, 10);
   expectInteger('sample', o.sample, 10);
   expectInteger('seed', o.seed, 0, 2 ** 32 - 2);
+  if (o.threads !== 'auto') expectInteger('threads', o.threads, 1, MAX_TRAINING_THREADS);
   return o;
 }
 

@@ -26,6 +26,7 @@ import { partFileName } from './stages/embed-stages.js';
 import { FEATURES_FILE } from './stages/features-stage.js';
 import { MODEL_SUBDIR } from './stages/train-stage.js';
 import { planPipeline, stepLabel } from './steps.js';
+import { resolveThreads, THREADS_ENV } from '../training/parallel/threads.js';
 
 /** LightGBM learning rate of the demo's comparison (see the comment where it is used). */
 const DEMO_LEARNING_RATE = 0.1;
@@ -41,6 +42,7 @@ const TARGETS = [
 /** Runs the demo into `options.out` (validated with `resolveDemoOptions`); see the module comment. */
 export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Promise<DemoResult> {
   const started = performance.now();
+  const threads = resolveThreads(options.threads);
   const runDir = resolve(options.out);
   await mkdir(runDir, { recursive: true });
   const timings: { step: string; seconds: number }[] = [];
@@ -68,12 +70,22 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
   const pipelineFile = join(runDir, 'pipeline.json');
   await writeFile(pipelineFile, `${JSON.stringify(pipelineJson(options), null, 2)}\n`);
   const config = await readPipelineFile(pipelineFile);
-  const done = await runPipelineLocally(config, {
-    onEvent: (event) => {
-      if (event.kind === 'start') step(stepLabel(event.step));
-      else if (event.kind === 'progress' && event.progress.message) note(event.progress.message);
-    },
-  });
+  // Threads are a property of the process running a stage, not of the pipeline file (a BullMQ
+  // worker sets MELES_THREADS for its machine), so the in-process pipeline gets them the same way.
+  const previousThreads = process.env[THREADS_ENV];
+  process.env[THREADS_ENV] = String(threads);
+  let done: Awaited<ReturnType<typeof runPipelineLocally>>;
+  try {
+    done = await runPipelineLocally(config, {
+      onEvent: (event) => {
+        if (event.kind === 'start') step(stepLabel(event.step));
+        else if (event.kind === 'progress' && event.progress.message) note(event.progress.message);
+      },
+    });
+  } finally {
+    if (previousThreads === undefined) delete process.env[THREADS_ENV];
+    else process.env[THREADS_ENV] = previousThreads;
+  }
   for (const { step: s, outcome } of done) {
     timings.push({ step: `${stepLabel(s)}${outcome.skipped ? ' (up to date, reused)' : ''}`, seconds: outcome.durationMs / 1000 });
   }
@@ -117,7 +129,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     backend: control.backend,
     model: { encoder: `GRU, hidden ${options.hidden}`, parameters, bytes: (await stat(join(modelDir, 'weights.bin'))).size, embeddingSize: control.width },
     timings,
-    config: { command: 'meles demo', ...options, pipeline: pipelineJson(options), generated: { clients: data.clients, events: data.events } },
+    config: { command: 'meles demo', ...options, threads, pipeline: pipelineJson(options), generated: { clients: data.clients, events: data.events } },
     files: {
       comparison: 'compare/report.json',
       metrics: inRun(join(modelDir, 'metrics.jsonl')),

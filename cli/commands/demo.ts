@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { runDemo } from '../../pipeline/demo.js';
 import { DEMO_DEFAULTS, resolveDemoOptions, type DemoResult } from '../../pipeline/demo-options.js';
+import { parseThreads } from '../../training/parallel/threads.js';
 import { integerFlag } from '../flags.js';
 import { stepProgress } from '../step-progress.js';
 
@@ -17,6 +18,7 @@ interface DemoFlags {
   readonly trees: string;
   readonly sample: string;
   readonly seed: string;
+  readonly threads: string;
   readonly quiet?: boolean;
   readonly json?: boolean;
 }
@@ -33,6 +35,7 @@ export function register(program: Command): void {
     .addOption(new Option('--trees <n>', 'LightGBM trees per model').default(String(DEMO_DEFAULTS.trees)))
     .addOption(new Option('--sample <n>', 'most clients per embedding picture').default(String(DEMO_DEFAULTS.sample)))
     .addOption(new Option('--seed <n>', 'seed of everything').default(String(DEMO_DEFAULTS.seed)))
+    .addOption(new Option('--threads <n>', 'training threads: a number, or auto (cores, at most 2)').default(String(DEMO_DEFAULTS.threads)))
     .option('--quiet', 'no progress output')
     .option('--json', 'print the A/B table, timings and file paths as JSON on stdout')
     .action(async (flags: DemoFlags) => {
@@ -44,6 +47,7 @@ export function register(program: Command): void {
         trees: integerFlag('--trees', flags.trees),
         sample: integerFlag('--sample', flags.sample),
         seed: integerFlag('--seed', flags.seed),
+        threads: parseThreads('--threads', flags.threads),
       });
       const json = flags.json === true;
       const progress = stepProgress({ quiet: flags.quiet === true || json });

@@ -10,9 +10,7 @@ import type { SequenceModel } from '../../encoders/sequence-model.js';
 import { expectInteger } from '../../options.js';
 import type { ObjectiveBatch } from '../objectives/objective.js';
 import { DataParallelGradients } from './data-parallel.js';
-
-/** Most training threads accepted (a worker costs a tfjs backend and a copy of the model). */
-export const MAX_TRAINING_THREADS = 64;
+import { MAX_TRAINING_THREADS } from './threads.js';
 
 /** Computes batch gradients on `threads` threads; see the module comment. */
 export class BatchGradients {

@@ -4,7 +4,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../../errors.js';
-import { MAX_TRAINING_THREADS } from './batch-gradients.js';
+
+/** Most training threads accepted (each worker costs a tfjs backend and a copy of the model). */
+export const MAX_TRAINING_THREADS = 64;
 
 /** `auto` never uses more threads than this: one shard per core paid off up to 2 cores (docs/PERFORMANCE.md, "Both cores"); more was not measured. */
 export const AUTO_THREADS_CAP = 2;
