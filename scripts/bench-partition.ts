@@ -1,6 +1,6 @@
 /**
  * `meles partition` throughput and peak RSS on generated transactions (5M and 20M events by
- * default), each run in a fresh child (`process.resourceUsage().maxRSS`), under a memory limit
+ * default), each run in a fresh child (its own `VmHWM`), under a memory limit
  * smaller than the input. As a side-by-side reference, DuckDB (`@duckdb/node-api`, not a
  * dependency of meles) does the same job on a Parquet copy of the input (it cannot read Arrow IPC
  * without the `arrow` community extension, which needs a download): hash-partitioned, grouped by
@@ -10,6 +10,7 @@
  * Usage: `npx tsx scripts/bench-partition.ts [millions=5,20] [--partitions 16] [--memory-limit 512MB] [--dir /tmp/meles-bench-partition]`.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -49,6 +50,18 @@ async function writeParquetCopy(arrow: string, parquet: string): Promise<void> {
   await writer!.finish();
 }
 
+/**
+ * This process's own resident high-water mark (MB): `VmHWM` of /proc/self/status. Not
+ * `process.resourceUsage().maxRSS`: Linux carries the high-water mark across fork + exec, so a child
+ * spawned by a parent holding 500 MB reports the parent's 500 MB (it did here, after generating 20M
+ * events in the parent: 515–534 MB reported for a partitioner whose own peak is ~300 MB).
+ */
+function ownPeakRssMb(): number {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+  return kb === undefined ? process.resourceUsage().maxRSS / 1024 : Number(kb) / 1024;
+}
+
 const flag = (name: string, fallback: string): string => {
   const at = process.argv.indexOf(name);
   return at >= 0 ? process.argv[at + 1]! : fallback;
@@ -78,7 +91,7 @@ if (process.argv[2] === '--child') {
     note = 'Parquet in, Parquet out';
   }
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(JSON.stringify({ events, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, note }));
+  process.stdout.write(JSON.stringify({ events, seconds, peakRssMb: ownPeakRssMb(), note }));
 } else {
   const sizes = (process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : '5,20').split(',').map(Number);
   const partitions = flag('--partitions', '16');
