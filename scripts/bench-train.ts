@@ -186,6 +186,8 @@ function measureLayersGru(batch: EventBatch & { labels: Int32Array }, steps: num
 /** One PyTorch measurement: the script's medians plus the peak its wrapper process reports. */
 interface TorchMeasured {
   readonly train: number;
+  /** Median process CPU time of a train step (user + system, all threads). */
+  readonly trainCpu: number;
   readonly embed: number;
   readonly events: number;
   readonly peakRssMb: number;
@@ -208,9 +210,9 @@ function torch(kind: EncoderKind, minLen: number, maxLen: number, steps: number)
     process.stderr.write(`torch ${kind} ${minLen}-${maxLen} failed (${run.status}): ${run.stderr.split('\n').slice(-3).join(' ')}\n`);
     return null;
   }
-  const result = JSON.parse(lines.at(-2)!) as { train_step_ms_median: number; embed_batch_ms_median: number; events: number };
+  const result = JSON.parse(lines.at(-2)!) as { train_step_ms_median: number; train_step_cpu_ms_median?: number; embed_batch_ms_median: number; events: number };
   const memory = JSON.parse(lines.at(-1)!) as { peak_rss_mb: number; baseline_rss_mb: number };
-  return { train: result.train_step_ms_median, embed: result.embed_batch_ms_median, events: result.events, peakRssMb: memory.peak_rss_mb, baselineRssMb: memory.baseline_rss_mb };
+  return { train: result.train_step_ms_median, trainCpu: result.train_step_cpu_ms_median ?? Number.NaN, embed: result.embed_batch_ms_median, events: result.events, peakRssMb: memory.peak_rss_mb, baselineRssMb: memory.baseline_rss_mb };
 }
 
 /** Runs one measurement in a fresh process: the wasm heap only grows, so encoders must not share one. */
@@ -288,14 +290,16 @@ for (const kind of ENCODERS) {
 if (LENGTHS.length > 0 && LENGTHS[0]! > 0) {
   const sweepSteps = Math.max(2, Math.min(STEPS, 3));
   console.log(`\n# ${SWEEP_ENCODER.toUpperCase()} train step vs sequence length (all ${CLIENTS * SPLITS} sequences of length L; median of ${sweepSteps} steps)`);
-  console.log('| L | train step ms | ms per 1k events | relative to L0 per event | embed batch ms | peak RSS MB | torch train ms | torch embed ms | torch peak RSS MB | train ratio |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    '| L | train step ms | train step CPU ms | ms per 1k events | relative to L0 per event | embed batch ms | peak RSS MB | torch train ms | torch train CPU ms | torch embed ms | torch peak RSS MB | train ratio | train CPU ratio |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   let base = 0;
   for (const L of LENGTHS) {
     const m = child(SWEEP_ENCODER, L, L, sweepSteps);
     const t = torch(SWEEP_ENCODER, L, L, sweepSteps);
     if (m === null) {
-      console.log(`| ${L} | failed |  |  |  |  | ${t ? t.train.toFixed(0) : 'n/a'} | ${t ? t.embed.toFixed(0) : 'n/a'} | ${t ? t.peakRssMb : 'n/a'} | n/a |`);
+      console.log(`| ${L} | failed |  |  |  |  |  | ${t ? t.train.toFixed(0) : 'n/a'} | ${t ? t.trainCpu.toFixed(0) : 'n/a'} | ${t ? t.embed.toFixed(0) : 'n/a'} | ${t ? t.peakRssMb : 'n/a'} | n/a | n/a |`);
       continue;
     }
     const perK = (m.trainMs / m.events) * 1000;
@@ -303,14 +307,17 @@ if (LENGTHS.length > 0 && LENGTHS[0]! > 0) {
     const cells = [
       L,
       m.trainMs.toFixed(0),
+      m.trainCpuMs.toFixed(0),
       perK.toFixed(2),
       (perK / base).toFixed(2),
       m.embedMs.toFixed(0),
       rss(m),
       t ? t.train.toFixed(0) : 'n/a',
+      t ? t.trainCpu.toFixed(0) : 'n/a',
       t ? t.embed.toFixed(0) : 'n/a',
       t ? `${t.peakRssMb} (${t.baselineRssMb})` : 'n/a',
       t ? ratio(m.trainMs, t.train) : 'n/a',
+      t ? ratio(m.trainCpuMs, t.trainCpu) : 'n/a',
     ];
     console.log(`| ${cells.join(' | ')} |`);
   }

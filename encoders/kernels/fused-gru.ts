@@ -4,7 +4,8 @@
  * A plain-tfjs GRU step is ~20 kernels forward and ~40 backward, each with JavaScript dispatch,
  * tape bookkeeping and an output allocation; at 200 steps that is ~16 000 kernel calls per train
  * step. Here the forward is one op and the backward one gradient function, both running the
- * recurrence in plain loops with OpenBLAS products. On wasm it reads and writes the tensors' heap
+ * recurrence with OpenBLAS products and the gate math in compiled C (native-gates.ts; TypeScript
+ * loops with a SIMD σ when that library cannot be built). On wasm it reads and writes the tensors' heap
  * memory in place (fused-workspace.ts); on other backends it copies through dataSync / tf.tensor.
  * Needs OpenBLAS: check {@link fusedGruAvailable}.
  */
@@ -12,7 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
 import { openWorkspace } from './fused-workspace.js';
 import type { GateActivation } from './gate-activation.js';
-import { gruBackward, gruForward, packedOffsets, type GruGeometry } from './gru-sequence.js';
+import { gruBackward, gruForward, packedOffsets, releaseGruTape, type GruGeometry } from './gru-sequence.js';
+import { nativeGates } from './native-gates.js';
 import type { SgemmProvider } from './openblas.js';
 import { loadSgemm } from './simd-gemm-provider.js';
 
@@ -81,7 +83,8 @@ export function fusedPackedGru(inputs: FusedGruInputs): tf.Tensor2D {
     });
     // Keep the activations only when a gradient is being recorded (not for embedding inference).
     const keepTape = tf.engine().state.gradientDepth > 0;
-    const ws = openWorkspace(tensors, [keepOutputs ? [events, hidden] : [size, hidden]], [size * 2 * hidden, size * hidden]);
+    const native = nativeGates();
+    const ws = openWorkspace(tensors, [keepOutputs ? [events, hidden] : [size, hidden]], native !== null ? [] : [size * 2 * hidden, size * hidden]);
     let run: ReturnType<typeof gruForward>;
     let whCopy: Float32Array;
     try {
@@ -90,23 +93,30 @@ export function fusedPackedGru(inputs: FusedGruInputs): tf.Tensor2D {
       whCopy = keepTape ? Float32Array.from(wh) : wh;
       const out = ws.outputs[0]!;
       const [gates, candidate] = ws.activations as [GateActivation, GateActivation];
-      run = gruForward(blas, geometry, x, h0, wh, bh, { gates, candidate, keepTape, outputs: keepOutputs ? out : null, ...(keepOutputs ? {} : { state: out }) });
+      const math = native !== null ? { native } : { native, gates, candidate };
+      run = gruForward(blas, geometry, x, h0, wh, bh, { math, keepTape, outputs: keepOutputs ? out : null, ...(keepOutputs ? {} : { state: out }) });
     } catch (error) {
       ws.abort();
       throw error;
     }
     const value = ws.finish()[0] as tf.Tensor2D;
+    let consumed = false;
     const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
       if (run.tape === null) throw new Error('fusedPackedGru: no tape was recorded for this forward pass');
+      if (consumed) throw new Error('fusedPackedGru: the gradient of one forward pass was asked for twice (its tape went back to the pool)');
+      consumed = true;
       const tape = run.tape;
       const back = openWorkspace([dy], [[events, 3 * hidden], [size, hidden], [hidden, 3 * hidden], [3 * hidden]], []);
       try {
         const upstream = back.inputs[0]!;
         const [dx, dh0, dwh, dbh] = back.outputs as [Float32Array, Float32Array, Float32Array, Float32Array];
-        gruBackward(blas, geometry, tape, whCopy, keepOutputs ? null : upstream, keepOutputs ? upstream : null, { dx, dh0, dwh, dbh });
+        gruBackward(blas, geometry, tape, whCopy, keepOutputs ? null : upstream, keepOutputs ? upstream : null, { dx, dh0, dwh, dbh }, native);
       } catch (error) {
         back.abort();
         throw error;
+      } finally {
+        // tfjs runs a gradient function once per recorded op: the tape is not needed again.
+        releaseGruTape(tape);
       }
       return back.finish();
     };

@@ -2,7 +2,8 @@
  * The whole-sequence LSTM of lstm-sequence.ts as ONE differentiable tfjs op (`tf.customGrad`),
  * as fused-gru.ts does for the GRU: one forward op and one gradient function per layer and
  * direction instead of ~20 kernels forward and ~40 backward per step, and a tape of 7H floats per
- * event instead of the step loop's tensors. Reads and writes the wasm heap in place
+ * event instead of the step loop's tensors. Gate math in compiled C when native-gates.ts can build
+ * it (TypeScript loops with a SIMD σ otherwise). Reads and writes the wasm heap in place
  * (fused-workspace.ts); needs OpenBLAS: check {@link fusedLstmAvailable}.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -10,7 +11,8 @@ import { ShapeError } from '../../errors.js';
 import { openWorkspace } from './fused-workspace.js';
 import type { GateActivation } from './gate-activation.js';
 import { packedOffsets } from './gru-sequence.js';
-import { lstmBackward, lstmForward, type LstmGeometry } from './lstm-sequence.js';
+import { lstmBackward, lstmForward, releaseLstmTape, type LstmGeometry } from './lstm-sequence.js';
+import { nativeGates } from './native-gates.js';
 import type { SgemmProvider } from './openblas.js';
 import { loadSgemm } from './simd-gemm-provider.js';
 
@@ -79,7 +81,8 @@ export function fusedPackedLstm(inputs: FusedLstmInputs): tf.Tensor2D {
     });
     // Keep the activations only when a gradient is being recorded.
     const keepTape = tf.engine().state.gradientDepth > 0;
-    const ws = openWorkspace(tensors, [keepOutputs ? [events, hidden] : [size, hidden]], [size * 4 * hidden, size * hidden]);
+    const native = nativeGates();
+    const ws = openWorkspace(tensors, [keepOutputs ? [events, hidden] : [size, hidden]], native !== null ? [] : [size * 4 * hidden, size * hidden]);
     let run: ReturnType<typeof lstmForward>;
     let whCopy: Float32Array;
     try {
@@ -88,23 +91,30 @@ export function fusedPackedLstm(inputs: FusedLstmInputs): tf.Tensor2D {
       whCopy = keepTape ? Float32Array.from(wh) : wh;
       const out = ws.outputs[0]!;
       const [gates, cell] = ws.activations as [GateActivation, GateActivation];
-      run = lstmForward(blas, geometry, x, h0, c0, wh, { gates, cell, keepTape, outputs: keepOutputs ? out : null, ...(keepOutputs ? {} : { h: out }) });
+      const math = native !== null ? { native } : { native, gates, cell };
+      run = lstmForward(blas, geometry, x, h0, c0, wh, { math, keepTape, outputs: keepOutputs ? out : null, ...(keepOutputs ? {} : { h: out }) });
     } catch (error) {
       ws.abort();
       throw error;
     }
     const value = ws.finish()[0] as tf.Tensor2D;
+    let consumed = false;
     const gradFunc = (dy: tf.Tensor2D): tf.Tensor[] => {
       if (run.tape === null) throw new Error('fusedPackedLstm: no tape was recorded for this forward pass');
+      if (consumed) throw new Error('fusedPackedLstm: the gradient of one forward pass was asked for twice (its tape went back to the pool)');
+      consumed = true;
       const tape = run.tape;
       const back = openWorkspace([dy], [[events, 4 * hidden], [size, hidden], [size, hidden], [hidden, 4 * hidden]], []);
       try {
         const upstream = back.inputs[0]!;
         const [dx, dh0, dc0, dwh] = back.outputs as [Float32Array, Float32Array, Float32Array, Float32Array];
-        lstmBackward(blas, geometry, tape, whCopy, keepOutputs ? null : upstream, keepOutputs ? upstream : null, { dx, dh0, dc0, dwh });
+        lstmBackward(blas, geometry, tape, whCopy, keepOutputs ? null : upstream, keepOutputs ? upstream : null, { dx, dh0, dc0, dwh }, native);
       } catch (error) {
         back.abort();
         throw error;
+      } finally {
+        // tfjs runs a gradient function once per recorded op: the tape is not needed again.
+        releaseLstmTape(tape);
       }
       return back.finish();
     };

@@ -11,7 +11,9 @@
  * first rows of the state, so a finished sequence's row is simply never touched again: after the
  * last step the state buffer IS the final state of every sequence.
  */
+import { releaseFloat32, takeFloat32 } from './buffer-pool.js';
 import type { GateActivation } from './gate-activation.js';
+import type { NativeGates } from './native-gates.js';
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type SgemmProvider } from './openblas.js';
 
 /** Shapes of one packed GRU run. */
@@ -42,7 +44,7 @@ export interface GruForward {
   readonly final: Float32Array;
   /** State after every packed row `[events, H]`, when requested. */
   readonly outputs: Float32Array | null;
-  /** Saved activations, when requested (training). */
+  /** Saved activations, when requested (training); pooled arrays, see {@link releaseGruTape}. */
   readonly tape: GruTape | null;
 }
 
@@ -53,12 +55,17 @@ export function packedOffsets(batchSizes: readonly number[]): Int32Array {
   return offsets;
 }
 
-/** Where {@link gruForward} writes, and its logistic-function scratch. */
+/**
+ * How the gate math runs: the compiled C step (native-gates.ts), or TypeScript loops around two
+ * SIMD σ scratches: `gates` of at least `size · 2H` values (r and z), `candidate` of at least
+ * `size · H` (the candidate, through `tanh(a) = 2σ(2a) − 1`).
+ */
+export type GruGateMath = { readonly native: NativeGates } | { readonly native: null; readonly gates: GateActivation; readonly candidate: GateActivation };
+
+/** Where {@link gruForward} writes, and how it computes the gates. */
 export interface GruForwardBuffers {
-  /** σ on scratch of at least `size · 2H` values (r and z). */
-  readonly gates: GateActivation;
-  /** σ on scratch of at least `size · H` values (the candidate, through `tanh(a) = 2σ(2a) − 1`). */
-  readonly candidate: GateActivation;
+  /** The gate math. */
+  readonly math: GruGateMath;
   /** The running state `[size, H]`, ends as the final state. @defaultValue a new array */
   readonly state?: Float32Array;
   /** The state after every packed row `[events, H]`, or null not to keep it. */
@@ -89,12 +96,12 @@ export function gruForward(
   const gh = new Float32Array(size * G);
   const outputs = buffers.outputs;
   const tape = buffers.keepTape
-    ? { hPrev: new Float32Array(events * H), gates: new Float32Array(events * G), ghn: new Float32Array(events * H) }
+    ? { hPrev: takeFloat32(events * H), gates: takeFloat32(events * G), ghn: takeFloat32(events * H) }
     : null;
   // Scratch when no tape is kept, so the loops below have one shape (no per-element branch).
   const gates = tape?.gates ?? new Float32Array(size * G);
   const ghnAll = tape?.ghn ?? new Float32Array(size * H);
-  const { gates: rz, candidate } = buffers;
+  const { math } = buffers;
   for (let t = 0; t < batchSizes.length; t++) {
     const bs = batchSizes[t];
     const row0 = offsets[t];
@@ -103,47 +110,70 @@ export function gruForward(
     // gh = h·Wh + bh for the running rows: bias rows first, then sgemm adds the product (beta = 1).
     for (let i = 0; i < bs; i++) gh.set(bh, i * G);
     blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, bs, G, H, 1, state, H, wh, G, 1, gh, G);
-    // r, z = σ(x_rz + gh_rz)
-    for (let i = 0; i < bs; i++) {
-      const xo = (row0 + i) * G;
-      const go = i * G;
-      const ao = i * H2;
-      for (let j = 0; j < H2; j++) rz.input[ao + j] = x[xo + j] + gh[go + j];
-    }
-    rz.sigmoid(bs * H2);
-    const act = rz.output;
-    const pre = candidate.input;
-    // keep r, z; the candidate's pre-activation, doubled for tanh(a) = 2σ(2a) − 1
-    for (let i = 0; i < bs; i++) {
-      const xo = (row0 + i) * G;
-      const po = (saved + i) * G;
-      const go = i * G;
-      const ao = i * H2;
-      const no = (saved + i) * H;
-      for (let j = 0; j < H; j++) {
-        const r = act[ao + j];
-        const ghn = gh[go + H2 + j];
-        gates[po + j] = r;
-        gates[po + H + j] = act[ao + H + j];
-        ghnAll[no + j] = ghn;
-        pre[i * H + j] = 2 * (x[xo + H2 + j] + r * ghn);
-      }
-    }
-    candidate.sigmoid(bs * H);
-    const tanhHalf = candidate.output;
-    // n = tanh(…), h' = n + z⊙(h − n)
-    for (let i = 0; i < bs; i++) {
-      const po = (saved + i) * G;
-      const so = i * H;
-      for (let j = 0; j < H; j++) {
-        const n = 2 * tanhHalf[i * H + j] - 1;
-        gates[po + H2 + j] = n;
-        state[so + j] = n + gates[po + H + j] * (state[so + j] - n);
-      }
+    if (math.native !== null) {
+      math.native.gruForwardStep(bs, H, x.subarray(row0 * G), gh, state, gates.subarray(saved * G), ghnAll.subarray(saved * H));
+    } else {
+      stepGates(math.gates, math.candidate, bs, H, row0, saved, x, gh, state, gates, ghnAll);
     }
     if (outputs !== null) outputs.set(state.subarray(0, bs * H), row0 * H);
   }
   return { final: state, outputs, tape };
+}
+
+/** The TypeScript gate math of one forward step (no compiled library): see {@link gruForward}. */
+function stepGates(
+  rz: GateActivation,
+  candidate: GateActivation,
+  bs: number,
+  H: number,
+  row0: number,
+  saved: number,
+  x: Float32Array,
+  gh: Float32Array,
+  state: Float32Array,
+  gates: Float32Array,
+  ghnAll: Float32Array,
+): void {
+  const G = 3 * H;
+  const H2 = 2 * H;
+  // r, z = σ(x_rz + gh_rz)
+  for (let i = 0; i < bs; i++) {
+    const xo = (row0 + i) * G;
+    const go = i * G;
+    const ao = i * H2;
+    for (let j = 0; j < H2; j++) rz.input[ao + j] = x[xo + j] + gh[go + j];
+  }
+  rz.sigmoid(bs * H2);
+  const act = rz.output;
+  const pre = candidate.input;
+  // keep r, z; the candidate's pre-activation, doubled for tanh(a) = 2σ(2a) − 1
+  for (let i = 0; i < bs; i++) {
+    const xo = (row0 + i) * G;
+    const po = (saved + i) * G;
+    const go = i * G;
+    const ao = i * H2;
+    const no = (saved + i) * H;
+    for (let j = 0; j < H; j++) {
+      const r = act[ao + j];
+      const ghn = gh[go + H2 + j];
+      gates[po + j] = r;
+      gates[po + H + j] = act[ao + H + j];
+      ghnAll[no + j] = ghn;
+      pre[i * H + j] = 2 * (x[xo + H2 + j] + r * ghn);
+    }
+  }
+  candidate.sigmoid(bs * H);
+  const tanhHalf = candidate.output;
+  // n = tanh(…), h' = n + z⊙(h − n)
+  for (let i = 0; i < bs; i++) {
+    const po = (saved + i) * G;
+    const so = i * H;
+    for (let j = 0; j < H; j++) {
+      const n = 2 * tanhHalf[i * H + j] - 1;
+      gates[po + H2 + j] = n;
+      state[so + j] = n + gates[po + H + j] * (state[so + j] - n);
+    }
+  }
 }
 
 /** Where {@link gruBackward} writes the gradients, shaped like the forward inputs (contents on entry are ignored). */
@@ -167,7 +197,7 @@ export function gruGradientArrays(geometry: GruGeometry): GruGradients {
 
 /**
  * Back-propagates `dFinal` (`[size, H]`, or null) and `dOutputs` (`[events, H]`, or null) through
- * the run recorded in `tape`, writing into `grads`.
+ * the run recorded in `tape`, writing into `grads`; the gate math in C when `native` is given.
  */
 export function gruBackward(
   blas: SgemmProvider,
@@ -177,6 +207,7 @@ export function gruBackward(
   dFinal: Float32Array | null,
   dOutputs: Float32Array | null,
   grads: GruGradients,
+  native: NativeGates | null,
 ): void {
   const { size, hidden: H, batchSizes, offsets } = geometry;
   const G = 3 * H;
@@ -187,7 +218,7 @@ export function gruBackward(
   const dState = grads.dh0;
   if (dFinal === null) dState.fill(0);
   else dState.set(dFinal.subarray(0, size * H));
-  const dgh = new Float32Array(events * G);
+  const dgh = takeFloat32(events * G);
   const dhPrev = new Float32Array(size * H);
   for (let t = batchSizes.length - 1; t >= 0; t--) {
     const bs = batchSizes[t];
@@ -195,7 +226,10 @@ export function gruBackward(
     if (dOutputs !== null) {
       for (let k = 0, o = row0 * H; k < bs * H; k++, o++) dState[k] += dOutputs[o];
     }
-    for (let i = 0; i < bs; i++) {
+    if (native !== null) {
+      native.gruBackwardStep(bs, H, dState, tape.gates.subarray(row0 * G), tape.hPrev.subarray(row0 * H), tape.ghn.subarray(row0 * H), dx.subarray(row0 * G), dgh.subarray(row0 * G), dhPrev);
+    }
+    for (let i = 0; native === null && i < bs; i++) {
       const po = (row0 + i) * G;
       const ho = (row0 + i) * H;
       const so = i * H;
@@ -224,6 +258,12 @@ export function gruBackward(
   // Weight gradients in one product over all events: dWh = Σ_t h_prevᵀ·dgh = hPrevᵀ·dgh (packed).
   blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, H, G, events, 1, tape.hPrev, H, dgh, G, 0, grads.dwh, G);
   columnSums(blas, dgh, events, G, grads.dbh);
+  releaseFloat32(dgh);
+}
+
+/** Gives a tape's arrays back to the buffer pool once its backward pass is done. */
+export function releaseGruTape(tape: GruTape): void {
+  releaseFloat32(tape.hPrev, tape.gates, tape.ghn);
 }
 
 /** `out[g] = Σ_e m[e, g]` for a row-major `[rows, cols]` matrix, as one product with a ones row. */

@@ -10,8 +10,10 @@
  * Packed layout as in gru-sequence.ts: step `t` holds the first `batchSizes[t]` sequences (sorted
  * longest first), so a finished sequence's state rows are never touched again.
  */
+import { releaseFloat32, takeFloat32 } from './buffer-pool.js';
 import type { GateActivation } from './gate-activation.js';
 import type { GruGeometry } from './gru-sequence.js';
+import type { NativeGates } from './native-gates.js';
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type SgemmProvider } from './openblas.js';
 
 /** Shapes of one packed LSTM run (the GRU's: sizes, hidden width, batch sizes, offsets). */
@@ -29,12 +31,17 @@ export interface LstmTape {
   readonly tanhC: Float32Array;
 }
 
-/** Where {@link lstmForward} writes, and its logistic-function scratch. */
+/**
+ * How the gate math runs: the compiled C step (native-gates.ts), or TypeScript loops around two
+ * SIMD σ scratches: `gates` of at least `size · 4H` values (g through `tanh(a) = 2σ(2a) − 1`),
+ * `cell` of at least `size · H` (`tanh(c')`).
+ */
+export type LstmGateMath = { readonly native: NativeGates } | { readonly native: null; readonly gates: GateActivation; readonly cell: GateActivation };
+
+/** Where {@link lstmForward} writes, and how it computes the gates. */
 export interface LstmForwardBuffers {
-  /** σ on scratch of at least `size · 4H` values (the four gates; g through `tanh(a) = 2σ(2a) − 1`). */
-  readonly gates: GateActivation;
-  /** σ on scratch of at least `size · H` values (`tanh(c')`). */
-  readonly cell: GateActivation;
+  /** The gate math. */
+  readonly math: LstmGateMath;
   /** The running hidden state `[size, H]`, ends as the final one. @defaultValue a new array */
   readonly h?: Float32Array;
   /** The hidden state after every packed row `[events, H]`, or null not to keep it. */
@@ -49,7 +56,7 @@ export interface LstmForward {
   readonly h: Float32Array;
   /** Cell state after each sequence's last event `[size, H]`, sorted order. */
   readonly c: Float32Array;
-  /** Saved activations, when requested. */
+  /** Saved activations, when requested; pooled arrays, see {@link releaseLstmTape}. */
   readonly tape: LstmTape | null;
 }
 
@@ -73,16 +80,14 @@ export function lstmForward(
   h.set(h0.subarray(0, size * H));
   const c = Float32Array.from(c0.subarray(0, size * H));
   const tape = buffers.keepTape
-    ? { hPrev: new Float32Array(events * H), cPrev: new Float32Array(events * H), gates: new Float32Array(events * G), tanhC: new Float32Array(events * H) }
+    ? { hPrev: takeFloat32(events * H), cPrev: takeFloat32(events * H), gates: takeFloat32(events * G), tanhC: takeFloat32(events * H) }
     : null;
   // Scratch when no tape is kept, so the loops below have one shape.
   const gates = tape?.gates ?? new Float32Array(size * G);
   const tanhC = tape?.tanhC ?? new Float32Array(size * H);
-  const { outputs } = buffers;
-  const pre = buffers.gates.input;
-  const act = buffers.gates.output;
-  const cellIn = buffers.cell.input;
-  const cellOut = buffers.cell.output;
+  const { outputs, math } = buffers;
+  // Pre-activations: the σ scratch itself on the TypeScript path, a plain array for the C step.
+  const pre = math.native === null ? math.gates.input : new Float32Array(size * G);
   for (let t = 0; t < batchSizes.length; t++) {
     const bs = batchSizes[t];
     const row0 = offsets[t];
@@ -94,42 +99,64 @@ export function lstmForward(
     // a = x_t + h·Wh, straight into the σ scratch (x rows first, sgemm adds with beta = 1).
     pre.set(x.subarray(row0 * G, (row0 + bs) * G));
     blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, bs, G, H, 1, h, H, wh, G, 1, pre, G);
-    for (let i = 0; i < bs; i++) {
-      const o = i * G + H3;
-      for (let j = 0; j < H; j++) pre[o + j] *= 2;
-    }
-    buffers.gates.sigmoid(bs * G);
-    for (let i = 0; i < bs; i++) {
-      const ao = i * G;
-      const po = (saved + i) * G;
-      const so = i * H;
-      for (let j = 0; j < H; j++) {
-        const ig = act[ao + j];
-        const fg = act[ao + H + j];
-        const g = 2 * act[ao + H3 + j] - 1;
-        gates[po + j] = ig;
-        gates[po + H + j] = fg;
-        gates[po + 2 * H + j] = act[ao + 2 * H + j];
-        gates[po + H3 + j] = g;
-        const cNew = fg * c[so + j] + ig * g;
-        c[so + j] = cNew;
-        cellIn[so + j] = 2 * cNew;
-      }
-    }
-    buffers.cell.sigmoid(bs * H);
-    for (let i = 0; i < bs; i++) {
-      const po = (saved + i) * G + 2 * H;
-      const so = i * H;
-      const no = (saved + i) * H;
-      for (let j = 0; j < H; j++) {
-        const tc = 2 * cellOut[so + j] - 1;
-        tanhC[no + j] = tc;
-        h[so + j] = gates[po + j] * tc;
-      }
-    }
+    if (math.native !== null) math.native.lstmForwardStep(bs, H, pre, c, h, gates.subarray(saved * G), tanhC.subarray(saved * H));
+    else stepGates(math.gates, math.cell, bs, H, saved, c, h, gates, tanhC);
     if (outputs !== null) outputs.set(h.subarray(0, bs * H), row0 * H);
   }
   return { h, c, tape };
+}
+
+/** The TypeScript gate math of one forward step (no compiled library), on pre-activations in `sigma.input`. */
+function stepGates(
+  sigma: GateActivation,
+  cell: GateActivation,
+  bs: number,
+  H: number,
+  saved: number,
+  c: Float32Array,
+  h: Float32Array,
+  gates: Float32Array,
+  tanhC: Float32Array,
+): void {
+  const G = 4 * H;
+  const H3 = 3 * H;
+  const pre = sigma.input;
+  const act = sigma.output;
+  const cellIn = cell.input;
+  const cellOut = cell.output;
+  for (let i = 0; i < bs; i++) {
+    const o = i * G + H3;
+    for (let j = 0; j < H; j++) pre[o + j] *= 2;
+  }
+  sigma.sigmoid(bs * G);
+  for (let i = 0; i < bs; i++) {
+    const ao = i * G;
+    const po = (saved + i) * G;
+    const so = i * H;
+    for (let j = 0; j < H; j++) {
+      const ig = act[ao + j];
+      const fg = act[ao + H + j];
+      const g = 2 * act[ao + H3 + j] - 1;
+      gates[po + j] = ig;
+      gates[po + H + j] = fg;
+      gates[po + 2 * H + j] = act[ao + 2 * H + j];
+      gates[po + H3 + j] = g;
+      const cNew = fg * c[so + j] + ig * g;
+      c[so + j] = cNew;
+      cellIn[so + j] = 2 * cNew;
+    }
+  }
+  cell.sigmoid(bs * H);
+  for (let i = 0; i < bs; i++) {
+    const po = (saved + i) * G + 2 * H;
+    const so = i * H;
+    const no = (saved + i) * H;
+    for (let j = 0; j < H; j++) {
+      const tc = 2 * cellOut[so + j] - 1;
+      tanhC[no + j] = tc;
+      h[so + j] = gates[po + j] * tc;
+    }
+  }
 }
 
 /** Where {@link lstmBackward} writes the gradients, shaped like the forward inputs (contents on entry are ignored). */
@@ -154,7 +181,8 @@ export function lstmGradientArrays(geometry: LstmGeometry): LstmGradients {
 /**
  * Back-propagates `dFinal` (of the final hidden states `[size, H]`, or null) and `dOutputs`
  * (`[events, H]`, or null) through the run recorded in `tape`, writing into `grads`. The final
- * cell states are not an output of the op, so their gradient is zero.
+ * cell states are not an output of the op, so their gradient is zero. The gate math is in C when
+ * `native` is given.
  */
 export function lstmBackward(
   blas: SgemmProvider,
@@ -164,6 +192,7 @@ export function lstmBackward(
   dFinal: Float32Array | null,
   dOutputs: Float32Array | null,
   grads: LstmGradients,
+  native: NativeGates | null,
 ): void {
   const { size, hidden: H, batchSizes, offsets } = geometry;
   const G = 4 * H;
@@ -183,7 +212,8 @@ export function lstmBackward(
     if (dOutputs !== null) {
       for (let k = 0, o = row0 * H; k < bs * H; k++, o++) dh[k] += dOutputs[o];
     }
-    for (let i = 0; i < bs; i++) {
+    if (native !== null) native.lstmBackwardStep(bs, H, dh, dc, gates.subarray(row0 * G), tanhC.subarray(row0 * H), cPrev.subarray(row0 * H), dx.subarray(row0 * G));
+    for (let i = 0; native === null && i < bs; i++) {
       const po = (row0 + i) * G;
       const no = (row0 + i) * H;
       const so = i * H;
@@ -207,4 +237,9 @@ export function lstmBackward(
   }
   // dWh = Σ_t h_prevᵀ·da_t as one product over all events.
   blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_TRANS, CBLAS_NO_TRANS, H, G, events, 1, tape.hPrev, H, dx, G, 0, grads.dwh, G);
+}
+
+/** Gives a tape's arrays back to the buffer pool once its backward pass is done. */
+export function releaseLstmTape(tape: LstmTape): void {
+  releaseFloat32(tape.hPrev, tape.cPrev, tape.gates, tape.tanhC);
 }
