@@ -19,7 +19,14 @@ export default async function processPartitionJob(job: SandboxedJob): Promise<Pa
   try {
     const data = parsePartitionJob(job.data, job.id);
     if (data.partition === undefined) throw new Error(`job ${job.id}: a manifest job on the partition queue`);
-    return await runPartition(await runFromPayload(data, rootsFromEnv()), data.partition);
+    let last = 0;
+    // Progress (at most one Redis round trip per 250 ms) shows in the job, e.g. for `meles status`.
+    return await runPartition(await runFromPayload(data, rootsFromEnv()), data.partition, (progress) => {
+      const now = Date.now();
+      if (progress.clients < progress.total && now - last < 250) return;
+      last = now;
+      void job.updateProgress({ ...progress }).catch(() => {});
+    });
   } catch (error) {
     throw toJobError(error);
   }

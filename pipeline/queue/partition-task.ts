@@ -89,6 +89,15 @@ export interface PartitionOutcome {
   readonly rows: number;
 }
 
+/** Progress inside one partition (embed reports it after every batch). */
+export interface PartitionProgress {
+  readonly partition: number;
+  /** Clients done so far. */
+  readonly clients: number;
+  /** Clients of the partition. */
+  readonly total: number;
+}
+
 /** The output kind of a task. */
 export function outputKindOf(task: PartitionTask): PartitionedOutputKind {
   return task.kind === 'embed' ? 'embeddings' : task.kind === 'features' ? 'features' : 'predictions';
@@ -124,7 +133,7 @@ export async function planPartitionRun(runId: string, task: PartitionTask, input
  * against their manifests. An empty partition writes nothing.
  * @throws DataFormatError naming the file for a missing, changed or corrupt input; ConfigError for bad options.
  */
-export async function runPartition(run: PartitionRun, index: number): Promise<PartitionOutcome> {
+export async function runPartition(run: PartitionRun, index: number, onProgress?: (progress: PartitionProgress) => void): Promise<PartitionOutcome> {
   expectInteger('partition', index, 0, run.inputRows.length - 1);
   const file = outputPartFile(index);
   const out = join(run.out, file);
@@ -149,7 +158,17 @@ export async function runPartition(run: PartitionRun, index: number): Promise<Pa
   const partition = await verifyPartitionFile(dataset, read, index);
   if (partition.rows === 0) return { partition: index, rows: 0 };
   if (task.kind === 'embed') {
-    const result = await embedFile({ model: task.model, data: partition.path, out, format: 'arrow', maxEvents: task.maxEvents, batchSize: task.batchSize, maxBatchEvents: task.maxBatchEvents, l2: task.l2 });
+    const result = await embedFile({
+      model: task.model,
+      data: partition.path,
+      out,
+      format: 'arrow',
+      maxEvents: task.maxEvents,
+      batchSize: task.batchSize,
+      maxBatchEvents: task.maxBatchEvents,
+      l2: task.l2,
+      ...(onProgress === undefined ? {} : { onProgress: (p: { clients: number; total: number }) => onProgress({ partition: index, clients: p.clients, total: p.total }) }),
+    });
     return { partition: index, file, rows: result.clients };
   }
   const recorded = read.manifest.vocabularies;
