@@ -62,10 +62,18 @@ function valueAndGrads(kind: 'fused' | 'plain', lengths: number[], H: number, ke
 async function compare(lengths: number[], H: number, keepOutputs: boolean): Promise<void> {
   const label = `lengths [${lengths}] H=${H} keepOutputs=${keepOutputs}`;
   const reference = await runIn('cpu', valueAndGrads('plain', lengths, H, keepOutputs));
+  const names = ['loss', 'd projected', 'd initial', 'd wh', 'd bh'];
   for (const mode of ['native', 'cpu'] as KernelMode[]) {
-    const fused = await runIn(mode, valueAndGrads('fused', lengths, H, keepOutputs));
-    const names = ['loss', 'd projected', 'd initial', 'd wh', 'd bh'];
-    fused.forEach((v, i) => assertClose(v, reference[i], 1e-5, `${label} ${names[i]} (fused on ${mode})`));
+    // The compiled C gate math (when it loads) and the TypeScript loops with a SIMD σ.
+    for (const gates of ['compiled', 'typescript']) {
+      if (gates === 'typescript') process.env.MELES_NATIVE_GATES = '0';
+      try {
+        const fused = await runIn(mode, valueAndGrads('fused', lengths, H, keepOutputs));
+        fused.forEach((v, i) => assertClose(v, reference[i]!, 1e-5, `${label} ${names[i]} (fused on ${mode}, ${gates} gate math)`));
+      } finally {
+        delete process.env.MELES_NATIVE_GATES;
+      }
+    }
   }
 }
 

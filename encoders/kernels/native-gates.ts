@@ -76,11 +76,29 @@ export function loadNativeGates(): NativeGatesLoad {
   if (/^(0|off|false|none)$/i.test(process.env.MELES_NATIVE_GATES ?? '')) {
     return { ok: false, reason: `disabled by MELES_NATIVE_GATES=${process.env.MELES_NATIVE_GATES}` };
   }
-  cached ??= compileAndLoad();
+  cached ??= compileNativeGates();
   return cached;
 }
 
-function compileAndLoad(): NativeGatesLoad {
+/** Options of {@link compileNativeGates}. */
+export interface CompileNativeGatesOptions {
+  /**
+   * Folder of the compiled library.
+   * @defaultValue `MELES_NATIVE_CACHE`, else `meles-native` in the OS temp folder
+   */
+  readonly cacheFolder?: string;
+  /**
+   * The C compiler command.
+   * @defaultValue `CC` from the environment, else `gcc`
+   */
+  readonly compiler?: string;
+}
+
+/**
+ * Compiles rnn-gates.c into `cacheFolder` unless an up-to-date library is already there, and
+ * loads it; uncached (see {@link loadNativeGates}). Never throws.
+ */
+export function compileNativeGates(options: CompileNativeGatesOptions = {}): NativeGatesLoad {
   let koffi: KoffiLike;
   try {
     koffi = createRequire(import.meta.url)('koffi') as KoffiLike;
@@ -90,7 +108,7 @@ function compileAndLoad(): NativeGatesLoad {
   if (!existsSync(SOURCE)) return { ok: false, reason: `${SOURCE} is missing` };
   const source = readFileSync(SOURCE);
   const hash = createHash('sha256').update(source).update(FLAGS.join(' ')).update(`${process.platform}-${process.arch}`).digest('hex').slice(0, 16);
-  const folder = process.env.MELES_NATIVE_CACHE ?? join(tmpdir(), 'meles-native');
+  const folder = options.cacheFolder ?? process.env.MELES_NATIVE_CACHE ?? join(tmpdir(), 'meles-native');
   const library = join(folder, `rnn-gates-${hash}.so`);
   if (!existsSync(library)) {
     const partial = `${library}.${process.pid}.tmp`;
@@ -99,7 +117,7 @@ function compileAndLoad(): NativeGatesLoad {
     } catch (error) {
       return { ok: false, reason: `cannot create ${folder}: ${(error as Error).message}` };
     }
-    const run = spawnSync(process.env.CC ?? 'gcc', [...FLAGS, '-o', partial, SOURCE, '-lm'], { encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(options.compiler ?? process.env.CC ?? 'gcc', [...FLAGS, '-o', partial, SOURCE, '-lm'], { encoding: 'utf8', timeout: 120_000 });
     if (run.status !== 0) {
       rmSync(partial, { force: true });
       const why = run.error?.message ?? run.stderr.split('\n').slice(0, 3).join(' ');

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { compileNativeGates, loadNativeGates } from './native-gates.js';
+
+const gcc = loadNativeGates();
+const skip = gcc.ok ? false : `compiled gate math unavailable here: ${gcc.reason}`;
+
+describe('compiled gate math (rnn-gates.c)', () => {
+  test('a compiler that fails is a reason, not an exception, and leaves no partial file', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'meles-gates-'));
+    try {
+      const result = compileNativeGates({ cacheFolder: folder, compiler: 'meles-no-such-compiler' });
+      assert.equal(result.ok, false);
+      if (!result.ok) assert.match(result.reason, /compiling .*rnn-gates\.c failed/);
+      assert.deepEqual(readdirSync(folder), []);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('MELES_NATIVE_GATES=0 disables it with the reason', () => {
+    process.env.MELES_NATIVE_GATES = '0';
+    try {
+      const result = loadNativeGates();
+      assert.equal(result.ok, false);
+      if (!result.ok) assert.match(result.reason, /MELES_NATIVE_GATES=0/);
+    } finally {
+      delete process.env.MELES_NATIVE_GATES;
+    }
+  });
+
+  test('compiles into a fresh folder once, and the LSTM step computes the cell equations', { skip }, () => {
+    const folder = mkdtempSync(join(tmpdir(), 'meles-gates-'));
+    try {
+      const result = compileNativeGates({ cacheFolder: folder });
+      assert.ok(result.ok, result.ok ? '' : result.reason);
+      assert.ok(existsSync(result.gates.library));
+      assert.equal(readdirSync(folder).length, 1);
+      // One row, H = 2: a = [i i f f o o g g] pre-activations; c updated in place.
+      const a = Float32Array.of(0.5, -1, 2, 0, -0.3, 1.5, 0.7, -2);
+      const c = Float32Array.of(0.2, -0.4);
+      const h = new Float32Array(2);
+      const gates = new Float32Array(8);
+      const tanhC = new Float32Array(2);
+      result.gates.lstmForwardStep(1, 2, a, c, h, gates, tanhC);
+      const s = (x: number): number => 1 / (1 + Math.exp(-x));
+      for (let j = 0; j < 2; j++) {
+        const cj = s(a[2 + j]!) * [0.2, -0.4][j]! + s(a[j]!) * Math.tanh(a[6 + j]!);
+        assert.ok(Math.abs(c[j]! - cj) < 1e-6, `c[${j}] ${c[j]} vs ${cj}`);
+        assert.ok(Math.abs(h[j]! - s(a[4 + j]!) * Math.tanh(cj)) < 1e-6, `h[${j}]`);
+      }
+      // Loaded from the cache the second time: still one file.
+      assert.ok(compileNativeGates({ cacheFolder: folder }).ok);
+      assert.equal(readdirSync(folder).length, 1);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
