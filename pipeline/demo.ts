@@ -111,7 +111,8 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       numIterations: options.trees,
       // The reference's 0.02 is tuned for 500–1000 trees; with the demo's ~100 a larger step
       // keeps the boosters from underfitting. Every feature set gets the same parameters.
-      params: { multiclass: { learningRate: DEMO_LEARNING_RATE }, binary: { learningRate: DEMO_LEARNING_RATE } },
+      // LightGBM's OpenMP threads follow the training threads (passive OpenMP workers, downstream/lightgbm/native.ts).
+      params: { multiclass: { learningRate: DEMO_LEARNING_RATE, numThreads: threads }, binary: { learningRate: DEMO_LEARNING_RATE, numThreads: threads } },
       onProgress: note,
     });
     await writeCompareReport(result, join(runDir, 'compare'));

@@ -36,6 +36,11 @@ function loadApi() {
   // The addon was linked against OpenMP without recording libgomp as a dependency (ldd does
   // not list it), so its GOMP_* symbols only resolve if libgomp is already loaded globally.
   let lib: ReturnType<typeof koffi.load>;
+  // libgomp reads this when it loads. Its default lets idle OpenMP workers spin for a core; on a
+  // shared machine they spin against other processes and 2 threads took 13× as long as 1 (73.6 vs
+  // 5.9 s at load 15, scripts/bench-lightgbm.ts 2000 200 100); passive workers sleep instead (2
+  // threads 4.8 s). Results do not depend on it. A user's own setting wins.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     koffi.load('libgomp.so.1', { global: true });
     lib = koffi.load(addonPath());

@@ -55,6 +55,9 @@ export interface LightGBMParams {
    * 20k × 32, 100 iterations, load average ~8): 1 thread 0.77–0.96 s, 2 threads 16–28 s, because
    * OpenMP workers spin-wait for a core that other processes hold. On an idle machine 2 threads
    * were ~1.4× faster (0.28 vs 0.39 s), which does not pay for that risk, so 1 is the default.
+   * Since issue 16 the OpenMP workers wait passively (downstream/lightgbm/native.ts): at load 15,
+   * 2000 × 200, 2 threads took 4.6–4.8 s against 5.6–5.9 s for 1 (multiclass 1800 × 80: the same
+   * predictions with 1 and 2 threads); `meles demo` passes its `--threads`.
    * @defaultValue `1`
    */
   readonly numThreads?: number;
