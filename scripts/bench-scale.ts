@@ -10,7 +10,8 @@
  *
  * Usage (run it niced; the machine is shared):
  *   nice -n 5 npx tsx scripts/bench-scale.ts [--events 100000000] [--parts 10] [--partitions 32]
- *     [--train-partitions 2] [--train-batches 30] [--hidden 64] [--dir bench-out/scale] [--keep]
+ *     [--train-partitions 2] [--train-batches 30] [--hidden 64] [--embed-max-events 2000]
+ *     [--dir bench-out/scale] [--keep]
  * Redis at $REDIS_URL or 127.0.0.1:6379 is needed for the worker runs (a private BullMQ prefix is used).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,6 +34,8 @@ const partitions = flag('--partitions', '32');
 const trainPartitions = flag('--train-partitions', '2');
 const trainBatches = flag('--train-batches', '30');
 const hidden = flag('--hidden', '64');
+// Embed each client from its last n events (meles embed --max-events); every event is still read.
+const embedMaxEvents = flag('--embed-max-events', '2000');
 const dir = resolve(flag('--dir', join(ROOT, 'bench-out', 'scale')));
 const keep = process.argv.includes('--keep');
 const prefix = `bench-scale-${process.pid}`;
@@ -129,7 +132,7 @@ function report(m: Measured): void {
 }
 
 /** Starts `count` workers, submits the embedding run, waits for its manifest, stops the workers (SIGTERM, by pid). */
-async function embedWithWorkers(count: number, model: string, data: string, out: string, totalEvents: number): Promise<{ measured: Measured[]; seconds: number }> {
+async function embedWithWorkers(count: number, model: string, data: string, out: string, totalEvents: number, totalClients: number): Promise<{ measured: Measured[]; seconds: number }> {
   const queuePrefix = `${prefix}-${count}`;
   const workers: Running[] = [];
   const ready: Promise<void>[] = [];
@@ -142,7 +145,7 @@ async function embedWithWorkers(count: number, model: string, data: string, out:
   }
   await Promise.all(ready);
   const submit = await stage(`embed (${count} worker${count > 1 ? 's' : ''}, submit --wait)`, [
-    'embed', '--model', model, '--data', data, '--out', out, '--submit', '--wait', '--prefix', queuePrefix, '--data-root', dir, '--out-root', dir, '--quiet',
+    'embed', '--model', model, '--data', data, '--out', out, '--max-events', embedMaxEvents, '--submit', '--wait', '--prefix', queuePrefix, '--data-root', dir, '--out-root', dir, '--quiet',
   ]);
   for (const w of workers) w.child.kill('SIGTERM');
   const measured: Measured[] = [submit];
@@ -152,8 +155,9 @@ async function embedWithWorkers(count: number, model: string, data: string, out:
     report(m);
     measured.push(m);
   }
-  const throughput = totalEvents / submit.seconds;
-  console.log(`|   → ${count} worker(s): ${(throughput / 1e3).toFixed(0)}k events/s over ${totalEvents} events | | | |`);
+  console.log(
+    `|   → ${count} worker(s): ${(totalClients / submit.seconds).toFixed(0)} clients/s, ${(totalEvents / submit.seconds / 1e3).toFixed(0)}k events read/s (${totalClients} clients, ${totalEvents} events, --max-events ${embedMaxEvents}) | | | |`,
+  );
   return { measured, seconds: submit.seconds };
 }
 
@@ -162,7 +166,7 @@ const load = (): string => loadavg().map((l) => l.toFixed(2)).join(', ');
 await rm(dir, { recursive: true, force: true });
 await mkdir(dir, { recursive: true });
 const clients = Math.max(1, Math.round(events / 200)); // lengths 100..300, mean 200
-console.log(`# bench-scale: ${events} events (${clients} clients), generate --parts ${parts}, ${partitions} partitions, train 1 epoch on ${trainPartitions} partitions (≤ ${trainBatches} batches, GRU hidden ${hidden}), embed with 1 and 2 workers, features`);
+console.log(`# bench-scale: ${events} events (${clients} clients), generate --parts ${parts}, ${partitions} partitions, train 1 epoch on ${trainPartitions} partitions (≤ ${trainBatches} batches, GRU hidden ${hidden}), embed (--max-events ${embedMaxEvents}) with 1 and 2 workers, features`);
 console.log(`# load average at start: ${load()}; ${new Date().toISOString()}`);
 console.log('| stage | wall s | peak RSS MB | note |');
 console.log('|---|---|---|---|');
@@ -183,10 +187,10 @@ all.push(
     'train', '--data', partsDir, '--schema', schema, '--out', model, '--epochs', '1', '--partitions-per-epoch', trainPartitions, '--max-batches', trainBatches, '--hidden', hidden, '--quiet',
   ]),
 );
-const one = await embedWithWorkers(1, model, partsDir, join(dir, 'emb-1'), manifest.rows);
+const one = await embedWithWorkers(1, model, partsDir, join(dir, 'emb-1'), manifest.rows, manifest.clients);
 all.push(...one.measured);
 await rm(join(dir, 'emb-1'), { recursive: true, force: true });
-const two = await embedWithWorkers(2, model, partsDir, join(dir, 'emb-2'), manifest.rows);
+const two = await embedWithWorkers(2, model, partsDir, join(dir, 'emb-2'), manifest.rows, manifest.clients);
 all.push(...two.measured);
 console.log(`|   → speed-up 2 workers vs 1: ${(one.seconds / two.seconds).toFixed(2)}× | | | |`);
 all.push(await stage('features', ['features', '--data', partsDir, '--schema', schema, '--out', join(dir, 'features')]));
