@@ -1,10 +1,11 @@
 /**
  * `meles status`: pipelines (grouped by run id), their stage jobs, states, progress and errors,
- * read from the stage and control queues. Error texts are redacted before they are shown.
+ * read from the stage and control queues, and per-partition runs (`meles embed --submit` …) from
+ * the partition queues. Error texts are redacted before they are shown.
  */
 import { Queue, type Job, type JobType } from 'bullmq';
 import { z } from 'zod';
-import { CONTROL_QUEUE, STAGE_QUEUE } from './queues.js';
+import { CONTROL_QUEUE, PARTITION_MANIFEST_QUEUE, PARTITION_QUEUE, STAGE_QUEUE } from './queues.js';
 import { connectWithin, redact, type RedisTarget } from './redis-url.js';
 
 const STATES = ['active', 'waiting', 'waiting-children', 'prioritized', 'delayed', 'completed', 'failed'] as const;
@@ -55,13 +56,17 @@ const dataSchema = z.object({
 });
 const progressSchema = z.object({ fraction: z.number(), message: z.string().optional() });
 const resultSchema = z.object({ skipped: z.boolean(), summary: z.string() });
+/** What status needs of a per-partition job (partition-payload.ts); the manifest job has no `partition`. */
+const partitionDataSchema = z.object({ runId: z.string(), partition: z.number().optional(), task: z.object({ kind: z.string() }), inputRows: z.array(z.number()) });
+const partitionProgressSchema = z.object({ clients: z.number(), total: z.number().positive() });
+const partitionResultSchema = z.object({ rows: z.number(), file: z.string().optional(), parts: z.number().optional() });
 
 /**
  * Reads every pipeline job under `prefix` and groups them by run, newest run first.
  * Throws when Redis does not answer within `timeoutMs`. @param timeoutMs - @defaultValue `15000`
  */
 export async function collectStatus(redis: RedisTarget, prefix: string, runId?: string, timeoutMs = 15_000): Promise<RunStatus[]> {
-  const queues = [STAGE_QUEUE, CONTROL_QUEUE].map((name) => {
+  const queues = [STAGE_QUEUE, CONTROL_QUEUE, PARTITION_QUEUE, PARTITION_MANIFEST_QUEUE].map((name) => {
     const queue = new Queue(name, { connection: redis.options, prefix });
     queue.on('error', () => {}); // connection errors surface through connectWithin's timeout
     return queue;
@@ -77,7 +82,7 @@ export async function collectStatus(redis: RedisTarget, prefix: string, runId?: 
           if (!job) continue;
           const status = describeJob(job, state, secrets);
           if (!status) continue;
-          const id = dataSchema.parse(job.data).runId;
+          const id = (job.data as { runId: string }).runId; // describeJob checked the shape
           if (runId !== undefined && id !== runId) continue;
           jobs.push(status);
           runs.set(id, [...(runs.get(id) ?? []), status]);
@@ -94,7 +99,7 @@ export async function collectStatus(redis: RedisTarget, prefix: string, runId?: 
 
 function describeJob(job: Job, state: JobState, secrets: readonly (string | undefined)[]): StageJobStatus | undefined {
   const data = dataSchema.safeParse(job.data);
-  if (!data.success) return undefined;
+  if (!data.success) return describePartitionJob(job, state, secrets);
   const step = data.data.step;
   const label = 'shard' in step ? `embed-shard ${step.shard.index + 1}/${step.shard.count}` : step.kind;
   const progress = progressSchema.safeParse(job.progress);
@@ -107,6 +112,26 @@ function describeJob(job: Job, state: JobState, secrets: readonly (string | unde
     attemptsMade: job.attemptsMade,
     ...(job.failedReason ? { failedReason: redact(job.failedReason, secrets) } : {}),
     ...(result.success ? { summary: result.data.summary, skipped: result.data.skipped } : {}),
+    createdAt: job.timestamp,
+  };
+}
+
+/** A per-partition job: `embed part 2/4` (progress from clients done) or `embed manifest`. */
+function describePartitionJob(job: Job, state: JobState, secrets: readonly (string | undefined)[]): StageJobStatus | undefined {
+  const data = partitionDataSchema.safeParse(job.data);
+  if (!data.success) return undefined;
+  const { partition, task, inputRows } = data.data;
+  const progress = partitionProgressSchema.safeParse(job.progress);
+  const result = partitionResultSchema.safeParse(job.returnvalue);
+  const summary = !result.success ? undefined : result.data.parts !== undefined ? `${result.data.rows} rows in ${result.data.parts} parts` : `${result.data.rows} rows${result.data.file ? ` → ${result.data.file}` : ''}`;
+  return {
+    jobId: job.id ?? '?',
+    step: partition === undefined ? `${task.kind} manifest` : `${task.kind} part ${partition + 1}/${inputRows.length}`,
+    state,
+    ...(progress.success ? { fraction: progress.data.clients / progress.data.total } : {}),
+    attemptsMade: job.attemptsMade,
+    ...(job.failedReason ? { failedReason: redact(job.failedReason, secrets) } : {}),
+    ...(summary === undefined ? {} : { summary }),
     createdAt: job.timestamp,
   };
 }

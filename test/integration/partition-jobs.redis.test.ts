@@ -21,6 +21,7 @@ import { SequenceModel } from '../../encoders/sequence-model.js';
 import { PartitionRunFailedError, partitionJobId, manifestJobId, submitPartitionRun, waitForPartitionRun } from '../../pipeline/queue/partition-jobs.js';
 import { planPartitionRun, runPartitionsLocally, type EmbedPartitionTask } from '../../pipeline/queue/partition-task.js';
 import { PARTITION_MANIFEST_QUEUE, PARTITION_QUEUE } from '../../pipeline/queue/queues.js';
+import { collectStatus, formatStatus } from '../../pipeline/queue/status.js';
 import { startPipelineWorkers, type PipelineWorkers } from '../../pipeline/queue/worker-runtime.js';
 import { saveModelDirectory } from '../../training/model-files.js';
 import { obliterateAll, redis, uniquePrefix, waitFor } from './helpers.js';
@@ -84,6 +85,10 @@ describe('per-partition jobs on real Redis', () => {
     const result = await waitForPartitionRun(submitted.runId, PARTITIONS, { redis, prefix, timeoutMs: 150_000 });
     assert.deepEqual(result, { rows: 90, parts: PARTITIONS });
     for (const job of await jobsOf(submitted.runId)) assert.equal(job.attemptsStarted, 1, `${job.id} ran once`);
+    const [status] = await collectStatus(redis, prefix, submitted.runId);
+    assert.equal(status?.state, 'completed');
+    assert.deepEqual(status.jobs.map((j) => j.step).sort(), ['embed manifest', 'embed part 1/3', 'embed part 2/3', 'embed part 3/3']);
+    assert.match(formatStatus([status]), /embed manifest +completed +90 rows in 3 parts/);
 
     const local = await runPartitionsLocally({ ...(await planPartitionRun('pj-local', task, [join(hostA.dataRoot, 'parts')], join(tmp, 'local'))) });
     const queued = JSON.parse(await readFile(join(out, OUTPUT_MANIFEST), 'utf8')) as PartitionedOutputManifest;
