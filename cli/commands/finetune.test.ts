@@ -60,10 +60,16 @@ describe('meles train --method supervised / meles finetune', () => {
     const b = await meles('finetune', '--model', pretrained, '--id', 'client_id', '--out', ft, '--freeze-encoder', ...common);
     assert.equal(b.code, 0, b.stderr);
     assert.match(b.stderr, /head lr 0\.002/);
-    for (const out of [sup, ft]) {
-      const task = JSON.parse(await readFile(join(out, 'task.json'), 'utf8')) as { column: string; kind: string; classes: string[] };
+    const raw = join(dir, 'ft-raw');
+    const c = await meles('finetune', '--model', pretrained, '--id', 'client_id', '--out', raw, '--freeze-encoder', '--no-standardize-embedding', ...common);
+    assert.equal(c.code, 0, c.stderr);
+    // Fine-tuning standardises the embedding by default (the head saves its statistics); from scratch and with the flag it reads the raw embedding.
+    const heads = { [sup]: ['head/w', 'head/b'], [ft]: ['head/w', 'head/b', 'head/mean', 'head/std'], [raw]: ['head/w', 'head/b'] };
+    for (const [out, names] of Object.entries(heads)) {
+      const task = JSON.parse(await readFile(join(out, 'task.json'), 'utf8')) as { column: string; kind: string; classes: string[]; head: { name: string }[] };
       assert.deepEqual({ column: task.column, kind: task.kind }, { column: 'age_group', kind: 'multiclass' });
       assert.ok(task.classes.length >= 2 && existsSync(join(out, 'head.bin')));
+      assert.deepEqual(task.head.map((e) => e.name), names, out);
     }
     assert.ok((await readFile(join(ft, 'weights.bin'))).equals(await readFile(join(pretrained, 'weights.bin'))), '--freeze-encoder keeps the encoder');
   });
