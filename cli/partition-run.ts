@@ -7,7 +7,7 @@
  */
 import { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { checkOutputs, type InputPath } from '../data/output-guard.js';
 import { isPartitionDirectory } from '../data/partition-manifest.js';
 import { OUTPUT_MANIFEST, partitionedOutputManifestPath } from '../data/partitioned-output.js';
@@ -63,10 +63,21 @@ export async function arePartitionedOutputs(paths: readonly string[]): Promise<b
   return found.every((p) => p !== undefined);
 }
 
-/** Refuses the submit flags on a one-file input, where they mean nothing. */
+/** File endings that make `--out` one file even for a partitioned input (the partitions read as one dataset). */
+export const ONE_FILE_OUTPUTS: readonly string[] = ['.arrow', '.arrows', '.feather', '.ipc', '.parquet', '.pq', '.csv'];
+
+/**
+ * Whether a partitioned input gets a partitioned output: always with `--submit`, else unless
+ * `--out` names a data file (`emb.arrow`, `features.parquet`, …), which keeps one output file.
+ */
+export function wantsPartitionedOutput(out: string, flags: PartitionRunFlags): boolean {
+  return flags.submit === true || !ONE_FILE_OUTPUTS.includes(extname(out).toLowerCase());
+}
+
+/** Refuses the submit flags when the run is not per partition, where they mean nothing. */
 export function refuseSubmitFlags(flags: PartitionRunFlags, input: string): void {
   if (flags.submit === true || flags.wait === true || flags.dataRoot !== undefined || flags.outRoot !== undefined) {
-    throw new ConfigError(`\`--submit\`, \`--wait\`, \`--data-root\` and \`--out-root\` need a partitioned input (a \`meles partition\` directory); ${input} is not one`);
+    throw new ConfigError(`\`--submit\`, \`--wait\`, \`--data-root\` and \`--out-root\` need a partitioned input (a \`meles partition\` directory) and an output directory; ${input} is not one`);
   }
 }
 
@@ -78,6 +89,9 @@ export function refuseSubmitFlags(flags: PartitionRunFlags, input: string): void
 export async function runPartitioned(command: 'embed' | 'features' | 'score', task: PartitionTask, inputs: readonly InputPath[], out: string, flags: PartitionRunFlags): Promise<void> {
   if ((flags.dataRoot === undefined) !== (flags.outRoot === undefined)) throw new ConfigError('Expected `--data-root` and `--out-root` together, found only one');
   if (flags.submit !== true && (flags.wait === true || flags.dataRoot !== undefined)) throw new ConfigError('`--wait`, `--data-root` and `--out-root` go with `--submit`');
+  if (ONE_FILE_OUTPUTS.includes(extname(out).toLowerCase())) {
+    throw new ConfigError(`\`--out\` ${out}: expected a directory for the per-partition parts, found a file name (${extname(out)}); without --submit a file name writes one file`);
+  }
   // 'replaced-folder' for its check only (no input inside --out); the folder is written into, not replaced.
   await checkOutputs([{ flag: '--out', path: out, kind: 'replaced-folder' }, { flag: '--out', path: join(out, OUTPUT_MANIFEST), kind: 'file', inNewFolder: true }], inputs);
   if ((await partitionedOutputManifestPath(out)) !== undefined) {

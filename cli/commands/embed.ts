@@ -12,7 +12,7 @@ import { embeddingProgressBar } from '../progress-bar.js';
 import { checkOutputs } from '../../data/output-guard.js';
 import { modelDirectoryInputs } from '../../training/run-dir-guard.js';
 import { AS_OF_HELP, asOfFromOptions, type AsOfFlags } from '../schema-options.js';
-import { addPartitionRunOptions, isPartitionedDataset, refuseSubmitFlags, runPartitioned, type PartitionRunFlags } from '../partition-run.js';
+import { addPartitionRunOptions, isPartitionedDataset, refuseSubmitFlags, runPartitioned, wantsPartitionedOutput, type PartitionRunFlags } from '../partition-run.js';
 
 interface EmbedFlags extends AsOfFlags, PartitionRunFlags {
   readonly model: string;
@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .description('embed every client of a transactions file with a trained model')
     .requiredOption('--model <dir>', 'model directory written by `meles train`')
     .requiredOption('--data <dataset>', "transactions with the model's columns: Arrow IPC or Parquet file, a directory of them, or a quoted glob ('daily/*.arrow')")
-    .requiredOption('--out <file>', 'output file (for a partitioned dataset: a directory of per-partition parts + manifest.json)')
+    .requiredOption('--out <file>', 'output file (for a partitioned dataset and an --out without a file ending: a directory of per-partition parts + manifest.json)')
     .option('--as-of <time>', AS_OF_HELP)
     .addOption(new Option('--format <format>', 'output format').choices([...EMBEDDING_FORMATS]).default('arrow'))
     .option('--max-events <n>', 'embed each client from its last n events', '2000')
@@ -51,7 +51,7 @@ export function register(program: Command): void {
     .option('--state <file>', 'continue from this state file (GRU/LSTM): --data holds only the new events; every client of the state and the data is written')
     .option('--state-out <file>', 'also write each client\'s encoder state (embeds every event of the history; may equal --state)');
   addPartitionRunOptions(cmd).action(async (opts: EmbedFlags) => {
-      if (await isPartitionedDataset(opts.data)) return embedPartitions(opts, cmd);
+      if (wantsPartitionedOutput(opts.out, opts) && (await isPartitionedDataset(opts.data))) return embedPartitions(opts, cmd);
       refuseSubmitFlags(opts, opts.data);
       const stateful = stateFlags(opts, cmd.getOptionValueSource('maxEvents') === 'cli');
       await checkOutputs([{ flag: '--out', path: opts.out, kind: 'file' }], [{ flag: '--data', path: opts.data }, ...modelDirectoryInputs('--model', opts.model)]);

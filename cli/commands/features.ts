@@ -10,7 +10,7 @@ import { ConfigError } from '../../errors.js';
 import { checkOutputs } from '../../data/output-guard.js';
 import { readPartitionManifest } from '../../data/partition-file.js';
 import { validateSchemaMapping } from '../../data/schema-mapping-io.js';
-import { addPartitionRunOptions, isPartitionedDataset, refuseSubmitFlags, runPartitioned, type PartitionRunFlags } from '../partition-run.js';
+import { addPartitionRunOptions, isPartitionedDataset, refuseSubmitFlags, runPartitioned, wantsPartitionedOutput, type PartitionRunFlags } from '../partition-run.js';
 
 interface FeaturesFlags extends SchemaFlags, AsOfFlags, PartitionRunFlags {
   readonly data: string;
@@ -24,11 +24,11 @@ export function register(program: Command): void {
   const cmd = new Command('features')
     .description('hand-crafted aggregate features per client (length; sum/mean/std; per-category count/mean/std; distinct counts)')
     .requiredOption('--data <dataset>', "transactions: Arrow IPC or Parquet file, a directory of them, or a quoted glob ('daily/*.arrow')")
-    .requiredOption('--out <file>', 'output Arrow file: client id + one Float32 column per feature (for a partitioned dataset: a directory of parts + manifest.json)')
+    .requiredOption('--out <file>', 'output Arrow file: client id + one Float32 column per feature (for a partitioned dataset and an --out without a file ending: a directory of parts + manifest.json)')
     .option('--max-values <n>', 'category values kept per categorical column; rarer ones pool into <unk>', '250')
     .option('--vocabularies <file>', 'vocabularies JSON (e.g. from training) so several files get identical feature columns');
   addPartitionRunOptions(addAsOfOption(addSchemaOptions(cmd))).action(async (opts: FeaturesFlags) => {
-    if (await isPartitionedDataset(opts.data)) return featuresOfPartitions(opts);
+    if (wantsPartitionedOutput(opts.out, opts) && (await isPartitionedDataset(opts.data))) return featuresOfPartitions(opts);
     refuseSubmitFlags(opts, opts.data);
     const inputs = [['--data', opts.data], ['--schema', opts.schema], ['--vocabularies', opts.vocabularies]] as const;
     await checkOutputs([{ flag: '--out', path: opts.out, kind: 'file' }], inputs.flatMap(([flag, path]) => (path === undefined ? [] : [{ flag, path }])));

@@ -10,6 +10,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readColumnTable } from '../../data/keyed-table.js';
 import { partitionDataset } from '../../data/partition.js';
 import type { PartitionedOutputManifest } from '../../data/partitioned-output.js';
 import { generateTransactions, SYNTHETIC_SCHEMA } from '../../data/synthetic/generate-transactions.js';
@@ -56,6 +57,15 @@ describe('meles features over a partition directory', () => {
     const plain = await meles('features', '--data', data, '--schema', join(dir, 'gen', 'schema.json'), '--out', join(dir, 'one.arrow'), '--submit');
     assert.equal(plain.code, 2);
     assert.match(plain.stderr, /`--submit`.* need a partitioned input/);
+    const submitToFile = await meles('features', '--data', join(dir, 'parts'), '--out', join(dir, 'sub.arrow'), '--submit');
+    assert.equal(submitToFile.code, 2);
+    assert.match(submitToFile.stderr, /expected a directory for the per-partition parts, found a file name \(\.arrow\)/);
     assert.deepEqual((await readdir(dir)).sort(), ['feat', 'gen', 'parts']);
+    // A file name keeps one output file: the partitions read as one dataset, the same rows as the parts.
+    const one = await meles('features', '--data', join(dir, 'parts'), '--schema', join(dir, 'gen', 'schema.json'), '--out', join(dir, 'one.arrow'));
+    assert.equal(one.code, 0, one.stderr);
+    const [whole, parted] = await Promise.all([readColumnTable(join(dir, 'one.arrow'), 'client_id'), readColumnTable(out, 'client_id')]);
+    assert.deepEqual([...whole.keys].sort(), [...parted.keys].sort());
+    assert.deepEqual(whole.names, parted.names);
   });
 });

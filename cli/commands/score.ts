@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { scoreModel } from '../../downstream/scoring/score-model.js';
 import { pathListFlag } from '../flags.js';
-import { addPartitionRunOptions, arePartitionedOutputs, refuseSubmitFlags, runPartitioned, type PartitionRunFlags } from '../partition-run.js';
+import { addPartitionRunOptions, arePartitionedOutputs, refuseSubmitFlags, runPartitioned, wantsPartitionedOutput, type PartitionRunFlags } from '../partition-run.js';
 
 interface ScoreFlags extends PartitionRunFlags {
   readonly model: string;
@@ -20,11 +20,11 @@ export function register(program: Command): void {
     .description('predict with a `meles fit` model: p_<class> columns and the predicted class, keyed by the input\'s id column')
     .requiredOption('--model <dir>', 'model directory written by `meles fit`')
     .requiredOption('--features <files>', 'feature Arrow file(s), comma-separated, in the order the model was fit with')
-    .requiredOption('--out <file>', 'predictions Arrow file (must not be an input; when every --features is a partitioned output: a directory of parts + manifest.json)')
+    .requiredOption('--out <file>', 'predictions Arrow file (must not be an input; when every --features is a partitioned output and --out has no file ending: a directory of parts + manifest.json)')
     .option('--id <column>', 'client id column of the feature files (default: the one the model was fit with)');
   addPartitionRunOptions(cmd).action(async (flags: ScoreFlags) => {
       const features = pathListFlag('--features', flags.features);
-      if (await arePartitionedOutputs(features)) {
+      if (wantsPartitionedOutput(flags.out, flags) && (await arePartitionedOutputs(features))) {
         const task = { kind: 'score' as const, model: flags.model, ...(flags.id === undefined ? {} : { idColumn: flags.id }) };
         return runPartitioned('score', task, [...features.map((path) => ({ flag: '--features', path })), { flag: '--model', path: flags.model }], flags.out, flags);
       }
