@@ -107,12 +107,14 @@ export function gruForward(
     const row0 = offsets[t];
     const saved = tape === null ? 0 : row0;
     if (tape !== null) tape.hPrev.set(state.subarray(0, bs * H), row0 * H);
-    // gh = h·Wh + bh for the running rows: bias rows first, then sgemm adds the product (beta = 1).
-    for (let i = 0; i < bs; i++) gh.set(bh, i * G);
-    blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, bs, G, H, 1, state, H, wh, G, 1, gh, G);
     if (math.native !== null) {
-      math.native.gruForwardStep(bs, H, x.subarray(row0 * G), gh, state, gates.subarray(saved * G), ghnAll.subarray(saved * H));
+      // gh = h·Wh; the C step adds bh.
+      blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, bs, G, H, 1, state, H, wh, G, 0, gh, G);
+      math.native.gruForwardStep(bs, H, x.subarray(row0 * G), gh, bh, state, gates.subarray(saved * G), ghnAll.subarray(saved * H));
     } else {
+      // gh = h·Wh + bh for the running rows: bias rows first, then sgemm adds the product (beta = 1).
+      for (let i = 0; i < bs; i++) gh.set(bh, i * G);
+      blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, bs, G, H, 1, state, H, wh, G, 1, gh, G);
       stepGates(math.gates, math.candidate, bs, H, row0, saved, x, gh, state, gates, ghnAll);
     }
     if (outputs !== null) outputs.set(state.subarray(0, bs * H), row0 * H);

@@ -18,8 +18,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** `meles_gru_forward_step(bs, H, x, gh, h, gates, ghn)`: see rnn-gates.c. */
-export type GruForwardStep = (bs: number, H: number, x: Float32Array, gh: Float32Array, h: Float32Array, gates: Float32Array, ghn: Float32Array) => void;
+/** `meles_gru_forward_step(bs, H, x, gh, bh, h, gates, ghn)`: see rnn-gates.c (`gh` without the bias). */
+export type GruForwardStep = (
+  bs: number,
+  H: number,
+  x: Float32Array,
+  gh: Float32Array,
+  bh: Float32Array,
+  h: Float32Array,
+  gates: Float32Array,
+  ghn: Float32Array,
+) => void;
 /** `meles_gru_backward_step(bs, H, dh, gates, hPrev, ghn, dx, dgh, dhPrev)`. */
 export type GruBackwardStep = (
   bs: number,
@@ -131,7 +140,7 @@ export function compileNativeGates(options: CompileNativeGatesOptions = {}): Nat
       ok: true,
       gates: {
         library,
-        gruForwardStep: lib.func('void meles_gru_forward_step(int bs, int H, const float *x, const float *gh, float *h, float *gates, float *ghn)') as GruForwardStep,
+        gruForwardStep: lib.func('void meles_gru_forward_step(int bs, int H, const float *x, const float *gh, const float *bh, float *h, float *gates, float *ghn)') as GruForwardStep,
         gruBackwardStep: lib.func(
           'void meles_gru_backward_step(int bs, int H, const float *dh, const float *gates, const float *hPrev, const float *ghn, float *dx, float *dgh, float *dhPrev)',
         ) as GruBackwardStep,

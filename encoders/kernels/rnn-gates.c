@@ -9,17 +9,18 @@
 
 static inline float sigm(float a) { return 1.0f / (1.0f + expf(-a)); }
 
-/* GRU forward. x: [bs,3H] input projection (r,z,n); gh: [bs,3H] h·Wh + bh; h: [bs,H] state,
-   updated in place; gates: [bs,3H] out (r,z,n); ghn: [bs,H] out (gh's n part). */
-void meles_gru_forward_step(int bs, int H, const float *x, const float *gh, float *h, float *gates, float *ghn) {
+/* GRU forward. x: [bs,3H] input projection (r,z,n); gh: [bs,3H] h·Wh (no bias); bh: [3H] recurrent
+   bias; h: [bs,H] state, updated in place; gates: [bs,3H] out (r,z,n); ghn: [bs,H] out
+   ((h·Wh + bh)'s n part). */
+void meles_gru_forward_step(int bs, int H, const float *x, const float *gh, const float *bh, float *h, float *gates, float *ghn) {
   for (int i = 0; i < bs; i++) {
     const float *xi = x + (long)i * 3 * H, *gi = gh + (long)i * 3 * H;
     float *hi = h + (long)i * H, *pi = gates + (long)i * 3 * H, *ni = ghn + (long)i * H;
 #pragma omp simd
     for (int j = 0; j < H; j++) {
-      float r = sigm(xi[j] + gi[j]);
-      float z = sigm(xi[H + j] + gi[H + j]);
-      float hn = gi[2 * H + j];
+      float r = sigm(xi[j] + gi[j] + bh[j]);
+      float z = sigm(xi[H + j] + gi[H + j] + bh[H + j]);
+      float hn = gi[2 * H + j] + bh[2 * H + j];
       float n = 2.0f * sigm(2.0f * (xi[2 * H + j] + r * hn)) - 1.0f;
       pi[j] = r;
       pi[H + j] = z;
