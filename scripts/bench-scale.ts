@@ -88,12 +88,13 @@ function pollPeak(pid: number): { stop: () => Promise<number> } {
 interface Running {
   readonly child: ChildProcess;
   readonly started: number;
-  readonly done: Promise<{ code: number | null; stderr: string; seconds: number; peakKb: number }>;
+  /** `cpuSeconds`: user + system time of the process and its reaped children (from /usr/bin/time). */
+  readonly done: Promise<{ code: number | null; stderr: string; seconds: number; peakKb: number; cpuSeconds: number }>;
 }
 
 function startMeles(args: readonly string[], timeFile: string, onStderr?: (text: string) => void): Running {
   const started = performance.now();
-  const child = spawn(TIME, ['-f', '%M', '-o', timeFile, process.execPath, MELES, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  const child = spawn(TIME, ['-f', '%M %U %S', '-o', timeFile, process.execPath, MELES, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -101,12 +102,12 @@ function startMeles(args: readonly string[], timeFile: string, onStderr?: (text:
   });
   child.stdout!.on('data', (d: Buffer) => (stderr += d.toString()));
   const poll = pollPeak(child.pid!);
-  const done = new Promise<{ code: number | null; stderr: string; seconds: number; peakKb: number }>((resolveDone) => {
+  const done = new Promise<{ code: number | null; stderr: string; seconds: number; peakKb: number; cpuSeconds: number }>((resolveDone) => {
     child.on('exit', (code) => {
       const seconds = (performance.now() - started) / 1000;
       void poll.stop().then(async (polled) => {
-        const timed = Number((await readFile(timeFile, 'utf8').catch(() => '0')).trim().split('\n').at(-1));
-        resolveDone({ code, stderr, seconds, peakKb: Math.max(polled, Number.isFinite(timed) ? timed : 0) });
+        const [maxKb = 0, user = 0, system = 0] = (await readFile(timeFile, 'utf8').catch(() => '0 0 0')).trim().split('\n').at(-1)!.split(' ').map(Number);
+        resolveDone({ code, stderr, seconds, peakKb: Math.max(polled, Number.isFinite(maxKb) ? maxKb : 0), cpuSeconds: user + system });
       });
     });
   });
@@ -118,7 +119,7 @@ async function stage(name: string, args: readonly string[], note = ''): Promise<
   const run = startMeles(args, join(dir, `.time-${name}`));
   const result = await run.done;
   if (result.code !== 0) throw new Error(`${name} exited with ${result.code}:\n${result.stderr.slice(-4000)}`);
-  const measured = { stage: name, seconds: result.seconds, peakRssMb: result.peakKb / 1024, note: note || lastLine(result.stderr) };
+  const measured = { stage: name, seconds: result.seconds, peakRssMb: result.peakKb / 1024, note: `${note || lastLine(result.stderr)}; CPU ${result.cpuSeconds.toFixed(1)} s` };
   report(measured);
   return measured;
 }
@@ -151,7 +152,7 @@ async function embedWithWorkers(count: number, model: string, data: string, out:
   const measured: Measured[] = [submit];
   for (const [w, worker] of workers.entries()) {
     const result = await worker.done;
-    const m = { stage: `  worker ${w + 1}/${count} (its job children included)`, seconds: result.seconds, peakRssMb: result.peakKb / 1024, note: `alive ${result.seconds.toFixed(0)} s incl. start-up` };
+    const m = { stage: `  worker ${w + 1}/${count} (its job children included)`, seconds: result.seconds, peakRssMb: result.peakKb / 1024, note: `alive ${result.seconds.toFixed(0)} s incl. start-up; CPU ${result.cpuSeconds.toFixed(1)} s (worker + job children)` };
     report(m);
     measured.push(m);
   }
