@@ -28,8 +28,11 @@
  *
  *   npx tsx scripts/bench-train.ts [--steps 5] [--encoders gru,lstm,transformer] [--lengths 50,100,200,400]
  *                                  [--hidden 256] [--transformer-layers 1] [--clients 64] [--min-len 25] [--max-len 200]
- *                                  [--torch-blocks 0] [--sweep-encoder gru] [--no-torch] [--layers-rnn]
+ *                                  [--torch-blocks 0] [--sweep-encoder gru] [--sweep-steps 3] [--no-torch] [--layers-rnn]
  *
+ * `--sweep-steps N` sets the sweep's steps (default min(`--steps`, 3), at least 2). The sweep prints,
+ * for both sides, the median wall time, the fastest step and the median CPU time (process user +
+ * system); on a loaded shared machine the CPU ratio is the steady one.
  * `--lengths 0` skips the length sweep. `--torch-blocks 64` makes the PyTorch Transformer attend in
  * length-sorted blocks of 64 like meles (equal work) instead of padding the whole batch. PyTorch runs with OPENBLAS_NUM_THREADS=1 and `--threads 1`.
  */
@@ -103,6 +106,8 @@ function median(values: number[]): number {
 /** One meles measurement, as its child process reports it. */
 interface Measured {
   readonly trainMs: number;
+  /** Fastest train step (wall): on a loaded machine the least disturbed one. */
+  readonly trainMinMs: number;
   readonly embedMs: number;
   readonly events: number;
   /** Resident-memory high-water mark after the train steps (before any embedding batch). */
@@ -160,7 +165,7 @@ function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, 
   loss.dispose();
   adam.dispose();
   model.dispose();
-  return { trainMs: median(train), embedMs: median(embed), events, trainPeakRssMb, peakRssMb: maxRssMb(), baselineRssMb, trainCpuMs: median(trainCpu), trainHeapMb };
+  return { trainMs: median(train), trainMinMs: Math.min(...train), embedMs: median(embed), events, trainPeakRssMb, peakRssMb: maxRssMb(), baselineRssMb, trainCpuMs: median(trainCpu), trainHeapMb };
 }
 
 /** tfjs-layers GRU on the padded batch (the formulation the issue measured), for the record. */
@@ -186,6 +191,8 @@ function measureLayersGru(batch: EventBatch & { labels: Int32Array }, steps: num
 /** One PyTorch measurement: the script's medians plus the peak its wrapper process reports. */
 interface TorchMeasured {
   readonly train: number;
+  /** Fastest train step (wall). */
+  readonly trainMin: number;
   /** Median process CPU time of a train step (user + system, all threads). */
   readonly trainCpu: number;
   readonly embed: number;
@@ -210,9 +217,9 @@ function torch(kind: EncoderKind, minLen: number, maxLen: number, steps: number)
     process.stderr.write(`torch ${kind} ${minLen}-${maxLen} failed (${run.status}): ${run.stderr.split('\n').slice(-3).join(' ')}\n`);
     return null;
   }
-  const result = JSON.parse(lines.at(-2)!) as { train_step_ms_median: number; train_step_cpu_ms_median?: number; embed_batch_ms_median: number; events: number };
+  const result = JSON.parse(lines.at(-2)!) as { train_step_ms_median: number; train_step_cpu_ms_median?: number; train_step_ms_min?: number; embed_batch_ms_median: number; events: number };
   const memory = JSON.parse(lines.at(-1)!) as { peak_rss_mb: number; baseline_rss_mb: number };
-  return { train: result.train_step_ms_median, trainCpu: result.train_step_cpu_ms_median ?? Number.NaN, embed: result.embed_batch_ms_median, events: result.events, peakRssMb: memory.peak_rss_mb, baselineRssMb: memory.baseline_rss_mb };
+  return { train: result.train_step_ms_median, trainMin: result.train_step_ms_min ?? Number.NaN, trainCpu: result.train_step_cpu_ms_median ?? Number.NaN, embed: result.embed_batch_ms_median, events: result.events, peakRssMb: memory.peak_rss_mb, baselineRssMb: memory.baseline_rss_mb };
 }
 
 /** Runs one measurement in a fresh process: the wasm heap only grows, so encoders must not share one. */
@@ -288,18 +295,19 @@ for (const kind of ENCODERS) {
   console.log(`| ${cells.join(' | ')} |`);
 }
 if (LENGTHS.length > 0 && LENGTHS[0]! > 0) {
-  const sweepSteps = Math.max(2, Math.min(STEPS, 3));
+  const sweepSteps = Number(flag('sweep-steps', String(Math.max(2, Math.min(STEPS, 3)))));
+  if (!(Number.isInteger(sweepSteps) && sweepSteps >= 1)) throw new Error(`Expected \`--sweep-steps\` to be an integer >= 1, got \`${sweepSteps}\``);
   console.log(`\n# ${SWEEP_ENCODER.toUpperCase()} train step vs sequence length (all ${CLIENTS * SPLITS} sequences of length L; median of ${sweepSteps} steps)`);
   console.log(
-    '| L | train step ms | train step CPU ms | ms per 1k events | relative to L0 per event | embed batch ms | peak RSS MB | torch train ms | torch train CPU ms | torch embed ms | torch peak RSS MB | train ratio | train CPU ratio |',
+    '| L | train step ms | fastest step ms | train step CPU ms | ms per 1k events | relative to L0 per event | embed batch ms | peak RSS MB | torch train ms | torch fastest ms | torch train CPU ms | torch embed ms | torch peak RSS MB | train ratio | fastest ratio | train CPU ratio |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   let base = 0;
   for (const L of LENGTHS) {
     const m = child(SWEEP_ENCODER, L, L, sweepSteps);
     const t = torch(SWEEP_ENCODER, L, L, sweepSteps);
     if (m === null) {
-      console.log(`| ${L} | failed |  |  |  |  |  | ${t ? t.train.toFixed(0) : 'n/a'} | ${t ? t.trainCpu.toFixed(0) : 'n/a'} | ${t ? t.embed.toFixed(0) : 'n/a'} | ${t ? t.peakRssMb : 'n/a'} | n/a | n/a |`);
+      console.log(`| ${L} | failed |  |  |  |  |  |  | ${t ? t.train.toFixed(0) : 'n/a'} | ${t ? t.trainMin.toFixed(0) : 'n/a'} | ${t ? t.trainCpu.toFixed(0) : 'n/a'} | ${t ? t.embed.toFixed(0) : 'n/a'} | ${t ? t.peakRssMb : 'n/a'} | n/a | n/a | n/a |`);
       continue;
     }
     const perK = (m.trainMs / m.events) * 1000;
@@ -307,16 +315,19 @@ if (LENGTHS.length > 0 && LENGTHS[0]! > 0) {
     const cells = [
       L,
       m.trainMs.toFixed(0),
+      m.trainMinMs.toFixed(0),
       m.trainCpuMs.toFixed(0),
       perK.toFixed(2),
       (perK / base).toFixed(2),
       m.embedMs.toFixed(0),
       rss(m),
       t ? t.train.toFixed(0) : 'n/a',
+      t ? t.trainMin.toFixed(0) : 'n/a',
       t ? t.trainCpu.toFixed(0) : 'n/a',
       t ? t.embed.toFixed(0) : 'n/a',
       t ? `${t.peakRssMb} (${t.baselineRssMb})` : 'n/a',
       t ? ratio(m.trainMs, t.train) : 'n/a',
+      t ? ratio(m.trainMinMs, t.trainMin) : 'n/a',
       t ? ratio(m.trainCpuMs, t.trainCpu) : 'n/a',
     ];
     console.log(`| ${cells.join(' | ')} |`);
