@@ -11,11 +11,11 @@ import { extname, join } from 'node:path';
 import { checkOutputs, type InputPath } from '../data/output-guard.js';
 import { isPartitionDirectory } from '../data/partition-manifest.js';
 import { OUTPUT_MANIFEST, partitionedOutputManifestPath } from '../data/partitioned-output.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, DataFormatError } from '../errors.js';
 import { DEFAULT_PREFIX } from '../pipeline/queue/queues.js';
 import { checkedRedisFrom } from '../pipeline/queue/redis-check.js';
 import { newRunId } from '../pipeline/queue/submit.js';
-import { submitPartitionRun, waitForPartitionRun } from '../pipeline/queue/partition-jobs.js';
+import { PartitionRunFailedError, submitPartitionRun, waitForPartitionRun } from '../pipeline/queue/partition-jobs.js';
 import { outputKindOf, planPartitionRun, runPartitionsLocally, type PartitionTask } from '../pipeline/queue/partition-task.js';
 
 /** The submit flags (see {@link addPartitionRunOptions}). */
@@ -118,12 +118,16 @@ export async function runPartitioned(command: 'embed' | 'features' | 'score', ta
   process.stdout.write(`${submitted.runId}\n`);
   process.stderr.write(`meles ${command}: submitted ${partitions} partition jobs and ${submitted.manifestJobId} to ${redis.display}\n`);
   if (flags.wait !== true) return;
-  const result = await waitForPartitionRun(submitted.runId, partitions, {
+  const waiting = waitForPartitionRun(submitted.runId, partitions, {
     redis,
     prefix: flags.prefix,
     onProgress: (done, total) => {
       if (flags.quiet !== true && process.env.MELES_QUIET !== '1') process.stderr.write(`meles ${command}: ${done}/${total} partitions done\n`);
     },
+  });
+  // Bad input seen by a worker exits 2, as the same input would in a local run.
+  const result = await waiting.catch((error: unknown) => {
+    throw error instanceof PartitionRunFailedError && error.badInput ? new DataFormatError(error.message, { cause: error }) : error;
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stderr.write(`meles ${command}: ${result.rows} rows in ${result.parts} partitions → ${join(out, OUTPUT_MANIFEST)} (${seconds} s)\n`);

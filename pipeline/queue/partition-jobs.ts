@@ -90,8 +90,19 @@ export function partitionManifestProcessor(roots: WorkerRoots) {
   };
 }
 
-/** A submitted run failed: the message names every failed partition job and its reason. Not bad input here (the worker saw it), so exit code 1. */
-export class PartitionRunFailedError extends MelesError {}
+/** A submitted run failed: the message names every failed partition job and its reason. */
+export class PartitionRunFailedError extends MelesError {
+  constructor(
+    message: string,
+    /**
+     * True when every failed job failed before using its attempts: only bad input fails a job at
+     * once (`UnrecoverableError`, job-errors.ts), so the CLI can exit 2 as for a local run.
+     */
+    readonly badInput = false,
+  ) {
+    super(message);
+  }
+}
 
 /** Options of {@link waitForPartitionRun}. */
 export interface WaitOptions {
@@ -129,7 +140,8 @@ export async function waitForPartitionRun(runId: string, partitions: number, opt
       if (failed.length > 0 || state === 'failed') {
         const reasons = failed.map((c) => `  ${c.id}: ${c.failedReason}`);
         if (state === 'failed' && failed.length === 0) reasons.push(`  ${parent.id}: ${parent.failedReason}`);
-        throw new PartitionRunFailedError(`Run ${runId} failed:\n${reasons.join('\n')}`);
+        const early = failed.length > 0 && failed.every((c) => c.attemptsMade < (c.opts.attempts ?? 1));
+        throw new PartitionRunFailedError(`Run ${runId} failed:\n${reasons.join('\n')}`, early);
       }
       const done = states.filter((s) => s === 'completed').length;
       if (done !== reported) {

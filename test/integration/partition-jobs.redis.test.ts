@@ -105,7 +105,7 @@ describe('per-partition jobs on real Redis', () => {
     bytes[bytes.length >> 1] ^= 0xff;
     await writeFile(join(parts, 'part-00001.arrow'), bytes);
     const submitted = await submitPartitionRun(run, { redis, prefix, roots: hostA });
-    await assert.rejects(waitForPartitionRun(submitted.runId, PARTITIONS, { redis, prefix, timeoutMs: 150_000 }), (e: unknown) => e instanceof PartitionRunFailedError && /pj-corrupt-part-1: DataFormatError: .*mount-b\/data\/parts-corrupt\/part-00001\.arrow: expected sha256/.test(e.message));
+    await assert.rejects(waitForPartitionRun(submitted.runId, PARTITIONS, { redis, prefix, timeoutMs: 150_000 }), (e: unknown) => e instanceof PartitionRunFailedError && e.badInput && /pj-corrupt-part-1: DataFormatError: .*mount-b\/data\/parts-corrupt\/part-00001\.arrow: expected sha256/.test(e.message));
     const jobs = await jobsOf(submitted.runId);
     await failedOnce(jobs[1]!);
     await waitFor('the other partitions', async () => ((await Promise.all([jobs[0]!, jobs[2]!].map((j) => j.getState()))).every((s) => s === 'completed') ? true : undefined), 120_000);
