@@ -17,8 +17,8 @@ const LABELLED: LabelledScale = {
   finetuneEpochs: 10,
   encoderLearningRate: 1e-4,
   headLearningRate: 2e-3,
-  // Measured on held folds (docs/RESULTS.md): the raw embedding's components differ so much in
-  // scale that a head trained 10 epochs at 2e-3 stayed under LightGBM on the same embeddings.
+  // Chosen on held folds (docs/RESULTS.md): on the raw embedding (components with small spreads
+  // around large offsets) a head trained 10 epochs at 2e-3 stayed far from converged.
   standardizeEmbedding: true,
   sliceMin: 50,
   sliceMax: 200,
