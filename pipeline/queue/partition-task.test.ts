@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { MODEL_SHA256_METADATA_KEY } from '../../data/embedding-sink.js';
+import { readFeatureTable, readRecordedModel } from '../../data/feature-table.js';
 import { readColumnTable } from '../../data/keyed-table.js';
 import { partitionDataset } from '../../data/partition.js';
 import { OUTPUT_MANIFEST, type PartitionedOutputManifest } from '../../data/partitioned-output.js';
@@ -99,6 +100,13 @@ describe('per-partition embed and features', () => {
     assert.deepEqual(mergedRows(featureParts), rowBytes(wholeFeatures));
 
     // Readers of keyed tables take the directory, or its manifest, like the one file.
+    assert.deepEqual(await readRecordedModel(embOut), await readRecordedModel(join(root, 'whole-emb.arrow')));
+    const joined = await readFeatureTable([join(embOut, OUTPUT_MANIFEST), featuresOut], 'client_id');
+    const joinedWhole = await readFeatureTable([join(root, 'whole-emb.arrow'), join(root, 'whole-features.arrow')], 'client_id');
+    assert.deepEqual(joined.names, joinedWhole.names);
+    assert.equal(joined.keys.length, CLIENTS);
+    const rowOf = (t: typeof joined): Map<string, number[]> => new Map(t.keys.map((k, r) => [k, Array.from(t.X.subarray(r * t.cols, (r + 1) * t.cols))]));
+    assert.deepEqual(rowOf(joined), rowOf(joinedWhole));
     for (const path of [embOut, join(embOut, OUTPUT_MANIFEST)]) {
       const table = await readColumnTable(path, 'client_id');
       assert.deepEqual([...table.keys].sort(), [...(await readColumnTable(join(root, 'whole-emb.arrow'), 'client_id')).keys].sort());
