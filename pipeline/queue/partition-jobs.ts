@@ -42,6 +42,7 @@ export interface PartitionSubmitOptions {
 
 /** What was submitted. */
 export interface PartitionSubmitResult {
+  /** The run id (also in every job id). */
   readonly runId: string;
   /** The manifest job's id (completes last). */
   readonly manifestJobId: string;
@@ -106,6 +107,7 @@ export class PartitionRunFailedError extends MelesError {
 
 /** Options of {@link waitForPartitionRun}. */
 export interface WaitOptions {
+  /** Redis connection. */
   readonly redis: RedisTarget;
   /** @defaultValue `'meles'` (the CLI's) */
   readonly prefix: string;
