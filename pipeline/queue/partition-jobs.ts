@@ -10,7 +10,8 @@
  */
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import type { PartitionedOutputManifest } from '../../data/partitioned-output.js';
-import { MelesError } from '../../errors.js';
+import { ConfigError, MelesError } from '../../errors.js';
+import { RUN_ID } from './job-payload.js';
 import { toJobError, redactError } from './job-errors.js';
 import { parsePartitionJob, partitionPayload, runFromPayload, type PartitionJobData } from './partition-payload.js';
 import { finishPartitionRun, type PartitionRun } from './partition-task.js';
@@ -52,6 +53,7 @@ export interface PartitionSubmitResult {
 
 /** Adds the run as one flow; resolves once Redis has it. */
 export async function submitPartitionRun(run: PartitionRun, options: PartitionSubmitOptions): Promise<PartitionSubmitResult> {
+  if (!RUN_ID.test(run.runId)) throw new ConfigError(`Expected the run id to match ${String(RUN_ID)} (a letter, then letters, digits, _ or -), got \`${run.runId}\``);
   const payload = await partitionPayload(run, options.roots);
   const partitionJobIds = run.inputRows.map((_, index) => partitionJobId(run.runId, index));
   const producer = new FlowProducer({ connection: options.redis.options, prefix: options.prefix });
