@@ -31,8 +31,8 @@ export function runPackedRecurrence(cell: RecurrentCell, input: tf.Tensor2D, pac
 /**
  * The recurrence started from `initial` (one row per sequence in sorted order, every state
  * component; the cell's own start state when omitted), returning the final states as well.
- * Always the step loop: the fused GRU serves training only (inference measured faster on the loop,
- * see `GruCell.fusedSequence`) and returns no LSTM cell state.
+ * Always the step loop: the fused ops return only the hidden state (no per-sequence final state
+ * of every component, such as the LSTM's cell state).
  */
 export function runPackedRecurrenceWithState(
   cell: RecurrentCell,

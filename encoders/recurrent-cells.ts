@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../data/random.js';
 import { fusedPackedGru } from './kernels/fused-gru.js';
 import { fusedPackedLstm } from './kernels/fused-lstm.js';
+import { nativeGates } from './kernels/native-gates.js';
 import { nativeKernelsEnabled } from './kernels/native-kernels.js';
 import type { PackedBatch } from './packed-batch.js';
 import { normalInit, type ParameterStore, uniformInit } from './parameters.js';
@@ -45,11 +46,21 @@ export function fusedGruEnabled(): boolean {
 }
 
 /**
- * Whether the OpenBLAS whole-sequence LSTM replaces the step loop while training: only when the
+ * Whether the OpenBLAS whole-sequence LSTM replaces the step loop: only when the
  * native kernels are active (wasm with OpenBLAS), and not when `MELES_FUSED_LSTM=0`.
  */
 export function fusedLstmEnabled(): boolean {
   return process.env.MELES_FUSED_LSTM !== '0' && nativeKernelsEnabled();
+}
+
+/**
+ * Whether a fused op runs now: always while recording gradients (its tape is far smaller than the
+ * step loop's); for inference only with the compiled gate math. With the TypeScript gate math
+ * the step loop was faster for inference (300 vs 390–680 ms per reference batch); with the C gates
+ * the fused forward took 1 087 vs 2 635 ms for the loop (one GRU layer, interleaved, issue 16).
+ */
+function fusedInference(): boolean {
+  return tf.engine().state.gradientDepth > 0 || nativeGates() !== null;
 }
 
 /** A GRU cell with PyTorch's equations (gate order r, z, n; `b_hn` inside the reset product). */
@@ -89,9 +100,7 @@ export class GruCell implements RecurrentCell {
   }
 
   fusedSequence(projected: tf.Tensor2D, packed: PackedBatch, output: RecurrenceOutput): tf.Tensor2D | undefined {
-    // Only while recording gradients: for inference the step loop measured faster (300 vs 390–680 ms
-    // per reference batch); the fused op's win is the much smaller training tape (815 vs 1 964 MB RSS).
-    if (!fusedGruEnabled() || tf.engine().state.gradientDepth === 0) return undefined;
+    if (!fusedGruEnabled() || !fusedInference()) return undefined;
     return fusedPackedGru({
       projected,
       initial: this.initial(packed.size)[0]!,
@@ -133,8 +142,7 @@ export class LstmCell implements RecurrentCell {
   }
 
   fusedSequence(projected: tf.Tensor2D, packed: PackedBatch, output: RecurrenceOutput): tf.Tensor2D | undefined {
-    // Training only, as for the GRU: the step loop's inference keeps no tape, the fused op's win is the train step.
-    if (!fusedLstmEnabled() || tf.engine().state.gradientDepth === 0) return undefined;
+    if (!fusedLstmEnabled() || !fusedInference()) return undefined;
     const [h0, c0] = this.initial(packed.size) as [tf.Tensor2D, tf.Tensor2D];
     return fusedPackedLstm({
       projected,
