@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -15,6 +15,19 @@ describe('compiled gate math (rnn-gates.c)', () => {
       const result = compileNativeGates({ cacheFolder: folder, compiler: 'meles-no-such-compiler' });
       assert.equal(result.ok, false);
       if (!result.ok) assert.match(result.reason, /compiling .*rnn-gates\.c failed/);
+      assert.deepEqual(readdirSync(folder), []);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('a cache folder others may write to is refused (code is loaded from it)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'meles-gates-'));
+    try {
+      chmodSync(folder, 0o777);
+      const result = compileNativeGates({ cacheFolder: folder });
+      assert.equal(result.ok, false);
+      if (!result.ok) assert.match(result.reason, /writable by group or others/);
       assert.deepEqual(readdirSync(folder), []);
     } finally {
       rmSync(folder, { recursive: true, force: true });

@@ -6,13 +6,14 @@
  *
  * Optional in every way: without gcc, koffi or a writable cache folder, or with
  * `MELES_NATIVE_GATES=0`, {@link loadNativeGates} says why and the TypeScript loops run instead
- * (same equations, same results within float rounding). The library is cached under the OS temp
- * folder, named by a hash of the source, flags and platform, written to a temporary name and
- * renamed, so concurrent processes never load a half-written file.
+ * (same equations, same results within float rounding). The library is cached in a folder of the
+ * OS temp folder that only this user may write (checked before loading), named by a hash of the
+ * source, flags and platform, written to a temporary name and renamed, so concurrent processes
+ * never load a half-written file.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,8 +93,9 @@ export function loadNativeGates(): NativeGatesLoad {
 /** Options of {@link compileNativeGates}. */
 export interface CompileNativeGatesOptions {
   /**
-   * Folder of the compiled library.
-   * @defaultValue `MELES_NATIVE_CACHE`, else `meles-native` in the OS temp folder
+   * Folder of the compiled library (created with mode 700; refused when another user owns it or
+   * others may write to it).
+   * @defaultValue `MELES_NATIVE_CACHE`, else `meles-native-<uid>` in the OS temp folder
    */
   readonly cacheFolder?: string;
   /**
@@ -117,15 +119,19 @@ export function compileNativeGates(options: CompileNativeGatesOptions = {}): Nat
   if (!existsSync(SOURCE)) return { ok: false, reason: `${SOURCE} is missing` };
   const source = readFileSync(SOURCE);
   const hash = createHash('sha256').update(source).update(FLAGS.join(' ')).update(`${process.platform}-${process.arch}`).digest('hex').slice(0, 16);
-  const folder = options.cacheFolder ?? process.env.MELES_NATIVE_CACHE ?? join(tmpdir(), 'meles-native');
+  const user = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const folder = options.cacheFolder ?? process.env.MELES_NATIVE_CACHE ?? join(tmpdir(), `meles-native-${user ?? 'user'}`);
   const library = join(folder, `rnn-gates-${hash}.so`);
+  try {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    return { ok: false, reason: `cannot create ${folder}: ${(error as Error).message}` };
+  }
+  // Code is loaded from here: refuse a folder (or file) that someone else owns or may write to.
+  const unsafe = unsafePath(folder, user) ?? (existsSync(library) ? unsafePath(library, user) : null);
+  if (unsafe !== null) return { ok: false, reason: unsafe };
   if (!existsSync(library)) {
     const partial = `${library}.${process.pid}.tmp`;
-    try {
-      mkdirSync(folder, { recursive: true });
-    } catch (error) {
-      return { ok: false, reason: `cannot create ${folder}: ${(error as Error).message}` };
-    }
     const run = spawnSync(options.compiler ?? process.env.CC ?? 'gcc', [...FLAGS, '-o', partial, SOURCE, '-lm'], { encoding: 'utf8', timeout: 120_000 });
     if (run.status !== 0) {
       rmSync(partial, { force: true });
@@ -153,6 +159,14 @@ export function compileNativeGates(options: CompileNativeGatesOptions = {}): Nat
   } catch (error) {
     return { ok: false, reason: `could not load ${library}: ${(error as Error).message}` };
   }
+}
+
+/** Why `path` is not safe to load code from (owned by another user, or group/world-writable), or null. */
+function unsafePath(path: string, user: number | undefined): string | null {
+  const stat = statSync(path);
+  if (user !== undefined && stat.uid !== user) return `${path} belongs to user ${stat.uid}, not ${user}: not loading code from it`;
+  if ((stat.mode & 0o022) !== 0) return `${path} is writable by group or others (mode ${(stat.mode & 0o777).toString(8)}): not loading code from it`;
+  return null;
 }
 
 /** The compiled gate math when it loads, else `null` (the fused ops then use their TypeScript loops). */
