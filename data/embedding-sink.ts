@@ -10,6 +10,12 @@ import type { ClientIds } from './sequence-set.js';
 export const MODEL_VERSION_METADATA_KEY = 'meles.model_version';
 /** Schema metadata key of the model's content hash (`modelFingerprint`), which `compare`/`evaluate` check before joining files. */
 export const MODEL_SHA256_METADATA_KEY = 'meles.model_sha256';
+/**
+ * Schema metadata key of the SHA-256 of the LightGBM model (`model.txt`, as `fit.json` records it)
+ * that wrote a predictions file. A key of its own, not {@link MODEL_SHA256_METADATA_KEY}: joins refuse
+ * files of different embedding models, and predictions beside embeddings are not that.
+ */
+export const SCORING_MODEL_SHA256_METADATA_KEY = 'meles.scoring_model_sha256';
 
 /** The model that made an embedding file. */
 export interface EmbeddingModel {

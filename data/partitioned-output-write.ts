@@ -13,7 +13,7 @@ import { openRecordBatches } from './arrow-source.js';
 import { isNumberType } from './arrow-columns.js';
 import { ID_COLUMN_METADATA_KEY } from './keyed-table.js';
 import { writeAtomically } from './atomic-write.js';
-import { MODEL_SHA256_METADATA_KEY, MODEL_VERSION_METADATA_KEY } from './embedding-sink.js';
+import { MODEL_SHA256_METADATA_KEY, MODEL_VERSION_METADATA_KEY, SCORING_MODEL_SHA256_METADATA_KEY } from './embedding-sink.js';
 import { readOptionalJsonFile } from './json-file.js';
 import { sha256OfFile } from './partition-manifest.js';
 import {
@@ -127,11 +127,14 @@ function expectSameLayout(first: DescribedPart, other: DescribedPart, dir: strin
   }
   const [a, b] = [recordedModel(first.schema), recordedModel(other.schema)];
   if (a?.sha256 !== b?.sha256) {
-    throw new DataFormatError(`${path}: expected the model of ${first.part.file} (meles.model_sha256 ${a?.sha256 ?? 'none'}), found ${b?.sha256 ?? 'none'}`);
+    throw new DataFormatError(`${path}: expected the model of ${first.part.file} (model sha256 ${a?.sha256 ?? 'none'}), found ${b?.sha256 ?? 'none'}`);
   }
 }
 
+/** The embedding model (fingerprint, registry version) or, for predictions, the scoring model's `model.txt` SHA-256 (no version). */
 function recordedModel(schema: Schema): PartitionedOutputManifest['model'] {
   const sha256 = schema.metadata.get(MODEL_SHA256_METADATA_KEY);
-  return sha256 === undefined ? null : { sha256, version: schema.metadata.get(MODEL_VERSION_METADATA_KEY) ?? null };
+  if (sha256 !== undefined) return { sha256, version: schema.metadata.get(MODEL_VERSION_METADATA_KEY) ?? null };
+  const scoring = schema.metadata.get(SCORING_MODEL_SHA256_METADATA_KEY);
+  return scoring === undefined ? null : { sha256: scoring, version: null };
 }

@@ -49,7 +49,7 @@ export const partitionedOutputSchema = z.strictObject({
   source: z.strictObject({ partitions: z.int().min(1), manifestSha256: sha256Schema }),
   /** The id column of every part: name, Arrow type as text, and whether ids are numbers or strings. */
   idColumn: z.strictObject({ name: z.string(), type: z.string(), kind: z.enum(['number', 'string']) }),
-  /** The model that made the parts (embeddings, predictions), as recorded in each part's metadata. */
+  /** The model that made the parts, as recorded in each part's metadata: for embeddings its fingerprint (and registry version); for predictions the SHA-256 of the fit's `model.txt` (`fit.json` `modelSha256`, version `null`). */
   model: z.strictObject({ sha256: sha256Schema, version: z.string().nullable() }).nullable(),
   rows: z.int().min(0),
   parts: z.array(outputPartSchema),

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { RecordBatch, Schema, Table } from 'apache-arrow';
 import { tableFromColumns, writeArrowTable, type ColumnValues } from '../../data/arrow-sink.js';
+import { SCORING_MODEL_SHA256_METADATA_KEY } from '../../data/embedding-sink.js';
 import { ID_COLUMN_METADATA_KEY } from '../../data/keyed-sink.js';
 import { checkOutputs } from '../../data/output-guard.js';
 import { ConfigError, DataFormatError } from '../../errors.js';
@@ -65,8 +66,9 @@ export async function scoreModel(options: ScoreOptions): Promise<ScoreResult> {
   const ids = idsOfType(matrix.keys, idType);
   if (columns[idColumn] !== undefined) throw new ConfigError(`The id column \`${idColumn}\` has the same name as a prediction column; rename the id column`);
   const table = tableFromColumns({ [idColumn]: ids.values, ...columns });
-  // The id column's name in the metadata, as in every keyed table, so `evaluate` finds it without `--id`.
-  const schema = new Schema(table.schema.fields, new Map([[ID_COLUMN_METADATA_KEY, idColumn]]));
+  // The id column's name in the metadata, as in every keyed table, so `evaluate` finds it without `--id`;
+  // the model's SHA-256, so predictions (and a partitioned predictions manifest) say which model made them.
+  const schema = new Schema(table.schema.fields, new Map([[ID_COLUMN_METADATA_KEY, idColumn], [SCORING_MODEL_SHA256_METADATA_KEY, fit.modelSha256]]));
   await writeArrowTable(options.out, new Table(schema, ...table.batches.map((b) => new RecordBatch(schema, b.data))));
   const warnings = matrix.dropped > 0 ? [`${matrix.dropped} id(s) of ${options.features[0]} are missing from another feature file and were not scored (inner join)`] : [];
   return { rows: matrix.keys.length, columns: Object.keys({ [idColumn]: 0, ...columns }), warnings };

@@ -4,7 +4,7 @@ import { cp, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
-import { MODEL_SHA256_METADATA_KEY } from '../../data/embedding-sink.js';
+import { MODEL_SHA256_METADATA_KEY, SCORING_MODEL_SHA256_METADATA_KEY } from '../../data/embedding-sink.js';
 import { readFeatureTable, readRecordedModel } from '../../data/feature-table.js';
 import { readColumnTable } from '../../data/keyed-table.js';
 import { partitionDataset } from '../../data/partition.js';
@@ -12,6 +12,8 @@ import { OUTPUT_MANIFEST, type PartitionedOutputManifest } from '../../data/part
 import { generateTransactions, SYNTHETIC_SCHEMA } from '../../data/synthetic/generate-transactions.js';
 import { Vocabulary } from '../../data/vocabulary.js';
 import { writeAggregateFeatures } from '../../downstream/features/aggregate-features-io.js';
+import { fitModel } from '../../downstream/scoring/fit-model.js';
+import { scoreModel } from '../../downstream/scoring/score-model.js';
 import { initBackend } from '../../encoders/backend.js';
 import { buildEncoderConfig, resolveEncoderOptions } from '../../encoders/encoder-config.js';
 import { SequenceModel } from '../../encoders/sequence-model.js';
@@ -25,6 +27,7 @@ let root: string;
 let data: string;
 let parts: string;
 let model: string;
+let targets: string;
 
 const embedTask = (): PartitionTask => ({ kind: 'embed', model, maxEvents: 2000, batchSize: 256, maxBatchEvents: 65536, l2: false });
 const featuresTask: PartitionTask = { kind: 'features', schema: SYNTHETIC_SCHEMA, maxValues: 250 };
@@ -60,7 +63,9 @@ describe('per-partition embed and features', () => {
   before(async () => {
     await initBackend('wasm', { quiet: true });
     root = await mkdtemp(join(tmpdir(), 'meles-partition-task-'));
-    data = (await generateTransactions({ out: join(root, 'gen'), clients: CLIENTS, minEvents: 5, maxEvents: 60, seed: 11 })).transactionsPath;
+    const generated = await generateTransactions({ out: join(root, 'gen'), clients: CLIENTS, minEvents: 5, maxEvents: 60, seed: 11 });
+    data = generated.transactionsPath;
+    targets = generated.targetsPath;
     parts = join(root, 'parts');
     await partitionDataset({ data, mapping: SYNTHETIC_SCHEMA, out: parts, partitions: 4 });
     const vocab = Vocabulary.fromJSON({ tokens: ['0', '1', '2', '3', '4'], counts: [5, 4, 3, 2, 1] }, 'test');
@@ -112,6 +117,23 @@ describe('per-partition embed and features', () => {
       assert.deepEqual([...table.keys].sort(), [...(await readColumnTable(join(root, 'whole-emb.arrow'), 'client_id')).keys].sort());
       assert.deepEqual(table.names, wholeEmb.schema.fields.slice(1).map((f) => f.name));
     }
+  });
+
+  it('predictions per partition record the scoring model: the manifest names the fit\'s model.txt sha256, as the one-file output does', async () => {
+    const featuresOut = join(root, 'score-features');
+    await runPartitionsLocally(await planPartitionRun('score-features-run', featuresTask, [parts], featuresOut));
+    const fitDir = join(root, 'fit');
+    const { fit } = await fitModel({ features: [featuresOut], targets, idColumn: 'client_id', target: { column: 'gender', kind: 'binary' }, out: fitDir, trees: 5 });
+    const predictions = join(root, 'predictions');
+    const manifest = await runPartitionsLocally(await planPartitionRun('score-run', { kind: 'score', model: fitDir }, [featuresOut], predictions));
+    assert.equal(manifest.kind, 'predictions');
+    assert.equal(manifest.rows, CLIENTS);
+    assert.deepEqual(manifest.model, { sha256: fit.modelSha256, version: null });
+    const one = join(root, 'one-predictions.arrow');
+    await scoreModel({ model: fitDir, features: [featuresOut], out: one });
+    assert.equal(tableFromIPC(await readFile(one)).schema.metadata.get(SCORING_MODEL_SHA256_METADATA_KEY), fit.modelSha256);
+    // Not the embedding-model key: predictions joined beside embeddings are not "mixed models".
+    assert.equal(await readRecordedModel(one), undefined);
   });
 
   it('a partition computed again (a retried job) rewrites the same bytes: no duplicate or lost rows', async () => {
