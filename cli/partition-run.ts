@@ -6,12 +6,12 @@
  * job per partition for `meles worker` processes on any host (`--wait` waits for the manifest).
  */
 import { Command } from 'commander';
-import { mkdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { checkOutputs, type InputPath } from '../data/output-guard.js';
 import { isPartitionDirectory } from '../data/partition-manifest.js';
 import { OUTPUT_MANIFEST, partitionedOutputManifestPath } from '../data/partitioned-output.js';
 import { ConfigError, DataFormatError } from '../errors.js';
+import { numberFlag } from './flags.js';
 import { DEFAULT_PREFIX } from '../pipeline/queue/queues.js';
 import { checkedRedisFrom } from '../pipeline/queue/redis-check.js';
 import { newRunId } from '../pipeline/queue/submit.js';
@@ -24,6 +24,8 @@ export interface PartitionRunFlags {
   readonly submit?: boolean;
   /** With `--submit`: wait until the manifest is written. @defaultValue `false` */
   readonly wait?: boolean;
+  /** With `--wait`: give up waiting after this many seconds (> 0); the jobs keep running. @defaultValue no limit */
+  readonly waitTimeout?: string;
   /** @defaultValue `$REDIS_URL` or `redis://127.0.0.1:6379` */
   readonly redis?: string;
   /** @defaultValue `'meles'` */
@@ -39,11 +41,12 @@ export interface PartitionRunFlags {
   readonly quiet?: boolean;
 }
 
-/** Adds `--submit`, `--wait`, `--redis`, `--prefix`, `--run-id`, `--connect-timeout`, `--data-root`, `--out-root`. */
+/** Adds `--submit`, `--wait`, `--wait-timeout`, `--redis`, `--prefix`, `--run-id`, `--connect-timeout`, `--data-root`, `--out-root`. */
 export function addPartitionRunOptions(cmd: Command): Command {
   return cmd
     .option('--submit', 'partitioned input only: queue one job per partition for `meles worker` instead of running them here')
     .option('--wait', 'with --submit: wait until every partition and the manifest are done')
+    .option('--wait-timeout <s>', 'with --wait: stop waiting after this many seconds (exit 1 naming the run; the jobs keep running)')
     .option('--redis <url>', 'with --submit: Redis URL; default $REDIS_URL or redis://127.0.0.1:6379')
     .option('--prefix <prefix>', 'with --submit: BullMQ key prefix', DEFAULT_PREFIX)
     .option('--run-id <id>', 'with --submit: run id (default <command>-<UTC time>-<random>)')
@@ -76,8 +79,8 @@ export function wantsPartitionedOutput(out: string, flags: PartitionRunFlags): b
 
 /** Refuses the submit flags when the run is not per partition, where they mean nothing. */
 export function refuseSubmitFlags(flags: PartitionRunFlags, input: string): void {
-  if (flags.submit === true || flags.wait === true || flags.dataRoot !== undefined || flags.outRoot !== undefined) {
-    throw new ConfigError(`\`--submit\`, \`--wait\`, \`--data-root\` and \`--out-root\` need a partitioned input (a \`meles partition\` directory) and an output directory; ${input} is not one`);
+  if (flags.submit === true || flags.wait === true || flags.waitTimeout !== undefined || flags.dataRoot !== undefined || flags.outRoot !== undefined) {
+    throw new ConfigError(`\`--submit\`, \`--wait\`, \`--wait-timeout\`, \`--data-root\` and \`--out-root\` need a partitioned input (a \`meles partition\` directory) and an output directory; ${input} is not one`);
   }
 }
 
@@ -89,6 +92,7 @@ export function refuseSubmitFlags(flags: PartitionRunFlags, input: string): void
 export async function runPartitioned(command: 'embed' | 'features' | 'score', task: PartitionTask, inputs: readonly InputPath[], out: string, flags: PartitionRunFlags): Promise<void> {
   if ((flags.dataRoot === undefined) !== (flags.outRoot === undefined)) throw new ConfigError('Expected `--data-root` and `--out-root` together, found only one');
   if (flags.submit !== true && (flags.wait === true || flags.dataRoot !== undefined)) throw new ConfigError('`--wait`, `--data-root` and `--out-root` go with `--submit`');
+  const waitTimeoutMs = waitTimeoutFrom(flags);
   if (ONE_FILE_OUTPUTS.includes(extname(out).toLowerCase())) {
     throw new ConfigError(`\`--out\` ${out}: expected a directory for the per-partition parts, found a file name (${extname(out)}); without --submit a file name writes one file`);
   }
@@ -100,7 +104,8 @@ export async function runPartitioned(command: 'embed' | 'features' | 'score', ta
   const runId = flags.runId ?? newRunId(command);
   const sources = inputs.filter((i) => i.flag === '--data' || i.flag === '--features').map((i) => i.path);
   const run = await planPartitionRun(runId, task, sources, out);
-  await mkdir(out, { recursive: true });
+  // `out` is created by whoever writes the first part (here, or a worker), and removed again by a
+  // failure that leaves it empty, so a run that fails everywhere leaves no empty directory.
   const partitions = run.inputRows.length;
   const started = performance.now();
   if (flags.submit !== true) {
@@ -121,6 +126,7 @@ export async function runPartitioned(command: 'embed' | 'features' | 'score', ta
   const waiting = waitForPartitionRun(submitted.runId, partitions, {
     redis,
     prefix: flags.prefix,
+    ...(waitTimeoutMs === undefined ? {} : { timeoutMs: waitTimeoutMs }),
     onProgress: (done, total) => {
       if (flags.quiet !== true && process.env.MELES_QUIET !== '1') process.stderr.write(`meles ${command}: ${done}/${total} partitions done\n`);
     },
@@ -131,4 +137,16 @@ export async function runPartitioned(command: 'embed' | 'features' | 'score', ta
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stderr.write(`meles ${command}: ${result.rows} rows in ${result.parts} partitions → ${join(out, OUTPUT_MANIFEST)} (${seconds} s)\n`);
+}
+
+/**
+ * `--wait-timeout` in ms, validated: a number of seconds > 0, and only with `--wait`.
+ * @throws ConfigError naming the flag and the value.
+ */
+export function waitTimeoutFrom(flags: Pick<PartitionRunFlags, 'wait' | 'waitTimeout'>): number | undefined {
+  if (flags.waitTimeout === undefined) return undefined;
+  if (flags.wait !== true) throw new ConfigError('`--wait-timeout` goes with `--wait`');
+  const seconds = numberFlag('--wait-timeout', flags.waitTimeout);
+  if (!(seconds > 0)) throw new ConfigError(`Expected \`--wait-timeout\` to be a number of seconds > 0, got \`${flags.waitTimeout}\``);
+  return Math.ceil(seconds * 1000);
 }

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,5 +67,32 @@ describe('meles features over a partition directory', () => {
     const [whole, parted] = await Promise.all([readColumnTable(join(dir, 'one.arrow'), 'client_id'), readColumnTable(out, 'client_id')]);
     assert.deepEqual([...whole.keys].sort(), [...parted.keys].sort());
     assert.deepEqual(whole.names, parted.names);
+  });
+
+  it('every partition failing leaves no output directory; --wait-timeout is checked before any work', { timeout: 120_000 }, async () => {
+    const broken = join(dir, 'parts-broken');
+    await cp(join(dir, 'parts'), broken, { recursive: true });
+    for (const file of (await readdir(broken)).filter((f) => f.endsWith('.arrow'))) {
+      const bytes = await readFile(join(broken, file));
+      bytes[bytes.length >> 1] ^= 0xff;
+      await writeFile(join(broken, file), bytes);
+    }
+    const failed = await meles('features', '--data', broken, '--out', join(dir, 'new-parent', 'feat'));
+    assert.equal(failed.code, 2, failed.stderr);
+    assert.match(failed.stderr, /parts-broken\/part-00000\.arrow: expected sha256/);
+    await assert.rejects(readdir(join(dir, 'new-parent')), { code: 'ENOENT' }, 'the directories the run created are gone');
+
+    const cases: [string[], RegExp][] = [
+      [['--submit', '--wait', '--wait-timeout', '0'], /Expected `--wait-timeout` to be a number of seconds > 0, got `0`/],
+      [['--submit', '--wait', '--wait-timeout', 'soon'], /Expected `--wait-timeout` to be a number, got `soon`/],
+      [['--submit', '--wait-timeout', '5'], /`--wait-timeout` goes with `--wait`/],
+    ];
+    for (const [flags, message] of cases) {
+      // An unreachable Redis would exit 3: exit 2 shows the flag is refused before Redis is tried.
+      const run = await meles('features', '--data', join(dir, 'parts'), '--out', join(dir, 'feat-timeout'), '--redis', 'redis://127.0.0.1:1', ...flags);
+      assert.equal(run.code, 2, `${flags.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+    }
+    await assert.rejects(readdir(join(dir, 'feat-timeout')), { code: 'ENOENT' });
   });
 });

@@ -107,6 +107,17 @@ export class PartitionRunFailedError extends MelesError {
   }
 }
 
+/** Waiting for a submitted run took longer than asked; the run itself goes on (its jobs are untouched). */
+export class PartitionRunTimeoutError extends MelesError {
+  constructor(
+    message: string,
+    /** The run waited for. */
+    readonly runId: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Options of {@link waitForPartitionRun}. */
 export interface WaitOptions {
   /** Redis connection. */
@@ -122,7 +133,8 @@ export interface WaitOptions {
 /**
  * Polls until the run's manifest job completes (returns the totals it reported) or it or a
  * partition job fails.
- * @throws PartitionRunFailedError naming the failed jobs and their reasons.
+ * @throws PartitionRunFailedError naming the failed jobs and their reasons; PartitionRunTimeoutError
+ *   naming the run after `timeoutMs` (nothing is cancelled).
  */
 export async function waitForPartitionRun(runId: string, partitions: number, options: WaitOptions): Promise<{ rows: number; parts: number }> {
   const manifestQueue = new Queue(PARTITION_MANIFEST_QUEUE, { connection: options.redis.options, prefix: options.prefix });
@@ -152,7 +164,12 @@ export async function waitForPartitionRun(runId: string, partitions: number, opt
         reported = done;
         options.onProgress?.(done, partitions);
       }
-      if (Date.now() > deadline) throw new PartitionRunFailedError(`Run ${runId}: still running after ${options.timeoutMs} ms (${done} of ${partitions} partitions done)`);
+      if (Date.now() > deadline) {
+        throw new PartitionRunTimeoutError(
+          `Run ${runId}: still running after ${(options.timeoutMs! / 1000).toFixed(1)} s (${done} of ${partitions} partitions done); stopped waiting, the jobs keep running (follow them with \`meles status --run ${runId}\`)`,
+          runId,
+        );
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
   } finally {

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
@@ -182,8 +182,19 @@ describe('per-partition embed and features', () => {
       const run = await planPartitionRun(`bad-${c.name}`, embedTask(), [dir], join(root, `bad-${c.name}-out`));
       if (c.planned) await c.spoil(dir);
       await assert.rejects(runPartitionsLocally(run), (e: unknown) => e instanceof DataFormatError && c.message.test(e.message), c.name);
-      assert.deepEqual((await readdir(run.out)).sort(), c.kept, `${c.name}: earlier parts kept, no manifest, no temp file`);
+      if (c.kept.length > 0) assert.deepEqual((await readdir(run.out)).sort(), c.kept, `${c.name}: earlier parts kept, no manifest, no temp file`);
+      // Every partition failed: the output directory the run created is gone, not left empty.
+      else await assert.rejects(readdir(run.out), { code: 'ENOENT' }, `${c.name}: no empty output directory left behind`);
     }
+    // A directory that existed before the run stays, even empty; one the run created (with parents) goes.
+    // (Planned against another manifest: every partition refuses the dataset.)
+    const stale = async (runId: string, out: string): Promise<PartitionRun> => ({ ...(await planPartitionRun(runId, embedTask(), [parts], out)), sourceManifestSha256: '0'.repeat(64) });
+    const existing = join(root, 'existing-empty-out');
+    await mkdir(existing);
+    await assert.rejects(runPartitionsLocally(await stale('bad-existing', existing)), DataFormatError);
+    assert.deepEqual(await readdir(existing), []);
+    await assert.rejects(runPartition(await stale('bad-nested', join(root, 'new-parent', 'out')), 1), DataFormatError);
+    await assert.rejects(readdir(join(root, 'new-parent')), { code: 'ENOENT' });
   });
 
   it('reading a partitioned output checks its parts: a changed, missing or miscounted part is an error naming it', async () => {

@@ -10,8 +10,8 @@
  * category ranks): they come from the partition manifest, exactly as when the directory is read as
  * one dataset, or from `--vocabularies`.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createOutputDir, removeCreatedIfEmpty } from '../../data/created-dir.js';
 import { readPartitionManifest, verifyPartitionFile } from '../../data/partition-file.js';
 import { outputPartFile, readOutputManifest, verifyOutputPart, type PartitionedOutputKind, type PartitionedOutputManifest } from '../../data/partitioned-output.js';
 import { writeOutputManifest } from '../../data/partitioned-output-write.js';
@@ -130,15 +130,27 @@ export async function planPartitionRun(runId: string, task: PartitionTask, input
 
 /**
  * Computes partition `index` into `run.out/part-NNNNN.arrow`, after checking its input file(s)
- * against their manifests. An empty partition writes nothing.
+ * against their manifests. An empty partition writes nothing. When this call created `run.out` and
+ * fails, it removes it again if it is still empty (a run whose every partition fails leaves no
+ * output directory; one that existed before is never removed).
  * @throws DataFormatError naming the file for a missing, changed or corrupt input; ConfigError for bad options.
  */
 export async function runPartition(run: PartitionRun, index: number, onProgress?: (progress: PartitionProgress) => void): Promise<PartitionOutcome> {
   expectInteger('partition', index, 0, run.inputRows.length - 1);
+  // A job that created the output directory and failed takes it back if it is still empty.
+  const created = await createOutputDir(run.out);
+  try {
+    return await computePartition(run, index, onProgress);
+  } catch (error) {
+    await removeCreatedIfEmpty(created);
+    throw error;
+  }
+}
+
+async function computePartition(run: PartitionRun, index: number, onProgress?: (progress: PartitionProgress) => void): Promise<PartitionOutcome> {
   const file = outputPartFile(index);
   const out = join(run.out, file);
   const task = run.task;
-  await mkdir(run.out, { recursive: true });
   if (task.kind === 'score') {
     const parts: string[] = [];
     for (const input of run.inputs) {
@@ -195,13 +207,23 @@ export interface LocalPartitionProgress {
   readonly last: PartitionOutcome;
 }
 
-/** Every partition of `run` in this process, one after the other, then the manifest (the no-Redis path). */
+/**
+ * Every partition of `run` in this process, one after the other, then the manifest (the no-Redis
+ * path). Stops at the first failure; parts already written stay, and an output directory this
+ * call created is removed when nothing was written into it.
+ */
 export async function runPartitionsLocally(run: PartitionRun, onProgress?: (progress: LocalPartitionProgress) => void): Promise<PartitionedOutputManifest> {
-  for (let index = 0; index < run.inputRows.length; index++) {
-    const last = await runPartition(run, index);
-    onProgress?.({ done: index + 1, total: run.inputRows.length, last });
+  const created = await createOutputDir(run.out);
+  try {
+    for (let index = 0; index < run.inputRows.length; index++) {
+      const last = await runPartition(run, index);
+      onProgress?.({ done: index + 1, total: run.inputRows.length, last });
+    }
+    return await finishPartitionRun(run);
+  } catch (error) {
+    await removeCreatedIfEmpty(created);
+    throw error;
   }
-  return finishPartitionRun(run);
 }
 
 function rowsByPartition(manifest: PartitionedOutputManifest): number[] {

@@ -3,10 +3,12 @@
  * partition on a worker that mounts the roots at another path (a symlink), and writes the same
  * parts as the in-process run plus the manifest. Bad input (a corrupt partition, a worker whose
  * roots do not hold the partition) fails the job once, fails the run, writes no manifest and
- * leaves the parts already written alone.
+ * leaves the parts already written alone; a run whose every partition fails leaves no output
+ * directory. `--wait-timeout` stops waiting (exit 1, naming the run) and leaves the jobs queued.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +26,7 @@ import { PARTITION_MANIFEST_QUEUE, PARTITION_QUEUE } from '../../pipeline/queue/
 import { collectStatus, formatStatus } from '../../pipeline/queue/status.js';
 import { startPipelineWorkers, type PipelineWorkers } from '../../pipeline/queue/worker-runtime.js';
 import { saveModelDirectory } from '../../training/model-files.js';
-import { obliterateAll, redis, uniquePrefix, waitFor } from './helpers.js';
+import { obliterateAll, redis, REPO, uniquePrefix, waitFor } from './helpers.js';
 
 const PARTITIONS = 3;
 
@@ -111,6 +113,48 @@ describe('per-partition jobs on real Redis', () => {
     await waitFor('the other partitions', async () => ((await Promise.all([jobs[0]!, jobs[2]!].map((j) => j.getState()))).every((s) => s === 'completed') ? true : undefined), 120_000);
     assert.equal(await (await manifestQueue.getJob(manifestJobId(submitted.runId)))!.getState(), 'failed');
     assert.deepEqual((await readdir(out)).sort(), ['part-00000.arrow', 'part-00002.arrow']);
+  });
+
+  it('every partition failing leaves no output directory behind', { timeout: 120_000 }, async () => {
+    const parts = join(hostA.dataRoot, 'parts-all-corrupt');
+    await cp(join(hostA.dataRoot, 'parts'), parts, { recursive: true });
+    const out = join(hostA.outRoot, 'all-corrupt', 'emb');
+    const run = await planPartitionRun('pj-all-corrupt', task, [parts], out);
+    for (let i = 0; i < PARTITIONS; i++) {
+      const file = join(parts, `part-0000${i}.arrow`);
+      const bytes = await readFile(file);
+      bytes[bytes.length >> 1] ^= 0xff;
+      await writeFile(file, bytes);
+    }
+    const submitted = await submitPartitionRun(run, { redis, prefix, roots: hostA });
+    await assert.rejects(waitForPartitionRun(submitted.runId, PARTITIONS, { redis, prefix, timeoutMs: 60_000 }), PartitionRunFailedError);
+    for (const job of await jobsOf(submitted.runId)) await waitFor(`${job.id} to fail`, async () => ((await job.getState()) === 'failed' ? true : undefined), 60_000);
+    for (const job of await jobsOf(submitted.runId)) await failedOnce(job);
+    await assert.rejects(readdir(join(hostA.outRoot, 'all-corrupt')), { code: 'ENOENT' }, 'the directories the jobs created are gone');
+  });
+
+  it('--wait-timeout: exit 1 naming the run once the time is up; the jobs stay queued', { timeout: 60_000 }, async () => {
+    const idle = uniquePrefix(); // no worker serves this prefix
+    try {
+      const args = ['embed', '--data', join(hostA.dataRoot, 'parts'), '--model', task.model, '--out', join(hostA.outRoot, 'never'), '--submit', '--wait', '--wait-timeout', '0.5', '--prefix', idle, '--run-id', 'pj-timeout'];
+      const child = spawn(process.execPath, [join(REPO, 'bin/meles.mjs'), ...args], { cwd: REPO, env: { ...process.env, MELES_QUIET: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((done) => child.on('close', done));
+      assert.equal(code, 1, stderr);
+      assert.equal(stdout.trim(), 'pj-timeout');
+      assert.match(stderr, /Run pj-timeout: still running after 0\.5 s \(0 of 3 partitions done\); stopped waiting, the jobs keep running \(follow them with `meles status --run pj-timeout`\)/);
+      const queue = new Queue(PARTITION_QUEUE, { connection: redis.options, prefix: idle });
+      try {
+        assert.equal(await (await queue.getJob(partitionJobId('pj-timeout', 0)))?.getState(), 'waiting', 'the jobs are left queued');
+      } finally {
+        await queue.close();
+      }
+    } finally {
+      await obliterateAll(idle);
+    }
   });
 
   it('a worker whose roots do not hold the partition: the job fails once naming the path', { timeout: 120_000 }, async () => {
