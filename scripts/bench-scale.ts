@@ -144,11 +144,16 @@ async function embedWithWorkers(count: number, model: string, data: string, out:
       if (text.includes('meles worker: ready')) markReady();
     }));
   }
-  await Promise.all(ready);
-  const submit = await stage(`embed (${count} worker${count > 1 ? 's' : ''}, submit --wait)`, [
-    'embed', '--model', model, '--data', data, '--out', out, '--max-events', embedMaxEvents, '--submit', '--wait', '--prefix', queuePrefix, '--data-root', dir, '--out-root', dir, '--quiet',
-  ]);
-  for (const w of workers) w.child.kill('SIGTERM');
+  let submit: Measured;
+  try {
+    await Promise.all(ready);
+    submit = await stage(`embed (${count} worker${count > 1 ? 's' : ''}, submit --wait)`, [
+      'embed', '--model', model, '--data', data, '--out', out, '--max-events', embedMaxEvents, '--submit', '--wait', '--prefix', queuePrefix, '--data-root', dir, '--out-root', dir, '--quiet',
+    ]);
+  } finally {
+    // Signal each worker itself, not /usr/bin/time above it (time would die and leave the worker running).
+    for (const w of workers) for (const pid of (await processTree(w.child.pid!)).slice(1, 2)) process.kill(pid, 'SIGTERM');
+  }
   const measured: Measured[] = [submit];
   for (const [w, worker] of workers.entries()) {
     const result = await worker.done;
