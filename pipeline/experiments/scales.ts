@@ -1,7 +1,7 @@
 /**
  * The sizes of `meles experiment --scale`. `small` was tuned so that the five LightGBM-only experiments
- * finish in about an hour on 2 idle cores; `models` adds 30 sequence models (~45 min on a busy
- * machine) and `label-fraction` 80 more (measurements in docs/RESULTS.md); `full` is closer to the lecture
+ * finish in about an hour on 2 idle cores; `models` adds 30 sequence models (~20–45 min on a busy
+ * machine) and `label-fraction` 80 more, mostly on small training shares (~13 min; measurements in docs/RESULTS.md); `full` is closer to the lecture
  * (more clients, epochs, reference LightGBM); `tiny` is for tests.
  */
 import type { ExperimentScale, LabelledScale, ScaleName } from './experiment-types.js';
