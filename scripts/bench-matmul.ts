@@ -1,11 +1,16 @@
 /**
- * GFLOP/s of the stock wasm matMul kernel vs the OpenBLAS one (1 and 2 threads) at the shapes one
- * GRU train step uses at the reference size (issue 6: 64 clients × 5 slices = 320 sequences,
- * hidden 256, input 16 + 1 features, up to 200 steps).
+ * GFLOP/s of the matMul kernels at the shapes one GRU train step uses at the reference size
+ * (issue 6: 64 clients × 5 slices = 320 sequences, hidden 256, input 16 + 1 features, up to 200
+ * steps): the stock wasm kernel (XNNPACK for plain products), the stock kernel after materialising
+ * the transposes (what the backend used without OpenBLAS before issue 16,
+ * wasm-transposed-matmul.ts), the WebAssembly SIMD sgemm (simd-gemm.ts, the fallback since issue
+ * 16) and OpenBLAS with 1 and 2 threads (skipped when OpenBLAS does not load).
  *
- *   npx tsx scripts/bench-matmul.ts [--reps 20] [--threads 1,2] [--hidden 256] [--batch 320]
+ *   npx tsx scripts/bench-matmul.ts [--reps 20] [--threads 1,2] [--hidden 256] [--batch 320] [--steps 200]
  *
- * Prints a Markdown table. Run it alone: the machine's two cores are shared.
+ * Prints a Markdown table: median ms per product (GFLOP/s), and beside it the median process CPU
+ * time per product, which other processes on a shared machine disturb far less than wall time.
+ * Run it alone: the machine's two cores are shared.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -35,21 +40,33 @@ function gruShapes(batch: number, hidden: number, input: number, steps: number):
   ];
 }
 
-/** Median milliseconds of one product, after two warm-up calls. */
-function timeProduct(shape: Shape, reps: number): number {
+/** Median wall and CPU milliseconds of one product, after two warm-up calls. */
+function timeProduct(shape: Shape, reps: number, materialiseTransposes = false): { wall: number; cpu: number } {
   const a = tf.randomNormal(shape.a, 0, 1, 'float32', 1);
   const b = tf.randomNormal(shape.b, 0, 1, 'float32', 2);
-  const times: number[] = [];
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < reps + 2; i++) {
     const start = performance.now();
-    const out = tf.matMul(a, b, shape.transposeA, shape.transposeB);
+    const cpuStart = process.cpuUsage();
+    const out = materialiseTransposes
+      ? tf.tidy(() => tf.matMul(shape.transposeA ? tf.transpose(a) : a, shape.transposeB ? tf.transpose(b) : b))
+      : tf.matMul(a, b, shape.transposeA, shape.transposeB);
+    const cpu = process.cpuUsage(cpuStart);
     const elapsed = performance.now() - start;
     out.dispose();
-    if (i >= 2) times.push(elapsed);
+    if (i >= 2) {
+      walls.push(elapsed);
+      cpus.push((cpu.user + cpu.system) / 1000);
+    }
   }
   tf.dispose([a, b]);
-  times.sort((x, y) => x - y);
-  return times[Math.floor(times.length / 2)];
+  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  return { wall: median(walls), cpu: median(cpus) };
+}
+
+function cell(shape: Shape, time: { wall: number; cpu: number }): string {
+  return `${time.wall.toFixed(2)} ms (${(shape.flops / time.wall / 1e6).toFixed(1)}); cpu ${time.cpu.toFixed(2)}`;
 }
 
 async function main(): Promise<void> {
@@ -70,27 +87,27 @@ async function main(): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
   const shapes = gruShapes(batch, hidden, 17, steps);
-  const columns = ['stock wasm', ...threadCounts.map((t) => `OpenBLAS ${t} thr`)];
+  const columns = ['stock wasm', 'stock wasm, transposes materialised', 'wasm SIMD sgemm', ...threadCounts.map((t) => `OpenBLAS ${t} thr`)];
   const rows: string[] = [];
   for (const shape of shapes) {
     const cells: string[] = [];
+    const stockReps = Math.max(3, Math.ceil(reps / 4));
     disableNativeKernels();
-    const stockMs = timeProduct(shape, Math.max(3, Math.ceil(reps / 4)));
-    cells.push(`${stockMs.toFixed(2)} ms (${(shape.flops / stockMs / 1e6).toFixed(1)})`);
+    cells.push(cell(shape, timeProduct(shape, stockReps)));
+    cells.push(shape.transposeA || shape.transposeB ? cell(shape, timeProduct(shape, stockReps, true)) : '(same)');
+    disableNativeKernels();
+    const simd = enableNativeKernels({ sgemm: 'wasm-simd' });
+    if (!simd.enabled || simd.sgemm !== 'wasm-simd') throw new Error(`wasm SIMD sgemm unavailable: ${simd.reason}`);
+    cells.push(cell(shape, timeProduct(shape, reps)));
     for (const threads of threadCounts) {
       disableNativeKernels();
-      const status = enableNativeKernels({ threads });
-      if (!status.enabled) {
-        console.error(`native kernels unavailable: ${status.reason}`);
-        process.exitCode = 1;
-        return;
-      }
-      const ms = timeProduct(shape, reps);
-      cells.push(`${ms.toFixed(2)} ms (${(shape.flops / ms / 1e6).toFixed(1)})`);
+      const status = enableNativeKernels({ threads, sgemm: 'openblas' });
+      cells.push(status.enabled ? cell(shape, timeProduct(shape, reps)) : `– (${status.reason})`);
     }
+    disableNativeKernels();
     rows.push(`| ${shape.name} | ${cells.join(' | ')} |`);
   }
-  console.log(`batch ${batch}, hidden ${hidden}, input 17, ${steps} steps; median ms per product (GFLOP/s)\n`);
+  console.log(`batch ${batch}, hidden ${hidden}, input 17, ${steps} steps; median wall ms per product (GFLOP/s); median process CPU ms\n`);
   console.log(`| product | ${columns.join(' | ')} |`);
   console.log(`|---|${columns.map(() => '---').join('|')}|`);
   for (const row of rows) console.log(row);
