@@ -19,6 +19,7 @@ import { copyFile, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const MELES = join(ROOT, 'bin', 'meles.mjs');
@@ -167,6 +168,22 @@ async function embedWithWorkers(count: number, model: string, data: string, out:
   return { measured, seconds: submit.seconds };
 }
 
+/** Deletes the BullMQ keys this run created (its private prefixes). */
+async function removeQueueKeys(): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}-*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(', ');
 
 await rm(dir, { recursive: true, force: true });
@@ -203,4 +220,5 @@ all.push(await stage('features', ['features', '--data', partsDir, '--schema', sc
 const embBytes = (await stat(join(dir, 'emb-2', 'manifest.json')).then(() => true, () => false)) ? 'embeddings written' : 'no embeddings manifest!';
 console.log(`# largest peak RSS: ${Math.max(...all.map((m) => m.peakRssMb)).toFixed(0)} MB (target ≤ 2560 MB); ${embBytes}`);
 console.log(`# load average at end: ${load()}; ${new Date().toISOString()}`);
+await removeQueueKeys();
 if (!keep) await rm(dir, { recursive: true, force: true });
