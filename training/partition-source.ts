@@ -7,6 +7,9 @@
  * partition is released before the next is read. Memory is thus about two partitions (the resident
  * one and the one in flight) whatever the dataset's size; choose the partition count accordingly.
  *
+ * Categories are indexed with the manifest's vocabularies (counted over the whole source), also
+ * under an as-of cut, where reading the dataset in one piece would count the kept events anew.
+ *
  * Batches never mix partitions (clients are hashed to partitions, so each partition is a random
  * sample of clients). Every choice is drawn from the seed, so a run is reproducible and a resumed
  * epoch skips the batches it already took without reading their partitions.
