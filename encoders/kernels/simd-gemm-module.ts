@@ -80,11 +80,42 @@ function packFunction(width: number): FunctionBuilder {
   f.get(itemStride).i32(4).mul().set(itemBytes);
   f.get(depthStride).i32(4).mul().set(depthBytes);
   f.get(dstParam).set(dst);
+  const x = Array.from({ length: 4 }, () => f.local(V128));
+  const t = Array.from({ length: 4 }, () => f.local(V128));
   f.i32(0).set(first);
   f.block(() => f.loop(() => {
     f.get(first).get(count).geS().brIf(1);
     remaining(f, n, width, count, first);
     f.i32(0).set(d);
+    // Items strided, depth contiguous (rows of op(A) without transpose, columns of op(B) with
+    // one) and a full panel: 4 depths × 4 items at a time, a 4×4 transpose in registers.
+    f.get(depthStride).i32(1).eq().get(n).i32(width).eq().and();
+    f.if(() => {
+      f.block(() => f.loop(() => {
+        f.get(d).i32(4).add().get(depth).geS().brIf(1);
+        for (let group = 0; group < width / 4; group++) {
+          f.get(src).get(first).i32(4 * group).add().get(itemBytes).mul().add().get(d).i32(4).mul().add().set(sp);
+          for (let i = 0; i < 4; i++) {
+            f.get(sp).v128Load().set(x[i]);
+            if (i < 3) incrementBy(f, sp, itemBytes);
+          }
+          f.get(x[0]).get(x[1]).f32x4Shuffle([0, 4, 1, 5]).set(t[0]);
+          f.get(x[0]).get(x[1]).f32x4Shuffle([2, 6, 3, 7]).set(t[1]);
+          f.get(x[2]).get(x[3]).f32x4Shuffle([0, 4, 1, 5]).set(t[2]);
+          f.get(x[2]).get(x[3]).f32x4Shuffle([2, 6, 3, 7]).set(t[3]);
+          const rows: Array<[Local, Local, [number, number, number, number]]> = [
+            [t[0], t[2], [0, 1, 4, 5]],
+            [t[0], t[2], [2, 3, 6, 7]],
+            [t[1], t[3], [0, 1, 4, 5]],
+            [t[1], t[3], [2, 3, 6, 7]],
+          ];
+          rows.forEach(([lo, hi, lanes], q) => f.get(dst).get(lo).get(hi).f32x4Shuffle(lanes).v128Store(4 * (q * width + 4 * group)));
+        }
+        increment(f, dst, 4 * width * 4);
+        increment(f, d, 4);
+        f.br(0);
+      }));
+    });
     f.block(() => f.loop(() => {
       f.get(d).get(depth).geS().brIf(1);
       f.get(src).get(first).get(itemBytes).mul().add().get(d).get(depthBytes).mul().add().set(sp);
