@@ -2,6 +2,7 @@
  * The in-process runner (`meles pipeline run`): the same steps and stage code as the BullMQ
  * workers, run one after another in this process, with no Redis.
  */
+import { isPartitionDirectory } from '../data/partition-manifest.js';
 import type { PipelineConfig } from './pipeline-config.js';
 import { runStep, type StepOutcome } from './run-step.js';
 import type { StageProgress } from './stage.js';
@@ -32,7 +33,7 @@ export interface LocalRunStep {
 /** Runs every step of `config` in dependency order; stops at the first failure (which is thrown). */
 export async function runPipelineLocally(config: PipelineConfig, options: LocalRunOptions = {}): Promise<LocalRunStep[]> {
   const done: LocalRunStep[] = [];
-  for (const step of planPipeline(config)) {
+  for (const step of planPipeline(config, { partitioned: await isPartitionDirectory(config.data) })) {
     options.signal?.throwIfAborted();
     options.onEvent?.({ kind: 'start', step });
     const outcome = await runStep(step, config, {

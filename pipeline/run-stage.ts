@@ -33,6 +33,28 @@ export interface StageOutcome<Result> {
   readonly durationMs: number;
 }
 
+/**
+ * The manifest key `runStage` would give this run of `stage`, and its input hashes: a queue job
+ * that prepares a stage's work (per-partition jobs) names its scratch output by it.
+ */
+export async function stageKey<Params, Result>(
+  stage: StageDefinition<Params, Result>,
+  params: Params,
+  options: Pick<RunStageOptions, 'outRoot' | 'shard'>,
+): Promise<{ readonly key: string; readonly inputHashes: Record<string, string> }> {
+  const inputHashes = await hashInputs(stage.inputs(params, options.outRoot));
+  return { key: manifestKey(stage.name, { params, shard: options.shard }, inputHashes), inputHashes };
+}
+
+/** True when `stage`'s output directory already holds the output of exactly this run (`runStage` would skip it). */
+export async function isStageUpToDate<Params, Result>(stage: StageDefinition<Params, Result>, params: Params, options: Pick<RunStageOptions, 'outRoot' | 'shard'>): Promise<boolean> {
+  const dir = stageDir(options.outRoot, stage.name, options.shard);
+  const existing = await readManifest(dir);
+  if (existing === undefined) return false;
+  const { key } = await stageKey(stage, params, options);
+  return (await isUpToDate(dir, existing, key)) && stage.resultSchema.safeParse(existing.result).success;
+}
+
 /** Runs `stage` with `params` unless its manifest already matches; see the module comment. */
 export async function runStage<Params, Result>(
   stage: StageDefinition<Params, Result>,
@@ -40,8 +62,7 @@ export async function runStage<Params, Result>(
   options: RunStageOptions,
 ): Promise<StageOutcome<Result>> {
   const dir = stageDir(options.outRoot, stage.name, options.shard);
-  const inputHashes = await hashInputs(stage.inputs(params, options.outRoot));
-  const key = manifestKey(stage.name, { params, shard: options.shard }, inputHashes);
+  const { key, inputHashes } = await stageKey(stage, params, options);
   const existing = await readManifest(dir);
   if (existing && (await isUpToDate(dir, existing, key))) {
     const parsed = stage.resultSchema.safeParse(existing.result);

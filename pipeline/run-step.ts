@@ -2,6 +2,7 @@
  * Runs one planned step with the stage that implements it. The only place that maps a step kind
  * to a stage and builds that stage's parameters from the pipeline config.
  */
+import { isPartitionDirectory } from '../data/partition-manifest.js';
 import { ConfigError } from '../errors.js';
 import { OWN_FIT, type PipelineConfig } from './pipeline-config.js';
 import { runStage, type RunStageOptions, type StageOutcome } from './run-stage.js';
@@ -11,6 +12,7 @@ import { compareStage } from './stages/compare-stage.js';
 import { embedMergeStage, embedShardStage } from './stages/embed-stages.js';
 import { fitStage } from './stages/fit-stage.js';
 import { ingestStage } from './stages/ingest-stage.js';
+import { embedPartitionsStage, featuresPartitionsStage } from './stages/partitioned-stages.js';
 import { scoreStage } from './stages/score-stage.js';
 import { trainStage } from './stages/train-stage.js';
 
@@ -37,6 +39,10 @@ export async function runStep(step: PipelineStep, config: PipelineConfig, option
       return outcomeOf(outcome, `${outcome.result.clients} clients, ${outcome.result.events} events`);
     }
     case 'features': {
+      if (await isPartitionDirectory(config.data)) {
+        const outcome = await runStage(featuresPartitionsStage, { data: config.data, schema: config.schema }, options);
+        return outcomeOf(outcome, `${outcome.result.clients} clients × ${outcome.result.features} features in ${outcome.result.partitions} partitions`);
+      }
       const outcome = await runStage(featuresStage, { data: config.data, schema: config.schema }, options);
       return outcomeOf(outcome, `${outcome.result.clients} clients × ${outcome.result.features} features`);
     }
@@ -53,6 +59,11 @@ export async function runStep(step: PipelineStep, config: PipelineConfig, option
       return outcomeOf(outcome, `${r.clients} clients × ${r.width} in ${r.seconds.toFixed(1)} s${read}`);
     }
     case 'embed': {
+      // A partitioned dataset embeds one partition per unit of work (its shards setting does not apply).
+      if (await isPartitionDirectory(config.data)) {
+        const outcome = await runStage(embedPartitionsStage, embedPartitionsParams(config), options);
+        return outcomeOf(outcome, `${outcome.result.clients} clients × ${outcome.result.width} in ${outcome.result.partitions} partitions`);
+      }
       const outcome = await runStage(embedMergeStage, { shards: config.embed.shards }, options);
       return outcomeOf(outcome, `${outcome.result.clients} clients × ${outcome.result.width} in ${outcome.result.parts.length} parts`);
     }
@@ -94,6 +105,11 @@ export async function runStep(step: PipelineStep, config: PipelineConfig, option
       return outcomeOf(outcome, `${outcome.result.rows} clients scored (${outcome.result.columns.slice(1).join(', ')})`);
     }
   }
+}
+
+/** The per-partition embed stage's parameters from the pipeline config. */
+export function embedPartitionsParams(config: PipelineConfig): { data: string; maxEvents?: number } {
+  return { data: config.data, ...(config.embed.maxEvents === undefined ? {} : { maxEvents: config.embed.maxEvents }) };
 }
 
 function outcomeOf<R>(outcome: StageOutcome<R>, summary: string): StepOutcome {

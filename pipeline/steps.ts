@@ -37,11 +37,21 @@ export function stageChain(config: PipelinePlanInput): StageName[] {
   return chain;
 }
 
+/** What the data looks like, as far as planning cares. */
+export interface DataLayout {
+  /**
+   * The data is a partitioned dataset (`meles partition`): embed and features run one unit of work
+   * per partition inside their stage (pipeline/stages/partitioned-stages.ts), so no shard steps.
+   * @defaultValue `false`
+   */
+  readonly partitioned?: boolean;
+}
+
 /** Every step in an order that respects dependencies (embed shards right before their merge). */
-export function planPipeline(config: PipelinePlanInput): PipelineStep[] {
+export function planPipeline(config: PipelinePlanInput, layout: DataLayout = {}): PipelineStep[] {
   const steps: PipelineStep[] = [];
   for (const stage of stageChain(config)) {
-    if (stage === 'embed') {
+    if (stage === 'embed' && layout.partitioned !== true) {
       for (let index = 0; index < config.embed.shards; index++) {
         steps.push({ kind: 'embed-shard', shard: { index, count: config.embed.shards } });
       }

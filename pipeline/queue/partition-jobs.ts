@@ -39,6 +39,12 @@ export interface PartitionSubmitOptions {
   readonly prefix: string;
   /** The workers' roots as this host sees them (paths then travel root-relative). @defaultValue absolute paths */
   readonly roots?: WorkerRoots;
+  /**
+   * A job to add the run under (a pipeline's embed or features job): the manifest job becomes its
+   * child and fails it on failure, so the parent continues once the whole run is done.
+   * @defaultValue none (the run is a flow of its own)
+   */
+  readonly parent?: { readonly id: string; readonly queue: string };
 }
 
 /** What was submitted. */
@@ -63,7 +69,7 @@ export async function submitPartitionRun(run: PartitionRun, options: PartitionSu
       name: 'partition-manifest',
       queueName: PARTITION_MANIFEST_QUEUE,
       data: payload,
-      opts: { ...STAGE_JOB_OPTIONS, jobId: manifestJobId(run.runId) },
+      opts: { ...STAGE_JOB_OPTIONS, jobId: manifestJobId(run.runId), ...(options.parent === undefined ? {} : { parent: { ...options.parent }, failParentOnFailure: true }) },
       children: partitionJobIds.map((jobId, partition) => ({
         name: 'partition',
         queueName: PARTITION_QUEUE,

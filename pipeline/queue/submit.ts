@@ -1,11 +1,13 @@
 /**
  * `meles pipeline submit`: the pipeline DAG as one BullMQ flow (children run before parents):
  * compare ← features ← embed ← train ← ingest, where the embed job fans out its shard jobs
- * itself (see embed-control.ts). Every child fails its parent on failure, so nothing downstream
+ * itself (see embed-control.ts); over a partitioned dataset the embed and features jobs fan out
+ * one job per partition instead. Every child fails its parent on failure, so nothing downstream
  * of a failed stage runs.
  */
 import { randomBytes } from 'node:crypto';
 import { FlowProducer, type FlowJob } from 'bullmq';
+import { isPartitionDirectory } from '../../data/partition-manifest.js';
 import { jobIdOf, type StageJobData } from './job-payload.js';
 import { pipelineToJson, type PipelineConfig } from '../pipeline-config.js';
 import { CONTROL_QUEUE, STAGE_JOB_OPTIONS, STAGE_QUEUE } from './queues.js';
@@ -42,6 +44,9 @@ export interface SubmitResult {
 /** Adds the pipeline as a flow; resolves once Redis has it. */
 export async function submitPipeline(config: PipelineConfig, options: SubmitOptions): Promise<SubmitResult> {
   const runId = options.runId ?? newRunId(config.name);
+  // Over a partitioned dataset features also fans out (one job per partition) from the control queue.
+  const partitioned = await isPartitionDirectory(config.data);
+  const fansOut = (stage: string): boolean => stage === 'embed' || (partitioned && stage === 'features');
   const pipeline = options.roots ? await rootRelativePipeline(config, options.roots) : pipelineToJson(config);
   let tree: FlowJob | undefined;
   const jobIds: string[] = [];
@@ -52,7 +57,7 @@ export async function submitPipeline(config: PipelineConfig, options: SubmitOpti
     jobIds.push(jobId);
     tree = {
       name: stage,
-      queueName: stage === 'embed' ? CONTROL_QUEUE : STAGE_QUEUE,
+      queueName: fansOut(stage) ? CONTROL_QUEUE : STAGE_QUEUE,
       data,
       opts: { ...STAGE_JOB_OPTIONS, jobId, failParentOnFailure: true },
       ...(tree ? { children: [tree] } : {}),

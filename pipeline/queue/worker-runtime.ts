@@ -126,7 +126,7 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
   });
   const manifests = new Worker(PARTITION_MANIFEST_QUEUE, partitionManifestProcessor(options.roots), { ...common, concurrency: 4 });
   const stageQueue = new Queue(STAGE_QUEUE, { connection, prefix: options.prefix });
-  const control = new Worker(CONTROL_QUEUE, embedControlProcessor(stageQueue, options.roots), { ...common, concurrency: 8 });
+  const control = new Worker(CONTROL_QUEUE, embedControlProcessor(stageQueue, options.roots, { redis: options.redis, prefix: options.prefix }), { ...common, concurrency: 8 });
 
   // Authentication errors: BullMQ would reconnect and print WRONGPASS forever. Re-check once
   // (bounded tries, one line each), quiet meanwhile; a refusal again resolves `lost`.

@@ -15,6 +15,7 @@ import { MANIFEST_FILE, readManifest } from '../manifest.js';
 import type { PipelineTarget } from '../pipeline-config.js';
 import { stageDir, type StageDefinition } from '../stage.js';
 import { FEATURES_FILE } from './features-stage.js';
+import { partitionedStageOutput } from './partitioned-stages.js';
 
 /** What the comparison depends on. */
 export interface CompareParams {
@@ -51,9 +52,13 @@ export const compareStage: StageDefinition<CompareParams, CompareStageResult> = 
     const scratch = join(ctx.outRoot, `.scratch-compare-${ctx.key.slice(0, 16)}`);
     await mkdir(scratch, { recursive: true });
     try {
-      const embeddings = join(scratch, 'embeddings.arrow');
-      await writeArrowFile(embeddings, embeddingBatches(stageDir(ctx.outRoot, 'embed')));
-      const features = join(stageDir(ctx.outRoot, 'features'), FEATURES_FILE);
+      // Over partitioned data the stages wrote partitioned outputs, which readers take like one file.
+      let embeddings = await partitionedStageOutput(ctx.outRoot, 'embed');
+      if (embeddings === undefined) {
+        embeddings = join(scratch, 'embeddings.arrow');
+        await writeArrowFile(embeddings, embeddingBatches(stageDir(ctx.outRoot, 'embed')));
+      }
+      const features = (await partitionedStageOutput(ctx.outRoot, 'features')) ?? join(stageDir(ctx.outRoot, 'features'), FEATURES_FILE);
       let trained = 0;
       const result = await compareFeatureSets({
         targetsPath: params.targetsPath,

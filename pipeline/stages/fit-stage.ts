@@ -14,6 +14,7 @@ import { MANIFEST_FILE, readManifest } from '../manifest.js';
 import type { FeatureSetName, PipelineTarget } from '../pipeline-config.js';
 import { stageDir, type StageDefinition } from '../stage.js';
 import { FEATURES_FILE } from './features-stage.js';
+import { partitionedStageOutput } from './partitioned-stages.js';
 
 /** What the fit depends on. */
 export interface FitParams {
@@ -45,12 +46,19 @@ export function setInputs(sets: readonly FeatureSetName[], outRoot: string): Rec
  * Runs `body` with one Arrow file per set, in order: `<out>/features/features.arrow`, and the embed
  * stage's only part, or its parts streamed into one scratch file (removed afterwards) when there
  * are several, since a feature file is joined on the id while parts are row ranges of one table.
+ * Over partitioned data a set is the stage's partitioned output (its `parts/manifest.json`).
  */
 export async function withSetFiles<T>(sets: readonly FeatureSetName[], outRoot: string, key: string, body: (files: string[]) => Promise<T>): Promise<T> {
   const scratch = join(outRoot, `.scratch-sets-${key.slice(0, 16)}`);
   try {
     const files: string[] = [];
     for (const set of sets) {
+      // Over partitioned data a stage wrote a partitioned output, which readers take like one file.
+      const partitioned = await partitionedStageOutput(outRoot, set);
+      if (partitioned !== undefined) {
+        files.push(partitioned);
+        continue;
+      }
       if (set === 'features') {
         files.push(join(stageDir(outRoot, 'features'), FEATURES_FILE));
         continue;

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -9,7 +9,11 @@ import { readManifest } from '../../pipeline/manifest.js';
 import { readPipelineFile } from '../../pipeline/pipeline-config.js';
 import { collectStatus, type RunStatus } from '../../pipeline/queue/status.js';
 import { submitPipeline } from '../../pipeline/queue/submit.js';
-import { generateTransactions } from '../../data/synthetic/generate-transactions.js';
+import { generateTransactions, SYNTHETIC_SCHEMA } from '../../data/synthetic/generate-transactions.js';
+import { partitionDataset } from '../../data/partition.js';
+import { OUTPUT_MANIFEST, type PartitionedOutputManifest } from '../../data/partitioned-output.js';
+import { stagePartitionRunId } from '../../pipeline/queue/stage-partitions.js';
+import { PARTS_DIR } from '../../pipeline/stages/partitioned-stages.js';
 import { obliterateAll, redis, startWorkerProcess, stopWorkers, uniquePrefix, waitFor, writePipelineFile, type WorkerProcess } from './helpers.js';
 
 const TRAIN = {
@@ -86,5 +90,41 @@ describe('pipeline as a BullMQ flow with two worker processes', () => {
     const again = await waitForRun(prefix, second.runId);
     assert.ok(again.jobs.every((j) => j.skipped === true), `every stage skipped: ${JSON.stringify(again.jobs.map((j) => [j.step, j.skipped]))}`);
     assert.equal((await readManifest(join(root, 'out/queued/features')))?.finishedAt, before?.finishedAt);
+  });
+
+  it('over a partitioned dataset: embed and features run one job per partition, equal to the in-process run; compare reads them', { timeout: 180000 }, async () => {
+    await partitionDataset({ data: join(root, 'data', 'transactions.arrow'), mapping: SYNTHETIC_SCHEMA, out: join(root, 'data', 'parts'), partitions: 3 });
+    const base = {
+      schema: 'schema.json', data: 'parts', train: TRAIN, embed: { shards: 2 },
+      targets: { path: 'targets.arrow', columns: [{ name: 'gender', kind: 'binary' }] }, compare: { folds: 3, numIterations: 10 },
+    };
+    const local = await readPipelineFile(await writePipelineFile(join(root, 'data', 'p-local.json'), { ...base, name: 'plocal', out: '../out/plocal' }));
+    await runPipelineLocally(local);
+    await cp(join(root, 'out/plocal/ingest'), join(root, 'out/pqueued/ingest'), { recursive: true });
+    await cp(join(root, 'out/plocal/train'), join(root, 'out/pqueued/train'), { recursive: true });
+    const queued = await readPipelineFile(await writePipelineFile(join(root, 'data', 'p-queued.json'), { ...base, name: 'pqueued', out: '../out/pqueued' }));
+    if (workers.length === 0) {
+      const args = ['--data-root', join(root, 'data'), '--out-root', join(root, 'out'), '--prefix', prefix, '--lock-duration', '5000', '--stalled-interval', '2000'];
+      workers.push(await startWorkerProcess(args), await startWorkerProcess(args));
+    }
+    const { runId } = await submitPipeline(queued, { redis, prefix, runId: 'pqueued-1' });
+    const run = await waitFor(`run ${runId} to finish`, async () => {
+      const [status] = await collectStatus(redis, prefix, runId);
+      if (status?.state === 'failed') throw new Error(`run failed:\n${JSON.stringify(status.jobs, null, 2)}`);
+      return status?.state === 'completed' ? status : undefined;
+    }, 150_000);
+    assert.deepEqual(run.jobs.map((j) => j.step).sort(), ['compare', 'embed', 'features', 'ingest', 'train'], 'no shard jobs');
+    assert.match(run.jobs.find((j) => j.step === 'embed')?.summary ?? '', /^120 clients × 16 in 3 partitions$/);
+    assert.match(run.jobs.find((j) => j.step === 'compare')?.summary ?? '', /meles gender auroc/);
+    for (const stage of ['embed', 'features'] as const) {
+      const [partitions] = await collectStatus(redis, prefix, stagePartitionRunId(runId, stage));
+      assert.equal(partitions?.state, 'completed', stage);
+      assert.equal(partitions.jobs.length, 4, `${stage}: 3 partition jobs and the manifest job`);
+      const read = async (out: string): Promise<PartitionedOutputManifest> => JSON.parse(await readFile(join(root, 'out', out, stage, PARTS_DIR, OUTPUT_MANIFEST), 'utf8')) as PartitionedOutputManifest;
+      const [a, b] = [await read('plocal'), await read('pqueued')];
+      assert.equal(b.runId, stagePartitionRunId(runId, stage), `${stage}: made by the queued partition jobs`);
+      assert.deepEqual(b.parts, a.parts, `${stage}: the same parts, byte for byte, as in-process`);
+    }
+    assert.deepEqual((await readdir(join(root, 'out/pqueued'))).filter((n) => n.startsWith('.')), [], 'scratch directories removed');
   });
 });
