@@ -48,6 +48,9 @@ describe('meles evaluate-model / compare / evaluate: bad input exits 2 and write
     await refused(out, /exactly one of `--supervised`/, ...base, '--schema', g.schemaPath, '--supervised', '--finetune', join(dir, 'run'));
     await refused(out, /exactly one of `--supervised`/, ...base, '--schema', g.schemaPath);
     await refused(out, /`--supervised` needs the schema mapping/, ...base, '--supervised');
+    await refused(out, /`--head-lr` sets how a pretrained model is fine-tuned; it needs `--finetune RUN`/, ...base, '--schema', g.schemaPath, '--supervised', '--head-lr', '0.01');
+    await refused(out, /`--no-standardize-embedding` sets how a pretrained model is fine-tuned/, ...base, '--schema', g.schemaPath, '--supervised', '--no-standardize-embedding');
+    await refused(out, /`encoderLearningRate` to be a finite number/, ...base, '--finetune', join(dir, 'run'), '--encoder-lr', '0');
     await refused(out, /drop `--schema`/, ...base, '--schema', g.schemaPath, '--finetune', join(dir, 'run'));
     await refused(out, /none of the 20 labelled ids of `gender` is a client/,
       'evaluate-model', '--data', g.transactionsPath, '--schema', g.schemaPath, '--targets', join(dir, 'strangers.csv'), '--target', 'gender:binary', '--supervised', '--epochs', '1');

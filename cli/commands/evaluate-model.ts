@@ -1,11 +1,12 @@
 /**
  * `meles evaluate-model --data DATA [--schema FILE] --targets FILE [--id COL] --target COL:kind …
- *   (--supervised | --finetune RUN) [--name NAME] [--epochs N] [--config train.json] [--folds 5]
+ *   (--supervised | --finetune RUN [--encoder-lr 1e-4] [--head-lr 2e-3] [--freeze-encoder]
+ *   [--no-standardize-embedding]) [--name NAME] [--epochs N] [--config train.json] [--folds 5]
  *   [--test-fraction 0.1] [--seed 42] [--label-fraction x] --out DIR`:
  * the evaluation protocol of `meles compare` for a sequence model trained on the labels — a
  * supervised encoder from scratch, or the MeLES/CPC model RUN fine-tuned. Writes
- * `DIR/evaluation.json` (rows, protocol, split fingerprints; `meles compare --include DIR` adds
- * its rows to a comparison) and the fold models under `DIR/folds/`.
+ * `DIR/evaluation.json` (rows, protocol, split fingerprints, the fine-tuning settings; `meles
+ * compare --include DIR` adds its rows to a comparison) and the fold models under `DIR/folds/`.
  */
 import { Command, Option } from 'commander';
 import { BACKENDS, type BackendName } from '../../encoders/backend.js';
@@ -13,9 +14,10 @@ import { parseTargetSpec } from '../../data/label-file.js';
 import { readSchemaMapping } from '../../data/schema-mapping-io.js';
 import { ConfigError } from '../../errors.js';
 import { evaluateSequenceModel, type ModelInit } from '../../pipeline/workflows/neural-evaluation.js';
+import { type FinetuneOptions, resolveFinetuneOptions } from '../../training/labelled/train-labelled.js';
 import { readTrainingConfig, resolveTrainingOptions } from '../../training/training-options.js';
 import { parseLabelFraction } from '../evaluation-flags.js';
-import { integerFlag, numberFlag, optionalIntegerFlag } from '../flags.js';
+import { integerFlag, numberFlag, optionalIntegerFlag, optionalNumberFlag } from '../flags.js';
 import { trainingProgressBar } from '../progress-bar.js';
 
 interface EvaluateModelFlags {
@@ -27,6 +29,11 @@ interface EvaluateModelFlags {
   readonly supervised?: boolean;
   readonly finetune?: string;
   readonly name?: string;
+  readonly encoderLr?: string;
+  readonly headLr?: string;
+  readonly freezeEncoder?: boolean;
+  /** commander's `--no-standardize-embedding`: true unless the flag is given. */
+  readonly standardizeEmbedding: boolean;
   readonly epochs?: string;
   readonly config?: string;
   readonly folds: string;
@@ -52,6 +59,10 @@ export function register(program: Command): void {
     .option('--supervised', 'train an encoder and head from scratch on the labels')
     .option('--finetune <run>', 'fine-tune the MeLES/CPC model directory RUN on the labels')
     .option('--name <name>', 'row name in reports (default: supervised / fine-tuned)')
+    .option('--encoder-lr <x>', 'with --finetune: Adam learning rate of the encoder (default 1e-4)')
+    .option('--head-lr <x>', 'with --finetune: Adam learning rate of the head (default 2e-3)')
+    .option('--freeze-encoder', 'with --finetune: train the head only')
+    .option('--no-standardize-embedding', 'with --finetune: feed the head the raw embedding (default: standardised with its mean and std over each fold\'s training clients)')
     .option('--epochs <n>', 'epochs per fold model (overrides --config)')
     .option('--config <file>', 'training config JSON (encoder, batch size, learning rate, …); `method` is always supervised')
     .option('--folds <n>', 'stratified cross-validation folds', '5')
@@ -64,6 +75,7 @@ export function register(program: Command): void {
     .action(async (flags: EvaluateModelFlags) => {
       // Every flag is checked before any file is read, and every file before anything is written.
       const init = initFrom(flags);
+      const finetune = finetuneFrom(flags, init);
       const folds = integerFlag('--folds', flags.folds);
       const testFraction = numberFlag('--test-fraction', flags.testFraction);
       const seed = integerFlag('--seed', flags.seed);
@@ -89,6 +101,7 @@ export function register(program: Command): void {
           init,
           ...(flags.name === undefined ? {} : { name: flags.name }),
           training,
+          ...(finetune === undefined ? {} : { finetune }),
           folds,
           testFraction,
           seed,
@@ -113,4 +126,24 @@ function initFrom(flags: EvaluateModelFlags): ModelInit {
     throw new ConfigError('Expected exactly one of `--supervised` (train from scratch) and `--finetune RUN` (fine-tune a pretrained model)');
   }
   return flags.finetune === undefined ? { kind: 'scratch' } : { kind: 'pretrained', modelDir: flags.finetune };
+}
+
+/** The fine-tuning flags (validated); they only apply to `--finetune`. */
+function finetuneFrom(flags: EvaluateModelFlags, init: ModelInit): Partial<FinetuneOptions> | undefined {
+  const given = [
+    flags.encoderLr === undefined ? undefined : '--encoder-lr',
+    flags.headLr === undefined ? undefined : '--head-lr',
+    flags.freezeEncoder === true ? '--freeze-encoder' : undefined,
+    flags.standardizeEmbedding ? undefined : '--no-standardize-embedding',
+  ].filter((f): f is string => f !== undefined);
+  if (init.kind === 'scratch') {
+    if (given.length > 0) throw new ConfigError(`\`${given[0]}\` sets how a pretrained model is fine-tuned; it needs \`--finetune RUN\`, not \`--supervised\``);
+    return undefined;
+  }
+  return resolveFinetuneOptions({
+    ...(flags.encoderLr === undefined ? {} : { encoderLearningRate: optionalNumberFlag('--encoder-lr', flags.encoderLr)! }),
+    ...(flags.headLr === undefined ? {} : { headLearningRate: optionalNumberFlag('--head-lr', flags.headLr)! }),
+    freezeEncoder: flags.freezeEncoder === true,
+    standardizeEmbedding: flags.standardizeEmbedding,
+  });
 }

@@ -73,6 +73,11 @@ describe('meles experiment', () => {
     assert.match(md, /Paired t-tests against `LightGBM on MeLES embeddings`[\s\S]*MeLES fine-tuning/);
     const json = JSON.parse(await readFile(join(out, 'models.json'), 'utf8')) as { comparison: { included: unknown[] } };
     assert.equal(json.comparison.included.length, 3);
+    // Each row's evaluation.json records how its fold models were fine-tuned (none from scratch).
+    const evaluations = await Promise.all((await readdir(join(out, 'models'))).map(async (h) => JSON.parse(await readFile(join(out, 'models', h, 'evaluation.json'), 'utf8')) as { name: string; finetune?: unknown }));
+    const finetuneOf = Object.fromEntries(evaluations.map((e) => [e.name, e.finetune ?? null]));
+    const tuned = { encoderLearningRate: 1e-4, headLearningRate: 2e-3, freezeEncoder: false, standardizeEmbedding: true };
+    assert.deepEqual(finetuneOf, { 'Supervised learning': null, 'MeLES fine-tuning': tuned, 'Fine-tuned Contrastive Predictive Coding': tuned });
 
     // label-fraction in the same directory: the 100% rows are the models table's, reused.
     const fractions = await meles('experiment', 'label-fraction', '--out', out, '--scale', 'tiny', '--json');

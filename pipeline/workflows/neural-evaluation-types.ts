@@ -4,6 +4,7 @@
  * it back) plus how the rows were made. Kept apart from the runner so readers import the type alone.
  */
 import type { EvaluationProtocol, EvaluationResult } from '../../downstream/evaluation/evaluate-types.js';
+import type { FinetuneOptions } from '../../training/labelled/train-labelled.js';
 import type { TrainingOptions } from '../../training/training-options.js';
 
 /** The result of `evaluateSequenceModel`, as written to `evaluation.json`. */
@@ -20,6 +21,8 @@ export interface ModelEvaluationResult extends EvaluationResult<EvaluationProtoc
   readonly init: { readonly kind: 'scratch' } | { readonly kind: 'pretrained'; readonly modelDir: string };
   /** The resolved training options every fold model used. */
   readonly training: TrainingOptions;
+  /** The resolved fine-tuning settings (learning rates, freezing, standardisation); absent from scratch. */
+  readonly finetune?: FinetuneOptions;
   /** When the evaluation finished (ISO 8601). */
   readonly finishedAt: string;
 }

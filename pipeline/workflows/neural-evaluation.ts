@@ -27,7 +27,7 @@ import type { BackendName } from '../../encoders/backend.js';
 import { ConfigError, DataFormatError } from '../../errors.js';
 import { expectInteger, expectNumber, expectString } from '../../options.js';
 import { predictLabelled } from '../../training/labelled/predict-labelled.js';
-import { trainLabelled, type FinetuneOptions } from '../../training/labelled/train-labelled.js';
+import { resolveFinetuneOptions, trainLabelled, type FinetuneOptions } from '../../training/labelled/train-labelled.js';
 import { loadModelDirectory } from '../../training/model-files.js';
 import type { BatchProgress } from '../../training/trainer.js';
 import type { TrainingOptions } from '../../training/training-options.js';
@@ -104,6 +104,7 @@ export async function evaluateSequenceModel(options: SequenceModelEvaluationOpti
   if (options.targets.length === 0) throw new ConfigError('Expected at least one target (`--target column:kind`), got none');
   if (options.training.method !== 'supervised') throw new ConfigError(`Expected training \`method\` 'supervised' for a labelled model, got '${options.training.method}'`);
   const name = expectString('name', options.name ?? (options.init.kind === 'scratch' ? 'supervised' : 'fine-tuned'));
+  const finetune = options.init.kind === 'pretrained' ? resolveFinetuneOptions(options.finetune) : undefined;
   const { data, schema, vocabularies } = await readData(options);
   const idColumn = options.idColumn ?? schema.id;
   const warnings: string[] = [];
@@ -118,6 +119,7 @@ export async function evaluateSequenceModel(options: SequenceModelEvaluationOpti
     idColumn,
     init: options.init,
     training: options.training,
+    ...(finetune === undefined ? {} : { finetune }),
     protocol,
     splits: planned.map((t) => t.split),
     results,

@@ -168,7 +168,15 @@ export async function trainLabelled(input: TrainLabelledInput): Promise<TrainLab
 
 function resolveFinetune(input: TrainLabelledInput): FinetuneOptions | null {
   if (input.finetune === undefined && input.init.kind === 'scratch') return null;
-  const o = { ...FINETUNE_DEFAULTS, ...input.finetune };
+  return resolveFinetuneOptions(input.finetune);
+}
+
+/**
+ * `finetune` over {@link FINETUNE_DEFAULTS}, validated.
+ * @throws ConfigError naming the field, e.g. Expected `headLearningRate` to be a finite number …, got `0` (number)
+ */
+export function resolveFinetuneOptions(finetune: Partial<FinetuneOptions> = {}): FinetuneOptions {
+  const o = { ...FINETUNE_DEFAULTS, ...finetune };
   return {
     encoderLearningRate: expectNumber('encoderLearningRate', o.encoderLearningRate, Number.MIN_VALUE, 10),
     headLearningRate: expectNumber('headLearningRate', o.headLearningRate, Number.MIN_VALUE, 10),
