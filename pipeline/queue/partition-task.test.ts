@@ -195,6 +195,10 @@ describe('per-partition embed and features', () => {
     assert.deepEqual(await readdir(existing), []);
     await assert.rejects(runPartition(await stale('bad-nested', join(root, 'new-parent', 'out')), 1), DataFormatError);
     await assert.rejects(readdir(join(root, 'new-parent')), { code: 'ENOENT' });
+    // Inputs fine, the write fails (a mapped column the data lacks): the directories made for it go again.
+    const noColumn: PartitionTask = { kind: 'features', schema: { ...SYNTHETIC_SCHEMA, numeric: ['no_such_column'] }, maxValues: 250 };
+    await assert.rejects(runPartition(await planPartitionRun('bad-column', noColumn, [parts], join(root, 'write-parent', 'out')), 0), /no_such_column/);
+    await assert.rejects(readdir(join(root, 'write-parent')), { code: 'ENOENT' });
   });
 
   it('reading a partitioned output checks its parts: a changed, missing or miscounted part is an error naming it', async () => {

@@ -130,24 +130,13 @@ export async function planPartitionRun(runId: string, task: PartitionTask, input
 
 /**
  * Computes partition `index` into `run.out/part-NNNNN.arrow`, after checking its input file(s)
- * against their manifests. An empty partition writes nothing. When this call created `run.out` and
- * fails, it removes it again if it is still empty (a run whose every partition fails leaves no
- * output directory; one that existed before is never removed).
+ * against their manifests. An empty partition writes nothing. `run.out` is created only once the
+ * inputs passed their checks, and removed again if the write fails and leaves it empty (a run whose
+ * every partition fails leaves no output directory; one that existed before is never removed).
  * @throws DataFormatError naming the file for a missing, changed or corrupt input; ConfigError for bad options.
  */
 export async function runPartition(run: PartitionRun, index: number, onProgress?: (progress: PartitionProgress) => void): Promise<PartitionOutcome> {
   expectInteger('partition', index, 0, run.inputRows.length - 1);
-  // A job that created the output directory and failed takes it back if it is still empty.
-  const created = await createOutputDir(run.out);
-  try {
-    return await computePartition(run, index, onProgress);
-  } catch (error) {
-    await removeCreatedIfEmpty(created);
-    throw error;
-  }
-}
-
-async function computePartition(run: PartitionRun, index: number, onProgress?: (progress: PartitionProgress) => void): Promise<PartitionOutcome> {
   const file = outputPartFile(index);
   const out = join(run.out, file);
   const task = run.task;
@@ -162,7 +151,7 @@ async function computePartition(run: PartitionRun, index: number, onProgress?: (
     }
     if (parts.length === 0) return { partition: index, rows: 0 };
     if (parts.length !== run.inputs.length) throw new DataFormatError(`Partition ${index}: expected a part in every feature input (${run.inputs.join(', ')}), found ${parts.length} of ${run.inputs.length}`);
-    const result = await scoreModel({ model: task.model, features: parts, out, ...(task.idColumn === undefined ? {} : { idColumn: task.idColumn }) });
+    const result = await intoOutputDir(run.out, () => scoreModel({ model: task.model, features: parts, out, ...(task.idColumn === undefined ? {} : { idColumn: task.idColumn }) }));
     return { partition: index, file, rows: result.rows };
   }
   const dataset = run.inputs[0]!;
@@ -170,7 +159,7 @@ async function computePartition(run: PartitionRun, index: number, onProgress?: (
   const partition = await verifyPartitionFile(dataset, read, index);
   if (partition.rows === 0) return { partition: index, rows: 0 };
   if (task.kind === 'embed') {
-    const result = await embedFile({
+    const result = await intoOutputDir(run.out, () => embedFile({
       model: task.model,
       data: partition.path,
       out,
@@ -180,7 +169,7 @@ async function computePartition(run: PartitionRun, index: number, onProgress?: (
       maxBatchEvents: task.maxBatchEvents,
       l2: task.l2,
       ...(onProgress === undefined ? {} : { onProgress: (p: { clients: number; total: number }) => onProgress({ partition: index, clients: p.clients, total: p.total }) }),
-    });
+    }));
     return { partition: index, file, rows: result.clients };
   }
   const recorded = read.manifest.vocabularies;
@@ -188,8 +177,23 @@ async function computePartition(run: PartitionRun, index: number, onProgress?: (
     task.vocabularies !== undefined
       ? await loadVocabularies(task.vocabularies)
       : Object.fromEntries(Object.entries(recorded).map(([name, v]) => [name, Vocabulary.fromCounts(v.tokens, v.counts, { maxSize: task.maxValues + RESERVED })]));
-  const summary = await writeAggregateFeatures(partition.path, task.schema, out, { maxValuesPerCategorical: task.maxValues, vocabularies });
+  const summary = await intoOutputDir(run.out, () => writeAggregateFeatures(partition.path, task.schema, out, { maxValuesPerCategorical: task.maxValues, vocabularies }));
   return { partition: index, file, rows: summary.clients };
+}
+
+/**
+ * Runs `write` with `dir` present. The directory is made only now, after the inputs were checked,
+ * so a job failing on bad input never creates it; if `write` fails and this call created it, it is
+ * removed again while empty (a sibling job writing into it keeps it: `rmdir` refuses a non-empty one).
+ */
+async function intoOutputDir<T>(dir: string, write: () => Promise<T>): Promise<T> {
+  const created = await createOutputDir(dir);
+  try {
+    return await write();
+  } catch (error) {
+    await removeCreatedIfEmpty(created);
+    throw error;
+  }
 }
 
 /**
