@@ -17,7 +17,7 @@ import { compareWithBaseline } from './baseline-tests.js';
 import { expectLabelFraction } from './label-fraction.js';
 import { planSplits, type SplitPlan } from './split-plan.js';
 import { metricsFor, scoreMetric, summarizeMetrics } from './fold-scores.js';
-import { DEFAULT_ITERATIONS, paramsFor, type LightGBMOverrides } from './lightgbm-defaults.js';
+import { DEFAULT_ITERATIONS, LEAF_MINIMUM_DIVISOR, paramsFor, type LightGBMOverrides } from './lightgbm-defaults.js';
 import { trainBooster } from '../lightgbm/index.js';
 import { readTargets, type Target, type TargetKind } from '../../data/label-file.js';
 
@@ -67,13 +67,15 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
       const table = tables.get(set.name)!;
       const tableRows = used.map((i) => rowsOf[s]!.get(target.keys[i]!)!);
       const started = performance.now();
-      const { metrics, gain } = await crossValidate(table, tableRows, labels, target, plan, {
+      const { metrics, gain, leafMinima } = await crossValidate(table, tableRows, labels, target, plan, {
         numIterations: numIterations[target.kind],
         overrides: options.params?.[target.kind],
         seed,
         signal: options.signal,
         progress: (f) => options.onProgress?.(`${set.name} / ${target.column}: fold ${f + 1} of ${folds}`),
       });
+      const lowered = leafMinimumNote(leafMinima, options.params?.[target.kind], target.kind);
+      if (lowered !== undefined) warnings.push(`set \`${set.name}\` / target \`${target.column}\`: ${lowered}`);
       results.push({
         set: set.name, target: target.column, kind: target.kind, features: table.cols, metrics,
         seconds: (performance.now() - started) / 1000,
@@ -105,21 +107,24 @@ async function crossValidate(
   target: Target,
   plan: SplitPlan,
   settings: FoldSettings,
-): Promise<{ metrics: MetricScores[]; gain: Float64Array }> {
+): Promise<{ metrics: MetricScores[]; gain: Float64Array; leafMinima: LeafMinimum[] }> {
   const { test, folds: foldRows } = plan;
   const names = metricsFor(target.kind);
   const foldScores: number[][] = names.map(() => []);
   const testScores: number[][] = names.map(() => []);
-  const params = paramsFor(target.kind, target.classes.length, settings.overrides, settings.seed);
   const testX = gather(table, tableRows, test);
   const testY = Int32Array.from(test, (r) => labels[r]!);
   const gain = new Float64Array(table.cols);
+  const leafMinima: LeafMinimum[] = [];
   for (let f = 0; f < foldRows.length; f++) {
     settings.progress(f);
     // Training blocks the thread; give timers, signals and progress output a turn between folds.
     await yieldToEventLoop();
     settings.signal?.throwIfAborted();
     const train = plan.training[f]!;
+    // Per fold: the reference leaf minimum is capped for small training sets (cappedLeafMinimum).
+    const params = paramsFor(target.kind, target.classes.length, settings.overrides, settings.seed, train.length);
+    leafMinima.push({ trainRows: train.length, minDataInLeaf: params.minDataInLeaf! });
     const { booster } = trainBooster(gather(table, tableRows, train), train.length, table.cols, Int32Array.from(train, (r) => labels[r]!), params, {
       numIterations: settings.numIterations,
     });
@@ -137,7 +142,23 @@ async function crossValidate(
       booster.free();
     }
   }
-  return { metrics: summarizeMetrics(names, foldScores, testScores), gain };
+  return { metrics: summarizeMetrics(names, foldScores, testScores), gain, leafMinima };
+}
+
+/** The leaf minimum one fold's booster was trained with. */
+interface LeafMinimum {
+  readonly trainRows: number;
+  readonly minDataInLeaf: number;
+}
+
+/** Says when the reference leaf minimum was capped for small fold training sets, so reports show it. */
+function leafMinimumNote(minima: readonly LeafMinimum[], overrides: LightGBMOverrides | undefined, kind: TargetKind): string | undefined {
+  const configured = paramsFor(kind, 2, overrides).minDataInLeaf!;
+  const capped = minima.filter((m) => m.minDataInLeaf < configured);
+  if (capped.length === 0) return undefined;
+  const span = (values: number[]): string => (Math.min(...values) === Math.max(...values) ? `${values[0]}` : `${Math.min(...values)}–${Math.max(...values)}`);
+  return `LightGBM min_data_in_leaf lowered from ${configured} to ${span(capped.map((m) => m.minDataInLeaf))} in ${capped.length} of ${minima.length} folds` +
+    ` (${span(capped.map((m) => m.trainRows))} training rows; at most 1/${LEAF_MINIMUM_DIVISOR} of the rows a tree is grown on, lightgbm-defaults.ts)`;
 }
 
 function topFeatures(names: readonly string[], gain: Float64Array): { name: string; gainShare: number }[] {

@@ -50,8 +50,44 @@ const DEFAULTS: Readonly<Record<TargetKind, LightGBMOverrides>> = {
   },
 };
 
-/** Full booster parameters for a target with `classes` classes, reference defaults under `overrides`. */
-export function paramsFor(kind: TargetKind, classes: number, overrides: LightGBMOverrides = {}, seed = 42): LightGBMParams {
-  const base = { ...DEFAULTS[kind], seed, ...overrides };
+/**
+ * A leaf may hold as little as 1/`LEAF_MINIMUM_DIVISOR` of the rows one tree is grown on (the
+ * bagged sample). Why 10: a class or a feature range holding a tenth of the rows can then get its
+ * own leaf (the synthetic age groups hold ~25% each, gender ~50%), and the first split of a tree
+ * can fall anywhere between the 10th and the 90th percentile of a feature. At the reference's own
+ * scale (ptls age: ~24 000 training clients, ~18 000 bagged) the 50-row leaf is 0.3% of the bag,
+ * far below the cap, which therefore binds only where the reference minimum was never meant to
+ * apply: it leaves no split at all for 72–144 training clients (constant models in the
+ * label-fraction table at 5% and 10%).
+ */
+export const LEAF_MINIMUM_DIVISOR = 10;
+
+/**
+ * The leaf minimum for `trainRows` training rows: the configured `minDataInLeaf` (LightGBM's 20
+ * when unset), capped at `max(1, floor(bagged / LEAF_MINIMUM_DIVISOR))`, where `bagged` is
+ * LightGBM's own bag size `floor(baggingFraction × trainRows)` (all rows without bagging).
+ *
+ * With the reference defaults the cap leaves 50 unchanged from 1000 training rows up for binary
+ * (bagging 0.5: ≥ 500 bagged rows) and from 667 up for multiclass (bagging 0.75), so every
+ * evaluation of 2000 clients (5 folds, 10% test: ~1440 training rows per fold, e.g. `meles demo`
+ * and the `models` experiment) keeps its numbers; `lightgbm-defaults.test.ts` checks it.
+ */
+export function cappedLeafMinimum(params: Pick<LightGBMOverrides, 'minDataInLeaf' | 'baggingFraction' | 'baggingFreq'>, trainRows: number): number {
+  const configured = params.minDataInLeaf ?? 20;
+  const bagging = (params.baggingFreq ?? 0) > 0 ? (params.baggingFraction ?? 1) : 1;
+  const bagged = Math.floor(bagging * trainRows);
+  return Math.min(configured, Math.max(1, Math.floor(bagged / LEAF_MINIMUM_DIVISOR)));
+}
+
+/**
+ * Full booster parameters for a target with `classes` classes, reference defaults under `overrides`.
+ * With `trainRows` (the rows the booster will learn from) the reference leaf minimum is capped for
+ * small training sets ({@link cappedLeafMinimum}); a `minDataInLeaf` given in `overrides` is the
+ * caller's explicit choice and is kept as given.
+ * @param trainRows - training rows of this booster. @defaultValue `undefined` (no cap)
+ */
+export function paramsFor(kind: TargetKind, classes: number, overrides: LightGBMOverrides = {}, seed = 42, trainRows?: number): LightGBMParams {
+  const merged = { ...DEFAULTS[kind], seed, ...overrides };
+  const base = trainRows === undefined || overrides.minDataInLeaf !== undefined ? merged : { ...merged, minDataInLeaf: cappedLeafMinimum(merged, trainRows) };
   return kind === 'binary' ? { ...base, objective: 'binary' } : { ...base, objective: 'multiclass', numClass: classes };
 }
