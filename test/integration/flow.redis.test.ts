@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -126,5 +126,27 @@ describe('pipeline as a BullMQ flow with two worker processes', () => {
       assert.deepEqual(b.parts, a.parts, `${stage}: the same parts, byte for byte, as in-process`);
     }
     assert.deepEqual((await readdir(join(root, 'out/pqueued'))).filter((n) => n.startsWith('.')), [], 'scratch directories removed');
+  });
+
+  it('over a partitioned dataset: a partition job failing on bad input fails the pipeline\'s embed job and the run', { timeout: 120000 }, async () => {
+    // The trained model's weights changed after training (same size, so train is still skipped): every embed partition job refuses them.
+    await cp(join(root, 'out/plocal/ingest'), join(root, 'out/pbad/ingest'), { recursive: true });
+    await cp(join(root, 'out/plocal/train'), join(root, 'out/pbad/train'), { recursive: true });
+    const weights = join(root, 'out/pbad/train/model/weights.bin');
+    const bytes = await readFile(weights);
+    bytes[bytes.length >> 1] ^= 0xff;
+    await writeFile(weights, bytes);
+    const base = { schema: 'schema.json', data: 'parts', train: TRAIN, targets: { path: 'targets.arrow', columns: [{ name: 'gender', kind: 'binary' }] }, compare: { folds: 3, numIterations: 10 } };
+    const bad = await readPipelineFile(await writePipelineFile(join(root, 'data', 'p-bad.json'), { ...base, name: 'pbad', out: '../out/pbad' }));
+    const { runId } = await submitPipeline(bad, { redis, prefix, runId: 'pbad-1' });
+    const run = await waitFor(`run ${runId} to fail`, async () => {
+      const [status] = await collectStatus(redis, prefix, runId);
+      return status?.state === 'failed' ? status : undefined;
+    }, 90_000);
+    assert.equal(run.jobs.find((j) => j.step === 'embed')?.state, 'failed');
+    assert.notEqual(run.jobs.find((j) => j.step === 'features')?.state, 'completed');
+    const [partitions] = await collectStatus(redis, prefix, stagePartitionRunId(runId, 'embed'));
+    assert.match(JSON.stringify(partitions?.jobs), /weights\.bin/);
+    await assert.rejects(readdir(join(root, 'out/pbad/embed')), { code: 'ENOENT' }, 'no embed output');
   });
 });
