@@ -66,13 +66,21 @@ describe('data-parallel gradients', () => {
     await initBackend('wasm', { quiet: true });
   });
 
-  for (const encoder of ['gru', 'lstm', 'transformer'] as const) {
-    it(`${encoder}: two threads give the one-thread loss and gradients within 1e-5, and leak no tensors`, async () => {
+  const cases = [
+    { encoder: 'gru', loss: 'contrastive' },
+    { encoder: 'lstm', loss: 'contrastive' },
+    { encoder: 'transformer', loss: 'contrastive' },
+    // CosFace has its own trainable class weights: their gradient comes from the loss alone.
+    { encoder: 'gru', loss: 'cosface' },
+  ] as const;
+  for (const { encoder, loss: lossKind } of cases) {
+    it(`${encoder}, ${lossKind} loss: two threads give the one-thread loss and gradients within 1e-5, and leak no tensors`, async () => {
       const batch = randomBatch(7, 6);
-      const loss = createLoss(DEFAULT_LOSS, DEFAULT_MINER);
+      const loss = lossKind === 'cosface' ? createLoss({ kind: 'cosface', numClasses: 6, embeddingSize: 24 }) : createLoss(DEFAULT_LOSS, DEFAULT_MINER);
       const single = buildModel(encoder);
       const parallel = buildModel(encoder);
-      const variables = (m: SequenceModel): tf.Variable[] => m.parameters().filter((p) => p.variable.trainable).map((p) => p.variable);
+      // The loss's variables are shared by both computations (the one-thread step does not change them).
+      const variables = (m: SequenceModel): tf.Variable[] => [...m.parameters().filter((p) => p.variable.trainable).map((p) => p.variable), ...loss.trainableVariables()];
       const one = tf.variableGrads(() => loss.call(l2Normalize(single.forward(single.pack(batch), { training: true, rng: new Rng(11) })), batch.labels), variables(single));
       const workers = await DataParallelGradients.start(2, parallel, 'wasm');
       try {
@@ -87,6 +95,11 @@ describe('data-parallel gradients', () => {
         assert.ok(Math.abs(one.value.dataSync()[0]! - two.value.dataSync()[0]!) < 1e-5, 'loss');
         const names = single.parameters().filter((p) => p.variable.trainable);
         const twoNames = parallel.parameters().filter((p) => p.variable.trainable);
+        for (const v of loss.trainableVariables()) {
+          const diff = maxRelativeDifference(one.grads[v.name]!.dataSync() as Float32Array, two.grads[v.name]!.dataSync() as Float32Array);
+          assert.ok(diff < 1e-5, `loss variable ${v.name}: relative difference ${diff}`);
+        }
+        if (lossKind === 'cosface') assert.ok(loss.trainableVariables().length > 0);
         names.forEach((p, i) => {
           const a = one.grads[p.variable.name];
           const b = two.grads[twoNames[i]!.variable.name];

@@ -154,33 +154,58 @@ export class DataParallelGradients {
     replies.forEach((r) => r.catch(() => undefined));
     const used = [shards[0]!, ...jobs.map((j) => j.rows)];
     const positions = concatPositions(used, batch.views.size);
-    let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    // The training thread's own embeddings enter the loss through a placeholder too, so the loss and
+    // dL/dE of every shard are known before any backward pass through the encoder runs: the workers
+    // then backpropagate while this thread backpropagates its own shard.
+    const ownPlaceholder = tf.tidy(() => tf.variable(tf.zeros([shards[0]!.length, width]), true));
+    const placeholders = [ownPlaceholder, ...jobs.map((j) => j.placeholder)];
+    const modelVariables = new Set(parameters.map((p) => p.variable.name));
+    const encoderVariables = variables.filter((v) => modelVariables.has(v.name));
+    const lossVariables = variables.filter((v) => !modelVariables.has(v.name));
+    let loss: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
+    let own: tf.NamedTensorMap;
     try {
-      result = tf.variableGrads(() => {
-        const own = model.forward(model.pack(sliceBatch(batch.views, shards[0]!)), { ...batch.mode, shared });
-        const parts: tf.Tensor2D[] = [own];
+      const outer = tf.variableGrads(() => {
+        const embeddings = model.forward(model.pack(sliceBatch(batch.views, shards[0]!)), { ...batch.mode, shared });
+        ownPlaceholder.assign(tf.tensor2d(embeddings.dataSync() as Float32Array, [shards[0]!.length, width]));
         for (const j of jobs) {
           waitForFlag(j.control, EMBEDDINGS, "a worker's embeddings");
           j.placeholder.assign(tf.tensor2d(new Float32Array(j.job.embeddings), [j.rows.length, width]));
-          parts.push(j.placeholder as tf.Tensor2D);
         }
-        const all = parts.length === 1 ? own : tf.concat(parts, 0);
-        return batch.lossOfEmbeddings(tf.gather(all, tf.tensor1d(positions, 'int32')));
-      }, [...variables, ...jobs.map((j) => j.placeholder)]);
+        // A nested gradient: the loss of the whole batch, its gradient for each shard's embeddings
+        // and for the loss's own variables. Its results are read out as plain values, so nothing
+        // of it is connected to this outer tape.
+        const inner = tf.variableGrads(() => {
+          const all = placeholders.length === 1 ? ownPlaceholder : tf.concat(placeholders as tf.Tensor[], 0);
+          return batch.lossOfEmbeddings(tf.gather(all, tf.tensor1d(positions, 'int32')) as tf.Tensor2D);
+        }, [...lossVariables, ...placeholders]);
+        for (const j of jobs) {
+          new Float32Array(j.job.embeddingGradient).set(inner.grads[j.placeholder.name]!.dataSync());
+          raiseFlag(j.control, EMBEDDING_GRADIENT, READY);
+        }
+        const ownGradient = tf.tensor2d(inner.grads[ownPlaceholder.name]!.dataSync() as Float32Array, [shards[0]!.length, width]);
+        loss = {
+          value: tf.keep(tf.scalar(inner.value.dataSync()[0]!)),
+          grads: Object.fromEntries(lossVariables.flatMap((v) => {
+            const g = inner.grads[v.name];
+            return g === undefined ? [] : [[v.name, tf.keep(tf.tensor(g.dataSync() as Float32Array, g.shape))]];
+          })),
+        };
+        return tf.sum(tf.mul(embeddings, ownGradient));
+      }, encoderVariables);
+      outer.value.dispose();
+      own = outer.grads;
     } catch (error) {
       for (const j of jobs) if (Atomics.load(j.control, EMBEDDING_GRADIENT) === PENDING) raiseFlag(j.control, EMBEDDING_GRADIENT, FAILED);
-      for (const j of jobs) j.placeholder.dispose();
+      const partial = loss as { value: tf.Scalar; grads: tf.NamedTensorMap } | null;
+      if (partial !== null) tf.dispose([partial.value, partial.grads]);
       throw error;
+    } finally {
+      tf.dispose(placeholders);
     }
-    const { value, grads } = result;
-    for (const j of jobs) {
-      const gradient = grads[j.placeholder.name]!;
-      new Float32Array(j.job.embeddingGradient).set(gradient.dataSync());
-      raiseFlag(j.control, EMBEDDING_GRADIENT, READY);
-      gradient.dispose();
-      delete grads[j.placeholder.name];
-      j.placeholder.dispose();
-    }
+    const done = loss as unknown as { value: tf.Scalar; grads: tf.NamedTensorMap };
+    const value = done.value;
+    const grads: tf.NamedTensorMap = { ...own, ...done.grads };
     let fromWorkers: (readonly NamedValues[])[];
     try {
       fromWorkers = await Promise.all(replies);
