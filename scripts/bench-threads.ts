@@ -7,7 +7,7 @@
  * child's CPU time per step (user + system of all its threads).
  *
  *   npx tsx scripts/bench-threads.ts [--steps 5] [--encoder gru|lstm|transformer] [--hidden 256]
- *        [--clients 64] [--min-len 25] [--max-len 200] [--no-torch] [--modes one,blas2,workers2]
+ *        [--clients 64] [--min-len 25] [--max-len 200] [--no-torch] [--torch-threads 1,2] [--modes one,blas2,workers2]
  *
  * The demo's shapes: `--hidden 64 --min-len 25 --max-len 100` (64 clients × 5 slices).
  */
@@ -137,7 +137,10 @@ function child(mode: Mode): Measured | null {
   return JSON.parse(line) as Measured;
 }
 
+const TORCH_THREADS = flag('torch-threads', '1,2').split(',').map(Number);
+
 function torch(threads: number): number | null {
+  if (!TORCH_THREADS.includes(threads)) return null;
   if (args.includes('--no-torch') || ENCODER === 'transformer' || !existsSync(TORCH_RNN)) return null;
   const run = spawnSync('/usr/bin/python3', [TORCH_RNN, '--hidden', String(HIDDEN), '--clients', String(CLIENTS), '--splits', String(SPLITS),
     '--min-len', String(MIN_LEN), '--max-len', String(MAX_LEN), '--cell', ENCODER, '--threads', String(threads), '--steps', String(STEPS)], {
