@@ -34,6 +34,30 @@ export function projectAll<M extends string>(
   const methods = Object.keys(projectors) as M[];
   const projections = {} as Record<M, PlaneProjection>;
   for (const method of methods) projections[method] = projectors[method](rows);
+  return scoreEach(rows, methods, projections);
+}
+
+/** A projection function that may run elsewhere (a worker thread) and settle later. */
+export type ConcurrentProjector = (rows: readonly number[][]) => PlaneProjection | Promise<PlaneProjection>;
+
+/**
+ * {@link projectAll} for projectors that may return a promise: they are called in key order, so a
+ * projector that starts a worker thread should come first and then runs while the synchronous
+ * ones after it run in this thread. Results equal projectAll's for the same seeded projectors.
+ */
+export async function projectAllConcurrently<M extends string>(
+  rows: readonly number[][],
+  projectors: Readonly<Record<M, ConcurrentProjector>>,
+): Promise<Record<M, ScoredProjection>> {
+  const methods = Object.keys(projectors) as M[];
+  const started = methods.map((method) => projectors[method](rows));
+  const done = await Promise.all(started);
+  const projections = {} as Record<M, PlaneProjection>;
+  methods.forEach((method, i) => (projections[method] = done[i]!));
+  return scoreEach(rows, methods, projections);
+}
+
+function scoreEach<M extends string>(rows: readonly number[][], methods: readonly M[], projections: Record<M, PlaneProjection>): Record<M, ScoredProjection> {
   const start = performance.now();
   const scores = scoreAll(rows, projections);
   // Scoring shares one PCA reference, so its time is split evenly between the methods.

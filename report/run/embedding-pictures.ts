@@ -1,13 +1,15 @@
 /**
  * The report's embedding pictures: a seeded sample of one embedding file, projected to 2-D by every
  * method of {@link PROJECTION_METHODS}, each projection scored (local and global score, one PCA
- * reference for all of them via `projectAll`) and drawn once per label column.
+ * reference for all of them via `projectAllConcurrently`, t-SNE on a worker thread) and drawn once
+ * per label column.
  */
 import { readLabelledEmbeddings } from '../../data/labelled-embeddings.js';
 import { renderVegaLite } from '../charts/render.js';
 import { embeddingScatterChart } from '../charts/scatter.js';
-import { projectAll, type Projector } from '../projections/project-all.js';
-import { projectPca, projectTrimap, projectTsne, projectUmap, sampleIndices } from './projections.js';
+import { projectAllConcurrently, type ConcurrentProjector } from '../projections/project-all.js';
+import { projectPca, projectTrimap, projectUmap, sampleIndices } from './projections.js';
+import { projectTsneInWorker } from './tsne-in-worker.js';
 import { PROJECTION_METHODS, type Picture, type ProjectionMethod, type ProjectionSummary } from './report-content.js';
 
 /** What to draw: one embedding file, joined with the label columns of the targets file. */
@@ -51,13 +53,15 @@ export async function embeddingPictures(source: PictureSource, opts: PictureOpti
   const notes = data.unlabelled > 0 ? [`${source.name}: ${data.unlabelled} client(s) have no labels in ${source.targetsLabel} and are left out of the pictures.`] : [];
   const picked = sampleIndices(data.rows.length, opts.sample, opts.seed);
   const rows = Array.from(picked, (i) => data.rows[i]!);
-  const projectors: Record<ProjectionMethod, Projector> = {
+  // t-SNE first: it starts a worker thread (second core) and runs while the others run here.
+  // Every method has its own seeded generator, so running them at once changes no result.
+  const projectors: Record<ProjectionMethod, ConcurrentProjector> = {
+    't-SNE': (r) => projectTsneInWorker(r, { seed: opts.seed, tsneSteps: opts.tsneSteps }),
     PCA: (r) => projectPca(r),
     UMAP: (r) => projectUmap(r, { seed: opts.seed }),
-    't-SNE': (r) => projectTsne(r, { seed: opts.seed, tsneSteps: opts.tsneSteps }),
     TriMap: (r) => projectTrimap(r, { seed: opts.seed }),
   };
-  const scored = projectAll(rows, projectors);
+  const scored = await projectAllConcurrently(rows, projectors);
   const timings: { step: string; seconds: number }[] = [];
   const projections: ProjectionSummary[] = [];
   const pictures: Picture[] = [];
@@ -74,7 +78,7 @@ export async function embeddingPictures(source: PictureSource, opts: PictureOpti
       pictures.push({ embedding: source.name, method, label: title, file, png: chart.png, points: rows.length, scores: projection.scores });
     }
   }
-  // projectAll splits the shared scoring time evenly; the report shows it as one step.
+  // projectAllConcurrently splits the shared scoring time evenly; the report shows it as one step.
   const scoring = PROJECTION_METHODS.reduce((s, m) => s + scored[m].scoreSeconds, 0);
   timings.push({ step: `report: local and global scores of ${source.name} (${PROJECTION_METHODS.length} projections)`, seconds: scoring });
   return { pictures, projections, timings, notes };
