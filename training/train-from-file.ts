@@ -118,6 +118,17 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
   const target = input.labels === undefined ? undefined : (await readTargets(input.labels.path, input.labels.idColumn ?? schema.id, [input.labels.target])).targets[0]!;
   const savedVocabularies = join(outDir, 'vocabularies.json');
   const vocabularies = resume && existsSync(savedVocabularies) ? await loadVocabularies(savedVocabularies) : input.vocabularies;
+  // What every kind of training below takes alike.
+  const run = {
+    schema,
+    outDir,
+    options,
+    backend: input.backend ?? 'auto',
+    resume,
+    signal: input.signal,
+    onProgress: input.onProgress,
+    onEpoch: input.onEpoch,
+  } as const;
   const streamed = options.method !== 'supervised' && (await isPartitionDirectory(input.data));
   if (input.partitionsPerEpoch !== undefined && !streamed) {
     throw new ConfigError(`--partitions-per-epoch needs a partitioned dataset (\`meles partition\`) and method meles or cpc; ${input.data} is ${options.method === 'supervised' ? 'trained supervised' : 'not a partition directory'}`);
@@ -136,18 +147,11 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
       ...(input.partitionsPerEpoch === undefined ? {} : { partitionsPerEpoch: input.partitionsPerEpoch }),
     });
     const result = await trainModel({
+      ...run,
       threads,
       data: stream.resident,
       streamed: { source: stream.source, validation: stream.validation },
       vocabularies: used,
-      schema,
-      outDir,
-      options,
-      backend: input.backend ?? 'auto',
-      resume,
-      signal: input.signal,
-      onProgress: input.onProgress,
-      onEpoch: input.onEpoch,
     });
     return { ...result, options, resumed: resume };
   }
@@ -155,37 +159,10 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
   const { sequences, vocabularies: used } = await readSequences(input.data, schema, readOptions);
   if (target !== undefined) {
     const { clients, labels, task } = labelledClients(sequences, target, input.labels!.path);
-    const result = await trainLabelled({
-      data: sequences,
-      vocabularies: used,
-      schema,
-      clients,
-      labels,
-      task,
-      init: { kind: 'scratch' },
-      options,
-      outDir,
-      backend: input.backend ?? 'auto',
-      resume,
-      signal: input.signal,
-      onProgress: input.onProgress,
-      onEpoch: input.onEpoch,
-    });
+    const result = await trainLabelled({ ...run, data: sequences, vocabularies: used, clients, labels, task, init: { kind: 'scratch' } });
     return { ...result, options, resumed: resume };
   }
-  const result = await trainModel({
-    threads,
-    data: sequences,
-    vocabularies: used,
-    schema,
-    outDir,
-    options,
-    backend: input.backend ?? 'auto',
-    resume,
-    signal: input.signal,
-    onProgress: input.onProgress,
-    onEpoch: input.onEpoch,
-  });
+  const result = await trainModel({ ...run, threads, data: sequences, vocabularies: used });
   return { ...result, options, resumed: resume };
 }
 
