@@ -45,20 +45,23 @@ describe('corrupt input on a submitted pipeline', () => {
       const { runId } = await submitPipeline(config, { redis, prefix, runId: 'corrupt-run' });
       const ingest = await waitFor('ingest to fail', async () => {
         const job = await stages.getJob(`${runId}-ingest`);
-        return job && (await job.getState()) === 'failed' ? job : undefined;
+        // Read the job again once failed: the first read may predate the failure (attemptsMade 0).
+        return job && (await job.getState()) === 'failed' ? await stages.getJob(`${runId}-ingest`) : undefined;
       }, 30_000);
       assert.equal(ingest.attemptsMade, 1, 'a data error is not retried');
       assert.match(ingest.failedReason, /DataFormatError: .*tx\.arrow/);
       const train = await waitFor('train to be failed by its child', async () => {
         const job = await stages.getJob(`${runId}-train`);
-        return job && (await job.getState()) === 'failed' ? job : undefined;
+        // Read the job again once failed: the first read may predate the failure (attemptsMade 0).
+        return job && (await job.getState()) === 'failed' ? await stages.getJob(`${runId}-train`) : undefined;
       }, 10_000);
       // BullMQ fails a parent whose child failed when a worker picks it up, without calling the
       // processor: the reason names the child, and no stage code ran (no train output below).
       assert.match(train.failedReason, /child .*corrupt-run-ingest failed/);
       const embed = await waitFor('embed to be failed by its child', async () => {
         const job = await control.getJob(`${runId}-embed`);
-        return job && (await job.getState()) === 'failed' ? job : undefined;
+        // Read the job again once failed: the first read may predate the failure (attemptsMade 0).
+        return job && (await job.getState()) === 'failed' ? await control.getJob(`${runId}-embed`) : undefined;
       }, 10_000);
       assert.match(embed.failedReason, /child .*corrupt-run-train failed/);
       assert.equal(await stages.getJob(`${runId}-embed-shard-0`), undefined, 'no shard was ever queued');
