@@ -37,7 +37,8 @@ describe('worker security', () => {
   async function failedJob(jobId: string) {
     return waitFor(`job ${jobId} to fail`, async () => {
       const job = await queue!.getJob(jobId);
-      return job && (await job.getState()) === 'failed' ? job : undefined;
+      // Read the job again once failed: the first read may predate the failure (attemptsMade 0).
+      return job && (await job.getState()) === 'failed' ? await queue!.getJob(jobId) : undefined;
     }, 30_000);
   }
 
