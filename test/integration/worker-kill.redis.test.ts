@@ -13,7 +13,8 @@ import {
   SCHEMA, killWorkerGroup, obliterateAll, redis, startWorkerProcess, stopWorkers, uniquePrefix, waitFor, writePipelineFile, writeTransactions, type WorkerProcess,
 } from './helpers.js';
 
-const CLIENTS = 1000;
+// Enough clients that a shard stays active for many 100 ms polls: embedding got ~2.5× faster (fused ops).
+const CLIENTS = 4000;
 
 describe('a worker SIGKILLed in the middle of an embed shard', () => {
   let root: string;
