@@ -8,7 +8,12 @@ import { z } from 'zod';
 import { CONTROL_QUEUE, PARTITION_MANIFEST_QUEUE, PARTITION_QUEUE, STAGE_QUEUE } from './queues.js';
 import { connectWithin, redact, type RedisTarget } from './redis-url.js';
 
-const STATES = ['active', 'waiting', 'waiting-children', 'prioritized', 'delayed', 'completed', 'failed'] as const;
+/**
+ * Lifecycle order, earliest first. The lists are read one after another, so a job that moves on
+ * between two reads shows up twice (the later read wins: it is the newer state); reading in the
+ * order jobs move keeps the window in which a job could be missed to the rare backward moves.
+ */
+const STATES = ['waiting', 'prioritized', 'delayed', 'active', 'waiting-children', 'completed', 'failed'] as const;
 
 /** A job state as BullMQ reports it. */
 export type JobState = (typeof STATES)[number];
@@ -74,8 +79,8 @@ export async function collectStatus(redis: RedisTarget, prefix: string, runId?: 
   const secrets = [redis.options.password];
   await connectWithin(queues, redis, timeoutMs); // on timeout it has already disconnected them
   try {
-    const jobs: StageJobStatus[] = [];
-    const runs = new Map<string, StageJobStatus[]>();
+    // Keyed by queue and job id: the newest observation of a job replaces an older one.
+    const seen = new Map<string, { run: string; status: StageJobStatus }>();
     for (const queue of queues) {
       for (const state of STATES) {
         for (const job of await queue.getJobs([state as JobType], 0, 999)) {
@@ -84,11 +89,12 @@ export async function collectStatus(redis: RedisTarget, prefix: string, runId?: 
           if (!status) continue;
           const id = (job.data as { runId: string }).runId; // describeJob checked the shape
           if (runId !== undefined && id !== runId) continue;
-          jobs.push(status);
-          runs.set(id, [...(runs.get(id) ?? []), status]);
+          seen.set(`${queue.name}\u0000${status.jobId}`, { run: id, status });
         }
       }
     }
+    const runs = new Map<string, StageJobStatus[]>();
+    for (const { run, status } of seen.values()) runs.set(run, [...(runs.get(run) ?? []), status]);
     return [...runs.entries()]
       .map(([id, list]) => ({ runId: id, state: overall(list), jobs: list.sort((a, b) => a.createdAt - b.createdAt) }))
       .sort((a, b) => (b.jobs[0]?.createdAt ?? 0) - (a.jobs[0]?.createdAt ?? 0));
