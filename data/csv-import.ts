@@ -10,7 +10,6 @@
  * Output is written to a temp file and renamed, so a failed import leaves nothing behind.
  */
 import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { Float64, Int64, TimestampMillisecond, Utf8, makeVector, vectorFromArray, RecordBatch, Table, type Vector } from 'apache-arrow';
@@ -19,6 +18,7 @@ import { expectInteger } from '../options.js';
 import { writeArrowFile } from './arrow-sink.js';
 import type { ArrowIpcFormat } from './arrow-source.js';
 import type { SchemaMapping } from './schema-mapping.js';
+import { EXPECTED_UTF8, Utf8Watch } from './utf8-watch.js';
 
 /** Options of {@link importCsv}. */
 export interface ImportCsvOptions {
@@ -48,23 +48,11 @@ export async function importCsv(csvPath: string, arrowPath: string, mapping: Sch
     throw new DataFormatError(`${csvPath}: expected a readable CSV file, found ${(error as NodeJS.ErrnoException).code ?? 'an error'}`, { cause: error });
   }
   let rows = 0;
-  const utf8 = { invalid: false };
+  // csv-parse decodes invalid UTF-8 to U+FFFD without a word; the watch notes that the bytes were
+  // not UTF-8, and the first text field holding U+FFFD after that is refused.
+  const utf8 = new Utf8Watch();
   async function* batches(): AsyncGenerator<RecordBatch> {
-    // csv-parse decodes invalid UTF-8 to U+FFFD without a word; a fatal decoder beside it notes
-    // that the bytes were not UTF-8, and the first text field holding U+FFFD after that is refused.
-    const decoder = new TextDecoder('utf-8', { fatal: true });
-    const check = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        if (!utf8.invalid) {
-          try {
-            decoder.decode(chunk, { stream: true });
-          } catch {
-            utf8.invalid = true;
-          }
-        }
-        done(null, chunk);
-      },
-    });
+    const check = utf8.transform();
     const parser = createReadStream(csvPath).pipe(check).pipe(parse({ delimiter: options.delimiter ?? ',', relax_column_count: false, bom: true }));
     let plan: ColumnPlan[] | null = null;
     let buffer: string[][] = [];
@@ -143,7 +131,7 @@ function build(path: string, column: ColumnPlan, raw: readonly string[], firstLi
     case 'utf8':
       raw.forEach((v, i) => {
         if (required && v === '') throw bad(i, 'a value');
-        if (invalidUtf8 && v.includes('\uFFFD')) throw bad(i, 'UTF-8 text (the file has bytes that are not UTF-8, shown as U+FFFD; re-encode it, e.g. iconv -f cp1251 -t utf-8)');
+        if (invalidUtf8 && v.includes('\uFFFD')) throw bad(i, EXPECTED_UTF8);
       });
       return vectorFromArray(raw.map((v) => (v === '' ? null : v)), new Utf8());
     case 'int64': {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { ConfigError, DataFormatError } from '../errors.js';
 import { columnAsStrings, readColumnTable, type IdKind } from './keyed-table.js';
+import { EXPECTED_UTF8, Utf8Watch } from './utf8-watch.js';
 
 /** What kind of prediction task a target is. */
 export type TargetKind = 'binary' | 'multiclass';
@@ -105,20 +106,29 @@ async function readArrow(path: string, idColumn: string): Promise<LabelColumns> 
 }
 
 async function readCsv(path: string, idColumn: string): Promise<LabelColumns> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new DataFormatError(`${path}: expected a readable CSV file, found ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
-  let rows: Record<string, string>[];
+  // Strict like `meles import-csv`: a class value or id in another encoding would otherwise become
+  // a different class or client through U+FFFD without a word.
+  const utf8 = new Utf8Watch();
+  utf8.feed(bytes);
+  utf8.end();
+  const text = bytes.toString('utf8');
+  let parsed: { record: Record<string, string>; info: { lines: number } }[];
   // The header is kept even without rows, so a header-only file says "no rows", not "id column missing".
   let header: string[] = [];
   try {
-    rows = parse(text, { columns: (names: string[]) => (header = names.map((n) => n.trim())), skip_empty_lines: true, trim: true }) as Record<string, string>[];
+    parsed = parse(text, { columns: (names: string[]) => (header = names.map((n) => n.trim())), skip_empty_lines: true, trim: true, info: true }) as typeof parsed;
   } catch (error) {
-    throw new DataFormatError(`${path}: invalid CSV (${(error as Error).message})`, { cause: error });
+    const encoding = utf8.invalid ? '; the file also has bytes that are not UTF-8' : '';
+    throw new DataFormatError(`${path}: invalid CSV (${(error as Error).message})${encoding}`, { cause: error });
   }
+  if (utf8.invalid) throw notUtf8(path, header, parsed);
+  const rows = parsed.map((p) => p.record);
   if (header.length === 0) throw new DataFormatError(`${path}: expected a CSV header line and label rows, found an empty file`);
   if (!header.includes(idColumn)) throw missing(path, idColumn, header);
   if (rows.length === 0) throw new DataFormatError(`${path}: expected at least one label row, found no rows (only the header: ${header.join(', ')})`);
@@ -142,6 +152,19 @@ async function readCsv(path: string, idColumn: string): Promise<LabelColumns> {
       return rows.map((r) => r[name] ?? null);
     },
   };
+}
+
+/** The first header name or field holding U+FFFD in a file that is not UTF-8. */
+function notUtf8(path: string, header: readonly string[], parsed: readonly { record: Record<string, string>; info: { lines: number } }[]): DataFormatError {
+  const name = header.find((h) => h.includes('\uFFFD'));
+  if (name !== undefined) return new DataFormatError(`${path}: header: expected ${EXPECTED_UTF8}, found column name \`${name}\``);
+  for (const { record, info } of parsed) {
+    for (const column of header) {
+      const value = record[column];
+      if (value?.includes('\uFFFD')) return new DataFormatError(`${path}: line ${info.lines}, column \`${column}\`: expected ${EXPECTED_UTF8}, found \`${value}\``);
+    }
+  }
+  return new DataFormatError(`${path}: expected ${EXPECTED_UTF8}, found bytes that are not UTF-8`);
 }
 
 function missing(path: string, name: string, found: readonly string[]): DataFormatError {
