@@ -16,20 +16,14 @@ import type { EpochBatch } from './epoch-source.js';
 import { manifestVocabularies, openPartitionClientSource } from './partition-source.js';
 import { trainFromFile } from './train-from-file.js';
 import type { BatchProgress } from './trainer.js';
+import { TINY_TRAINING } from './testing/tiny-training.js';
 import type { TrainingConfigInput } from './training-options.js';
 
 let root: string;
 let transactions: string;
 let parts: string;
 
-const CONFIG: TrainingConfigInput = {
-  encoder: { hidden: 8, categoricalDim: 4 },
-  splitter: { kind: 'slices', splitCount: 3, cntMin: 5, cntMax: 20 },
-  batchSize: 6,
-  epochs: 2,
-  validationShare: 0.2,
-  seed: 9,
-};
+const CONFIG: TrainingConfigInput = { ...TINY_TRAINING, batchSize: 6, validationShare: 0.2, seed: 9 };
 
 const PLAN = { batchSize: 6, minBatchClients: 2, maxBatchesPerEpoch: 0 };
 

@@ -8,20 +8,13 @@ import { initBackend } from '../encoders/backend.js';
 import { ConfigError } from '../errors.js';
 import type { BatchProgress } from './trainer.js';
 import { trainFromFile } from './train-from-file.js';
+import { TINY_TRAINING } from './testing/tiny-training.js';
 import type { TrainingConfigInput } from './training-options.js';
 
 let root: string;
 let transactions: string;
 
-const CONFIG: TrainingConfigInput = {
-  encoder: { hidden: 8, categoricalDim: 4 },
-  splitter: { kind: 'slices', splitCount: 3, cntMin: 5, cntMax: 20 },
-  batchSize: 10,
-  epochs: 2,
-  maxBatchesPerEpoch: 2,
-  validationShare: 0,
-  seed: 4,
-};
+const CONFIG: TrainingConfigInput = { ...TINY_TRAINING, batchSize: 10, maxBatchesPerEpoch: 2, validationShare: 0, seed: 4 };
 
 describe('trainFromFile', () => {
   before(async () => {

@@ -1,36 +1,21 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
 import { readFeatureTable } from '../../data/feature-table.js';
 import { Rng } from '../../data/random.js';
 import { readSchemaMapping } from '../../data/schema-mapping-io.js';
 import { generateTransactions } from '../../data/synthetic/generate-transactions.js';
+import { meles } from '../../data/testing/run-meles.js';
 import { DataFormatError } from '../../errors.js';
 import { writeAggregateFeatures } from '../features/aggregate-features-io.js';
 import { Booster } from '../lightgbm/index.js';
 import { fitModel } from './fit-model.js';
 import { readModelArtefact } from './model-artefact.js';
 import { scoreModel } from './score-model.js';
-
-const main = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
-
-function meles(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MELES_QUIET: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function readArrow(path: string): Promise<Table> {
   return tableFromIPC(await readFile(path));

@@ -18,12 +18,13 @@ import { readModelArtefact } from '../../downstream/scoring/model-artefact.js';
 import { initBackend } from '../../encoders/backend.js';
 import { runPipelineLocally } from '../local-runner.js';
 import { readManifest } from '../manifest.js';
-import { parsePipelineConfig, type PipelineConfig } from '../pipeline-config.js';
+import type { PipelineConfig } from '../pipeline-config.js';
 import { planPartitionRun, runPartitionsLocally } from '../queue/partition-task.js';
 import { embedPartitionsParams, runStep } from '../run-step.js';
 import { stageKey } from '../run-stage.js';
 import { stageDir } from '../stage.js';
 import { planPipeline, stepLabel } from '../steps.js';
+import { scoredPipelineConfig } from '../testing/scored-pipeline.js';
 import { embedPartitionTask, featuresPartitionsStage, featuresPartitionTask, partitionScratchDir, PARTS_DIR } from './partitioned-stages.js';
 import { PREDICTIONS_FILE } from './score-stage.js';
 
@@ -40,18 +41,7 @@ describe('a pipeline over a partitioned dataset', () => {
     root = await mkdtemp(join(tmpdir(), 'meles-partitioned-pipeline-'));
     const generated = await generateTransactions({ out: join(root, 'data'), clients: CLIENTS, minEvents: 10, maxEvents: 30, seed: 8 });
     await partitionDataset({ data: generated.transactionsPath, mapping: SYNTHETIC_SCHEMA, out: join(root, 'parts'), partitions: PARTITIONS });
-    config = parsePipelineConfig({
-      name: 'parted',
-      data: 'parts',
-      schema: { ...SYNTHETIC_SCHEMA },
-      out: 'out',
-      train: { epochs: 1, batchSize: 32, maxBatchesPerEpoch: 2, encoder: { hidden: 8 }, validationShare: 0 },
-      embed: { shards: 2 },
-      targets: { path: 'data/targets.arrow', columns: [{ name: 'gender', kind: 'binary' }] },
-      compare: { folds: 2, numIterations: 5 },
-      fit: { target: 'gender', sets: ['features', 'embed'], trees: 5 },
-      score: { model: 'fit', sets: ['features', 'embed'] },
-    }, 'test', root);
+    config = scoredPipelineConfig('parted', 'parts', root);
   });
   after(async () => {
     await rm(root, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { runPipelineLocally } from '../local-runner.js';
 import { parsePipelineConfig, type PipelineConfig } from '../pipeline-config.js';
 import { stageDir } from '../stage.js';
 import { planPipeline, stepLabel } from '../steps.js';
+import { scoredPipelineConfig } from '../testing/scored-pipeline.js';
 import { FEATURES_FILE } from './features-stage.js';
 import { PREDICTIONS_FILE } from './score-stage.js';
 
@@ -33,18 +34,7 @@ describe('fit and score stages', () => {
     await initBackend('wasm', { quiet: true });
     root = await mkdtemp(join(tmpdir(), 'meles-score-stage-'));
     await generateTransactions({ out: join(root, 'data'), clients: 300, minEvents: 10, maxEvents: 30, seed: 3 });
-    config = parsePipelineConfig({
-      name: 'scored',
-      data: 'data/transactions.arrow',
-      schema: { ...SYNTHETIC_SCHEMA },
-      out: 'out',
-      train: { epochs: 1, batchSize: 32, maxBatchesPerEpoch: 2, encoder: { hidden: 8 }, validationShare: 0 },
-      embed: { shards: 2 },
-      targets: { path: 'data/targets.arrow', columns: [{ name: 'gender', kind: 'binary' }] },
-      compare: { folds: 2, numIterations: 5 },
-      fit: { target: 'gender', sets: ['features', 'embed'], trees: 5 },
-      score: { model: 'fit', sets: ['features', 'embed'] },
-    }, 'test', root);
+    config = scoredPipelineConfig('scored', 'data/transactions.arrow', root);
   });
   after(async () => {
     await rm(root, { recursive: true, force: true });
