@@ -44,6 +44,8 @@ export interface EvaluationFlags {
   readonly params?: string;
   /** Join embedding files of one set made by different models. @defaultValue `false` */
   readonly allowMixedModels?: boolean;
+  /** LightGBM fits at once, each on a worker thread. @defaultValue one per `numThreads` cores, at most 4 */
+  readonly parallelFits?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -62,7 +64,8 @@ export function addEvaluationOptions(cmd: Command): Command {
     .option('--fast', `quick run: ${FAST_ITERATIONS} trees instead of the reference 1000 (multiclass) / 500 (binary)`)
     .option('--num-iterations <n>', 'trees per model (overrides the reference and --fast)')
     .option('--params <json>', 'LightGBM overrides per kind, e.g. \'{"binary": {"learningRate": 0.05}}\'')
-    .option('--allow-mixed-models', 'join embedding files made by different models (their recorded meles.model_sha256 differ) instead of refusing');
+    .option('--allow-mixed-models', 'join embedding files made by different models (their recorded meles.model_sha256 differ) instead of refusing')
+    .option('--parallel-fits <n>', 'LightGBM fits at once, each on its own worker thread; results do not depend on it (default: one per numThreads cores, at most 4)');
 }
 
 /** Splits `a.arrow,b.arrow` into paths. */
@@ -115,6 +118,7 @@ export async function evaluationOptions(flags: EvaluationFlags, featureSets: Fea
     ...(numIterations === undefined ? {} : { numIterations }),
     params: parseParams(flags.params),
     ...(flags.allowMixedModels === true ? { allowMixedModels: true } : {}),
+    ...(flags.parallelFits === undefined ? {} : { parallelFits: int('parallel-fits', flags.parallelFits) }),
     onProgress: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
   };
 }

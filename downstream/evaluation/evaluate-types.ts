@@ -53,6 +53,12 @@ export interface EvaluateOptions {
    * other clients this way, before any LightGBM time is spent). @defaultValue `undefined`
    */
   readonly checkSplit?: (split: TargetSplit) => void;
+  /**
+   * LightGBM fits run at once, each on its own worker thread (1: one after another in this
+   * thread). Results do not depend on it. @defaultValue one per `numThreads` cores, at most 4
+   * (`defaultParallelFits`)
+   */
+  readonly parallelFits?: number;
   /** Join embedding files of one set made by different models (`readFeatureTable`'s `allowMixedModels`). @defaultValue `false` */
   readonly allowMixedModels?: boolean;
 }
@@ -83,7 +89,7 @@ export interface SetTargetResult {
   readonly features: number;
   /** Metrics, the primary one first (accuracy for multiclass, AUROC for binary). */
   readonly metrics: readonly MetricScores[];
-  /** Wall time of the fold trainings, seconds. */
+  /** Seconds the fold fits took, summed over the folds (with parallel fits more than the wall time). */
   readonly seconds: number;
   /** The features with the largest total split gain over the fold models (at most 10), largest first. */
   readonly topFeatures: readonly { readonly name: string; readonly gainShare: number }[];

@@ -93,6 +93,25 @@ describe('evaluateFeatureSets', () => {
     }
   });
 
+  it('gives the same results with fits one after another and two at a time on worker threads', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meles-eval-'));
+    try {
+      await fixture(dir);
+      const run = (parallelFits: number) => evaluateFeatureSets({
+        targetsPath: join(dir, 'labels.csv'), idColumn: 'client_id',
+        targets: [{ column: 'age_group', kind: 'multiclass' }, { column: 'gender', kind: 'binary' }],
+        featureSets: [{ name: 'noise', paths: [join(dir, 'noise.arrow')] }, { name: 'both', paths: [join(dir, 'good.arrow'), join(dir, 'noise.arrow')] }],
+        baseline: 'noise', numIterations: 15, parallelFits,
+      });
+      const [one, two] = [await run(1), await run(2)];
+      const timeless = (r: typeof one) => ({ ...r, results: r.results.map(({ seconds, ...rest }) => { assert.ok(seconds > 0); return rest; }) });
+      assert.deepEqual(timeless(two), timeless(one));
+      await assert.rejects(run(0), { name: 'ConfigError', message: /Expected `parallelFits` to be an integer .*1.*, got `0`/ });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stops when its AbortSignal is aborted', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'meles-eval-'));
     try {

@@ -8,7 +8,6 @@
  * No MaxAbsScaler: ptls scales features before LightGBM, but tree splits only depend on the
  * order of values, which a positive per-column scale does not change, so the result is the same.
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ConfigError, DataFormatError } from '../../errors.js';
 import { expectInteger, expectNumber } from '../../options.js';
 import type { EvaluateOptions, EvaluationResult, MetricScores, SetTargetResult, TargetSplit } from './evaluate-types.js';
@@ -18,7 +17,9 @@ import { expectLabelFraction } from './label-fraction.js';
 import { planSplits, type SplitPlan } from './split-plan.js';
 import { metricsFor, scoreMetric, summarizeMetrics } from './fold-scores.js';
 import { DEFAULT_ITERATIONS, LEAF_MINIMUM_DIVISOR, paramsFor, type LightGBMOverrides } from './lightgbm-defaults.js';
-import { trainBooster } from '../lightgbm/index.js';
+import { defaultParallelFits, FoldFitPool } from './fold-fit-pool.js';
+import type { FoldFitResult } from './fold-fit.js';
+import { resolveLightGBMParams } from '../lightgbm/index.js';
 import { readTargets, type Target, type TargetKind } from '../../data/label-file.js';
 
 /** Runs the protocol for every feature set × target. */
@@ -28,6 +29,7 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
   const seed = expectInteger('seed', options.seed ?? 42, 0, 2 ** 31 - 1);
   const labelFraction = options.labelFraction === undefined ? undefined : expectLabelFraction(options.labelFraction);
   if (options.numIterations !== undefined) expectInteger('numIterations', options.numIterations, 1);
+  const parallelFits = expectInteger('parallelFits', options.parallelFits ?? defaultParallelFits(threadsPerFit(options.params)), 1, 64);
   checkSetsAndTargets(options);
   const numIterations: Record<TargetKind, number> = {
     multiclass: options.numIterations ?? DEFAULT_ITERATIONS.multiclass,
@@ -61,28 +63,34 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
   });
   for (const { split } of planned) options.checkSplit?.(split);
 
-  const results: SetTargetResult[] = [];
-  for (const { target, used, labels, plan } of planned) {
-    for (const [s, set] of options.featureSets.entries()) {
-      const table = tables.get(set.name)!;
-      const tableRows = used.map((i) => rowsOf[s]!.get(target.keys[i]!)!);
-      const started = performance.now();
-      const { metrics, gain, leafMinima } = await crossValidate(table, tableRows, labels, target, plan, {
-        numIterations: numIterations[target.kind],
-        overrides: options.params?.[target.kind],
-        seed,
-        signal: options.signal,
-        progress: (f) => options.onProgress?.(`${set.name} / ${target.column}: fold ${f + 1} of ${folds}`),
-      });
-      const lowered = leafMinimumNote(leafMinima, options.params?.[target.kind], target.kind);
-      if (lowered !== undefined) warnings.push(`set \`${set.name}\` / target \`${target.column}\`: ${lowered}`);
-      results.push({
-        set: set.name, target: target.column, kind: target.kind, features: table.cols, metrics,
-        seconds: (performance.now() - started) / 1000,
-        topFeatures: topFeatures(table.names, gain),
-      });
-    }
+  // Every fit of every set and target goes to one pool, so both cores stay busy across the
+  // boundaries between sets; the results are gathered in the order of the sequential protocol.
+  const pool = new FoldFitPool(parallelFits);
+  const units = planned.flatMap(({ target, used, labels, plan }) =>
+    options.featureSets.map((set, s) => ({ target, labels, plan, set, table: tables.get(set.name)!, tableRows: used.map((i) => rowsOf[s]!.get(target.keys[i]!)!) })),
+  );
+  let evaluated: Awaited<ReturnType<typeof crossValidate>>[];
+  try {
+    evaluated = await Promise.all(units.map((u) => crossValidate(pool, u.table, u.tableRows, u.labels, u.target, u.plan, {
+      numIterations: numIterations[u.target.kind],
+      overrides: options.params?.[u.target.kind],
+      seed,
+      signal: options.signal,
+      progress: (f) => options.onProgress?.(`${u.set.name} / ${u.target.column}: fold ${f + 1} of ${folds}`),
+    })));
+  } finally {
+    await pool.close();
   }
+  const results: SetTargetResult[] = units.map((u, k) => {
+    const { metrics, gain, leafMinima, seconds } = evaluated[k]!;
+    const lowered = leafMinimumNote(leafMinima, options.params?.[u.target.kind], u.target.kind);
+    if (lowered !== undefined) warnings.push(`set \`${u.set.name}\` / target \`${u.target.column}\`: ${lowered}`);
+    return {
+      set: u.set.name, target: u.target.column, kind: u.target.kind, features: u.table.cols, metrics,
+      seconds,
+      topFeatures: topFeatures(u.table.names, gain),
+    };
+  });
   return {
     protocol: { folds, testFraction, seed, ...(labelFraction === undefined ? {} : { labelFraction }), numIterations },
     splits: planned.map((p) => p.split),
@@ -100,49 +108,55 @@ interface FoldSettings {
   readonly progress: (fold: number) => void;
 }
 
+/**
+ * One set × target: a fit per fold through `pool`, scored in fold order. `seconds` is the time
+ * the fits took, summed (with parallel fits it exceeds the wall time).
+ */
 async function crossValidate(
+  pool: FoldFitPool,
   table: FeatureTable,
   tableRows: readonly number[],
   labels: Int32Array,
   target: Target,
   plan: SplitPlan,
   settings: FoldSettings,
-): Promise<{ metrics: MetricScores[]; gain: Float64Array; leafMinima: LeafMinimum[] }> {
+): Promise<{ metrics: MetricScores[]; gain: Float64Array; leafMinima: LeafMinimum[]; seconds: number }> {
   const { test, folds: foldRows } = plan;
   const names = metricsFor(target.kind);
-  const foldScores: number[][] = names.map(() => []);
-  const testScores: number[][] = names.map(() => []);
-  const testX = gather(table, tableRows, test);
   const testY = Int32Array.from(test, (r) => labels[r]!);
-  const gain = new Float64Array(table.cols);
   const leafMinima: LeafMinimum[] = [];
-  for (let f = 0; f < foldRows.length; f++) {
-    settings.progress(f);
-    // Training blocks the thread; give timers, signals and progress output a turn between folds.
-    await yieldToEventLoop();
-    settings.signal?.throwIfAborted();
+  const fits: Promise<FoldFitResult>[] = foldRows.map((held, f) => {
     const train = plan.training[f]!;
     // Per fold: the reference leaf minimum is capped for small training sets (cappedLeafMinimum).
     const params = paramsFor(target.kind, target.classes.length, settings.overrides, settings.seed, train.length);
+    resolveLightGBMParams(params); // a bad override fails here, in this thread, as a ConfigError
     leafMinima.push({ trainRows: train.length, minDataInLeaf: params.minDataInLeaf! });
-    const { booster } = trainBooster(gather(table, tableRows, train), train.length, table.cols, Int32Array.from(train, (r) => labels[r]!), params, {
-      numIterations: settings.numIterations,
+    return pool.run(() => {
+      settings.signal?.throwIfAborted();
+      settings.progress(f);
+      return {
+        params, numIterations: settings.numIterations, cols: table.cols,
+        trainX: gather(table, tableRows, train), trainY: Int32Array.from(train, (r) => labels[r]!),
+        heldX: gather(table, tableRows, held), testX: gather(table, tableRows, test),
+      };
     });
-    try {
-      booster.featureImportance('gain').forEach((g, j) => (gain[j]! += g));
-      const held = foldRows[f]!;
-      const heldPred = booster.predict(gather(table, tableRows, held), held.length, table.cols);
-      const heldY = Int32Array.from(held, (r) => labels[r]!);
-      names.forEach((m, k) => foldScores[k]!.push(scoreMetric(m, heldPred, heldY, target.classes.length)));
-      if (test.length > 0) {
-        const testPred = booster.predict(testX, test.length, table.cols);
-        names.forEach((m, k) => testScores[k]!.push(scoreMetric(m, testPred, testY, target.classes.length)));
-      }
-    } finally {
-      booster.free();
-    }
-  }
-  return { metrics: summarizeMetrics(names, foldScores, testScores), gain, leafMinima };
+  });
+  const done = await Promise.all(fits);
+  const foldScores: number[][] = names.map(() => []);
+  const testScores: number[][] = names.map(() => []);
+  const gain = new Float64Array(table.cols);
+  done.forEach((fit, f) => {
+    fit.gain.forEach((g, j) => (gain[j]! += g));
+    const heldY = Int32Array.from(foldRows[f]!, (r) => labels[r]!);
+    names.forEach((m, k) => foldScores[k]!.push(scoreMetric(m, fit.heldPred, heldY, target.classes.length)));
+    if (test.length > 0) names.forEach((m, k) => testScores[k]!.push(scoreMetric(m, fit.testPred, testY, target.classes.length)));
+  });
+  return { metrics: summarizeMetrics(names, foldScores, testScores), gain, leafMinima, seconds: done.reduce((a, d) => a + d.seconds, 0) };
+}
+
+/** LightGBM threads one fit uses: the larger of the two kinds' settings (LightGBM's default here is 1). */
+function threadsPerFit(params: EvaluateOptions['params']): number {
+  return Math.max(params?.multiclass?.numThreads ?? 1, params?.binary?.numThreads ?? 1);
 }
 
 /** The leaf minimum one fold's booster was trained with. */

@@ -1,0 +1,67 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../data/random.js';
+import { paramsFor } from './lightgbm-defaults.js';
+import { FoldFitPool } from './fold-fit-pool.js';
+import type { FoldFitTask } from './fold-fit.js';
+
+/** A 3-class task on 300 rows of 4 columns; `seed` changes the data, so tasks differ. */
+function task(seed: number, classes = 3): FoldFitTask {
+  const rng = new Rng(seed);
+  const rows = 300;
+  const cols = 4;
+  const X = Float64Array.from({ length: rows * cols }, () => rng.normal());
+  const y = Int32Array.from({ length: rows }, (_, i) => (X[i * cols]! < -0.4 ? 0 : X[i * cols]! < 0.4 ? 1 : 2));
+  return {
+    params: paramsFor('multiclass', classes, { minDataInLeaf: 5 }, 7, 240), numIterations: 10, cols,
+    trainX: X.slice(0, 240 * cols), trainY: y.slice(0, 240), heldX: X.slice(240 * cols, 280 * cols), testX: X.slice(280 * cols),
+  };
+}
+
+describe('FoldFitPool', () => {
+  it('fits on two worker threads exactly what one thread fits, each result in its own slot', async () => {
+    const inline = new FoldFitPool(1);
+    const threads = new FoldFitPool(2);
+    try {
+      const seeds = [1, 2, 3, 4, 5];
+      const [a, b] = [await Promise.all(seeds.map((s) => inline.run(() => task(s)))), await Promise.all(seeds.map((s) => threads.run(() => task(s))))];
+      for (let k = 0; k < seeds.length; k++) {
+        assert.deepEqual(b[k]!.heldPred, a[k]!.heldPred, `task ${k}: held-out predictions`);
+        assert.deepEqual(b[k]!.testPred, a[k]!.testPred, `task ${k}: test predictions`);
+        assert.deepEqual(b[k]!.gain, a[k]!.gain, `task ${k}: gain`);
+        assert.equal(a[k]!.heldPred.length, 40 * 3);
+      }
+      assert.notDeepEqual(a[0]!.heldPred, a[1]!.heldPred, 'different tasks, different models');
+    } finally {
+      await inline.close();
+      await threads.close();
+    }
+  });
+
+  it('rejects one fit with the error class and message thrown in its thread; the other fits go on', async () => {
+    const pool = new FoldFitPool(2);
+    try {
+      const bad = (): FoldFitTask => ({ ...task(1), params: paramsFor('multiclass', 2, { minDataInLeaf: 5 }, 7) }); // labels 0..2 with 2 classes
+      const results = await Promise.allSettled([pool.run(() => task(1)), pool.run(bad), pool.run(() => { throw new Error('no task'); }), pool.run(() => task(2))]);
+      assert.equal(results[0]!.status, 'fulfilled');
+      assert.equal(results[3]!.status, 'fulfilled');
+      const failed = results[1] as PromiseRejectedResult;
+      assert.equal(failed.status, 'rejected');
+      assert.equal((failed.reason as Error).name, 'ConfigError');
+      assert.match((failed.reason as Error).message, /label/i);
+      assert.match(((results[2] as PromiseRejectedResult).reason as Error).message, /no task/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('close() rejects what is still queued, is safe twice, and refuses new fits', async () => {
+    const pool = new FoldFitPool(2);
+    const settling = Promise.allSettled([1, 2, 3, 4, 5, 6].map((s) => pool.run(() => task(s))));
+    await pool.close();
+    await pool.close();
+    const settled = await settling;
+    assert.ok(settled.some((r) => r.status === 'rejected' && /closed/.test((r.reason as Error).message)));
+    await assert.rejects(pool.run(() => task(1)), /closed/);
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * `FoldFitPool`: LightGBM fits of the evaluation protocol run several at a time, each on its own
+ * worker thread (issue 16). The protocol's fits are independent (one per target × feature set ×
+ * fold) and each booster is single-threaded by default, so with one fit per core both cores work
+ * and the results are the ones a sequential run gives: a fit depends only on its task.
+ *
+ * Tasks are given as factories, called only when a thread is free, so at most `size` tasks'
+ * matrices exist at once whatever the number of fits. With `size` 1 no thread is started and
+ * the fits run in the calling thread, as before.
+ */
+import { availableParallelism } from 'node:os';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import { ConfigError, DataFormatError, MelesError, ShapeError } from '../../errors.js';
+import { expectInteger } from '../../options.js';
+import { LightGBMError } from '../lightgbm/index.js';
+import { fitFold, transferList, type FoldFitResult, type FoldFitTask } from './fold-fit.js';
+
+/** A task posted to a worker thread. @internal */
+export interface FoldFitRequest {
+  readonly id: number;
+  readonly task: FoldFitTask;
+}
+
+/** A worker thread's answer. @internal */
+export type FoldFitReply =
+  | { readonly id: number; readonly kind: 'done'; readonly result: FoldFitResult }
+  | { readonly id: number; readonly kind: 'error'; readonly error: FoldFitErrorKind; readonly message: string };
+
+/** The error classes a fit throws, by name, so a worker's error is rethrown as the same class (the CLI's exit code depends on it). */
+const ERRORS = { LightGBMError, ConfigError, DataFormatError, ShapeError } as const;
+
+/** Name of an error class a fit may throw; any other error travels as `MelesError`. @internal */
+export type FoldFitErrorKind = keyof typeof ERRORS | 'MelesError';
+
+/** The {@link FoldFitErrorKind} of `error`. @internal */
+export function foldFitErrorKind(error: unknown): FoldFitErrorKind {
+  for (const [name, type] of Object.entries(ERRORS)) if (error instanceof type) return name as keyof typeof ERRORS;
+  return 'MelesError';
+}
+
+/** The most fits run at once by default, so that big feature tables are not copied to many threads. */
+export const MAX_DEFAULT_PARALLEL_FITS = 4;
+
+/**
+ * The default number of fits at once: one per `threadsPerFit` cores, at least 1 and at most
+ * {@link MAX_DEFAULT_PARALLEL_FITS}.
+ */
+export function defaultParallelFits(threadsPerFit: number): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_PARALLEL_FITS, Math.floor(availableParallelism() / Math.max(1, threadsPerFit))));
+}
+
+const WORKER_FILE = new URL('./fold-fit-worker.mjs', import.meta.url);
+
+interface Waiting {
+  readonly make: () => FoldFitTask;
+  readonly resolve: (result: FoldFitResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Slot {
+  readonly thread: Worker;
+  current: (Waiting & { readonly id: number }) | undefined;
+}
+
+/** Runs {@link fitFold} tasks, at most `size` at a time. Call {@link FoldFitPool.close} when done. */
+export class FoldFitPool {
+  readonly size: number;
+  readonly #queue: Waiting[] = [];
+  readonly #slots: Slot[] = [];
+  #nextId = 0;
+  #inlineBusy = false;
+  #closed = false;
+
+  /** @param size - fits at once, an integer >= 1; 1 runs them in this thread. */
+  constructor(size: number) {
+    this.size = expectInteger('parallelFits', size, 1, 64);
+  }
+
+  /**
+   * Queues a fit; `make` builds its task when a thread is free (and may throw, e.g. on an
+   * aborted signal: the promise then rejects with that error).
+   */
+  run(make: () => FoldFitTask): Promise<FoldFitResult> {
+    if (this.#closed) return Promise.reject(new MelesError('The LightGBM fit pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ make, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Stops the threads; fits still queued or running reject. Safe to call twice. */
+  async close(): Promise<void> {
+    await this.#stop('The LightGBM fit pool was closed');
+  }
+
+  async #stop(reason: string): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const waiting of this.#queue.splice(0)) waiting.reject(new MelesError(`${reason} before this fit ran`));
+    for (const slot of this.#slots.splice(0)) {
+      slot.current?.reject(new MelesError(`${reason} while this fit ran`));
+      slot.current = undefined;
+      try {
+        await slot.thread.terminate();
+      } catch {
+        // Already gone: nothing to stop.
+      }
+    }
+  }
+
+  #pump(): void {
+    if (this.size === 1) {
+      void this.#runInline();
+      return;
+    }
+    while (this.#queue.length > 0) {
+      const slot = this.#slots.find((s) => s.current === undefined) ?? (this.#slots.length < this.size ? this.#startThread() : undefined);
+      if (slot === undefined) return;
+      const waiting = this.#queue.shift()!;
+      let task: FoldFitTask;
+      try {
+        task = waiting.make();
+      } catch (error) {
+        waiting.reject(error);
+        continue;
+      }
+      const id = this.#nextId++;
+      slot.current = { ...waiting, id };
+      const request: FoldFitRequest = { id, task };
+      // The task's arrays were built for this fit alone: hand them over instead of copying.
+      slot.thread.postMessage(request, transferList([task.trainX, task.trainY, task.heldX, task.testX]));
+    }
+  }
+
+  async #runInline(): Promise<void> {
+    if (this.#inlineBusy) return;
+    this.#inlineBusy = true;
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const waiting = this.#queue.shift()!;
+        // A fit blocks this thread: give timers, signals and progress output a turn first.
+        await yieldToEventLoop();
+        try {
+          waiting.resolve(fitFold(waiting.make()));
+        } catch (error) {
+          waiting.reject(error);
+        }
+      }
+    } finally {
+      this.#inlineBusy = false;
+    }
+  }
+
+  #startThread(): Slot {
+    const slot: Slot = { thread: new Worker(WORKER_FILE), current: undefined };
+    slot.thread.on('message', (reply: FoldFitReply) => {
+      const current = slot.current;
+      if (current === undefined || current.id !== reply.id) return;
+      slot.current = undefined;
+      if (reply.kind === 'done') current.resolve(reply.result);
+      else current.reject(reply.error === 'MelesError' ? new MelesError(`A LightGBM fit failed in its worker thread: ${reply.message}`) : new ERRORS[reply.error](reply.message));
+      this.#pump();
+    });
+    // A thread that dies is not replaced: whatever killed it (a crash in native code, a loader
+    // that cannot start) would most likely kill the next one too, so every fit still waiting
+    // fails with the reason instead of the pool starting threads in a loop.
+    const lost = (why: string): void => {
+      if (!this.#slots.includes(slot)) return;
+      this.#slots.splice(this.#slots.indexOf(slot), 1);
+      const error = new MelesError(`The LightGBM fit worker thread ${why}`);
+      slot.current?.reject(error);
+      slot.current = undefined;
+      void this.#stop(`The LightGBM fit pool stopped: a worker thread ${why},`);
+    };
+    slot.thread.on('error', (error: Error) => lost(`failed: ${error.message}`));
+    slot.thread.on('exit', (code) => lost(`exited (code ${code}) without a result`));
+    this.#slots.push(slot);
+    return slot;
+  }
+}
