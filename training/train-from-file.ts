@@ -78,9 +78,10 @@ export interface TrainFromFileOptions {
   readonly labels?: { readonly path: string; readonly idColumn?: string; readonly target: TargetSpec };
   /**
    * On a partitioned dataset (`meles partition`), partitions each epoch reads (a seeded sample;
-   * training/partition-source.ts). MeLES and CPC on a partition directory always stream partition by
-   * partition; supervised training reads the whole dataset. Refused for other datasets.
-   * @defaultValue every partition
+   * training/partition-source.ts): the option `partitionsPerEpoch` as one more layer above `config`,
+   * so a checkpoint records it like any other option. MeLES and CPC on a partition directory always
+   * stream partition by partition; supervised training reads the whole dataset. Refused for other
+   * datasets. @defaultValue the layers' value: on resume the checkpoint's, else `0` (every partition)
    */
   readonly partitionsPerEpoch?: number;
 }
@@ -106,7 +107,8 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
   }
   // On resume the checkpoint's options are the base: only changed settings need repeating.
   const saved = resume ? await readCheckpointOptions(outDir) : {};
-  const options = resolveTrainingOptions(input.configSource ?? 'training options', saved, ...(input.config ?? []));
+  const top: TrainingConfigInput[] = input.partitionsPerEpoch === undefined ? [] : [{ partitionsPerEpoch: input.partitionsPerEpoch }];
+  const options = resolveTrainingOptions(input.configSource ?? 'training options', saved, ...(input.config ?? []), ...top);
   const threads = resolveThreads(input.threads ?? threadsFromEnvironment() ?? 1);
   if (options.method === 'supervised' && input.labels === undefined) {
     throw new ConfigError('`method` \'supervised\' needs labels: give `--targets FILE --target COLUMN:binary|multiclass` (and `--id COLUMN` when the label file names the id differently)');
@@ -130,7 +132,7 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
     onEpoch: input.onEpoch,
   } as const;
   const streamed = options.method !== 'supervised' && (await isPartitionDirectory(input.data));
-  if (input.partitionsPerEpoch !== undefined && !streamed) {
+  if (options.partitionsPerEpoch !== 0 && !streamed) {
     throw new ConfigError(`--partitions-per-epoch needs a partitioned dataset (\`meles partition\`) and method meles or cpc; ${input.data} is ${options.method === 'supervised' ? 'trained supervised' : 'not a partition directory'}`);
   }
   if (streamed) {
@@ -144,7 +146,7 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
       ...(input.asOf === undefined ? {} : { asOf: input.asOf }),
       seed: options.seed,
       validationShare: options.validationShare,
-      ...(input.partitionsPerEpoch === undefined ? {} : { partitionsPerEpoch: input.partitionsPerEpoch }),
+      ...(options.partitionsPerEpoch === 0 ? {} : { partitionsPerEpoch: options.partitionsPerEpoch }),
     });
     const result = await trainModel({
       ...run,

@@ -68,6 +68,14 @@ export interface TrainingOptions {
   readonly validationBatchSize: number;
   /** Stop an epoch after this many batches (0 = all); for quick runs and tests. @defaultValue `0` */
   readonly maxBatchesPerEpoch: number;
+  /**
+   * On a partitioned dataset (`meles partition`), partitions each epoch reads: a seeded sample,
+   * streamed one at a time (training/partition-source.ts); `0` = every partition. Only MeLES and
+   * CPC on a partition directory read it (any other value elsewhere is refused by `trainFromFile`).
+   * A training option (not a reading detail) so the checkpoint records it and a resume keeps it.
+   * @defaultValue `0`
+   */
+  readonly partitionsPerEpoch: number;
 }
 
 const KEYS = [
@@ -86,6 +94,7 @@ const KEYS = [
   'validationShare',
   'validationBatchSize',
   'maxBatchesPerEpoch',
+  'partitionsPerEpoch',
 ] as const;
 
 /** The defaults, spread once by {@link resolveTrainingOptions}. */
@@ -104,6 +113,7 @@ export const DEFAULT_TRAINING: Omit<TrainingOptions, 'encoder'> = {
   validationShare: 0.05,
   validationBatchSize: 256,
   maxBatchesPerEpoch: 0,
+  partitionsPerEpoch: 0,
 };
 
 /** A partial configuration as read from JSON or flags. */
@@ -136,6 +146,7 @@ export function resolveTrainingOptions(where: string, ...layers: TrainingConfigI
     validationShare: expectNumber('validationShare', o.validationShare, 0, 0.5),
     validationBatchSize: expectInteger('validationBatchSize', o.validationBatchSize, 2),
     maxBatchesPerEpoch: expectInteger('maxBatchesPerEpoch', o.maxBatchesPerEpoch, 0),
+    partitionsPerEpoch: expectInteger('partitionsPerEpoch', o.partitionsPerEpoch, 0),
   };
   // Building the loss once here turns a bad loss/miner config into a ConfigError at the boundary.
   createLoss(options.loss, options.miner ?? undefined).dispose();

@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed (same seed and backend give the same model)')
     .option('--max-batches <n>', 'stop each epoch after n batches (0 = all)')
     .option('--validation-share <x>', 'share of clients held out for recall@4')
-    .option('--partitions-per-epoch <n>', 'partitioned --data (meles partition): partitions each epoch reads, a seeded sample; they stream one at a time (default all)')
+    .option('--partitions-per-epoch <n>', 'partitioned --data (meles partition): partitions each epoch reads, a seeded sample; they stream one at a time (default all; 0 = all; --resume keeps the checkpoint\'s)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKENDS]).default('auto'))
     .option('--threads <n>', `threads per gradient step: a number, or auto (cores, at most ${AUTO_THREADS_CAP}); data-parallel for meles (default: ${THREADS_ENV}, else auto)`)
     .option('--resume', 'continue from RUN_DIR/checkpoint')
@@ -101,7 +101,6 @@ export function register(program: Command): void {
         backend: opts.backend,
         threads,
         labels,
-        ...(opts.partitionsPerEpoch === undefined ? {} : { partitionsPerEpoch: optionalIntegerFlag('--partitions-per-epoch', opts.partitionsPerEpoch) }),
         signal: controller.signal,
         onProgress: bar.onProgress,
       });
@@ -149,5 +148,6 @@ function flagLayer(opts: TrainFlags): TrainingConfigInput {
     seed: optionalIntegerFlag('--seed', opts.seed),
     maxBatchesPerEpoch: optionalIntegerFlag('--max-batches', opts.maxBatches),
     validationShare: optionalNumberFlag('--validation-share', opts.validationShare),
+    partitionsPerEpoch: optionalIntegerFlag('--partitions-per-epoch', opts.partitionsPerEpoch),
   };
 }
