@@ -7,15 +7,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
-  REPO, SCHEMA, obliterateAll, privateRedis, startWorkerProcess, stopWorkers, uniquePrefix, writePipelineFile,
-  type PrivateRedis, type WorkerProcess,
+  REPO, SCHEMA, startWorkerProcess, uniquePrefix, writePipelineFile, type PrivateRedis, type WorkerProcess,
 } from './helpers.js';
+import { endPrivateRedisRun, startPrivateRedisRun } from './private-redis-run.js';
 import { RedisUnavailableError, type RedisFailureKind } from '../../errors.js';
 import { checkRedis } from '../../pipeline/queue/redis-check.js';
 import { parseRedisUrl } from '../../pipeline/queue/redis-url.js';
@@ -83,21 +82,14 @@ describe('Redis unreachable or refusing: exit 3 with the reason, no hang, no out
   const workers: WorkerProcess[] = [];
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'meles-redis-fail-'));
-    server = await privateRedis(join(root, 'redis'), PASSWORD);
-    await server.start();
+    ({ root, server } = await startPrivateRedisRun('meles-redis-fail-', PASSWORD));
     downPort = await freePort(); // nothing listens there
     pipelineFile = await writePipelineFile(join(root, 'data', 'p.json'), { name: 'fail', data: 'tx.arrow', schema: SCHEMA, out: '../out/pipe' });
     const help = await meles(['--help']);
     assert.equal(help.code, 0, help.err);
     startupMs = help.ms;
   });
-  after(async () => {
-    await stopWorkers(workers);
-    await obliterateAll(prefix, parseRedisUrl(`redis://:${PASSWORD}@127.0.0.1:${server.port}`)).catch(() => {});
-    await server.stop();
-    await rm(root, { recursive: true, force: true });
-  }, { timeout: 60_000 });
+  after(() => endPrivateRedisRun({ root, server }, PASSWORD, prefix, workers), { timeout: 60_000 });
 
   const noOutput = async (): Promise<void> => {
     assert.equal(await exists(join(root, 'out', 'pipe')), false, 'the pipeline output directory was created');

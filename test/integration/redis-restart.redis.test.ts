@@ -1,7 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { readPipelineFile } from '../../pipeline/pipeline-config.js';
@@ -10,9 +8,9 @@ import { parseRedisUrl } from '../../pipeline/queue/redis-url.js';
 import { collectStatus, formatStatus } from '../../pipeline/queue/status.js';
 import { submitPipeline } from '../../pipeline/queue/submit.js';
 import {
-  SCHEMA, obliterateAll, privateRedis, startWorkerProcess, stopWorkers, uniquePrefix, waitFor, writePipelineFile, writeTransactions,
-  type PrivateRedis, type WorkerProcess,
+  SCHEMA, startWorkerProcess, uniquePrefix, waitFor, writePipelineFile, writeTransactions, type PrivateRedis, type WorkerProcess,
 } from './helpers.js';
+import { endPrivateRedisRun, startPrivateRedisRun } from './private-redis-run.js';
 
 const PASSWORD = 'pw-Zq81-never-logged';
 
@@ -23,17 +21,10 @@ describe('Redis restarted in the middle of a flow (private redis-server with a p
   const workers: WorkerProcess[] = [];
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'meles-restart-'));
-    server = await privateRedis(join(root, 'redis'), PASSWORD);
-    await server.start();
+    ({ root, server } = await startPrivateRedisRun('meles-restart-', PASSWORD));
     await writeTransactions(join(root, 'data', 'tx.arrow'), 300, 30, 4);
   });
-  after(async () => {
-    await stopWorkers(workers);
-    await obliterateAll(prefix, parseRedisUrl(`redis://:${PASSWORD}@127.0.0.1:${server.port}`)).catch(() => {});
-    await server.stop();
-    await rm(root, { recursive: true, force: true });
-  }, { timeout: 60_000 });
+  after(() => endPrivateRedisRun({ root, server }, PASSWORD, prefix, workers), { timeout: 60_000 });
 
   it('workers reconnect and the flow completes; the password never shows', { timeout: 180000 }, async () => {
     const url = `redis://:${PASSWORD}@127.0.0.1:${server.port}`;
