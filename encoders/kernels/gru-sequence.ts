@@ -6,8 +6,8 @@
  *   gh = h·Wh + bh;  r = σ(xr + ghr);  z = σ(xz + ghz);  n = tanh(xn + r⊙ghn);  h' = n + z⊙(h − n)
  *
  * where `x` is the input projection `input·Wx + bx`, computed by the caller for all steps at once.
- * Packed layout (as PyTorch's PackedSequence): sequences sorted longest first, step `t` holds the
- * first `batchSizes[t]` sequences, packed row `offsets[t] + i`. Running sequences are always the
+ * Packed layout (packed-geometry.ts, as PyTorch's PackedSequence): sequences sorted longest first,
+ * step `t` holds the first `batchSizes[t]` sequences, packed row `offsets[t] + i`. Running sequences are always the
  * first rows of the state, so a finished sequence's row is simply never touched again: after the
  * last step the state buffer IS the final state of every sequence.
  */
@@ -15,18 +15,7 @@ import { releaseFloat32, takeFloat32 } from './buffer-pool.js';
 import type { GateActivation } from './gate-activation.js';
 import type { NativeGates } from './native-gates.js';
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type SgemmProvider } from './openblas.js';
-
-/** Shapes of one packed GRU run. */
-export interface GruGeometry {
-  /** Number of sequences. */
-  readonly size: number;
-  /** Hidden size H. */
-  readonly hidden: number;
-  /** Running sequences per step (non-increasing, first = size). */
-  readonly batchSizes: readonly number[];
-  /** First packed row of each step, length steps + 1. */
-  readonly offsets: Int32Array;
-}
+import { addOutputGradient, initialState, packedEvents, startStateGradient, type PackedGeometry, type PackedUpstream } from './packed-geometry.js';
 
 /** What the backward pass needs from the forward pass (all packed, one row per event). */
 export interface GruTape {
@@ -46,13 +35,6 @@ export interface GruForward {
   readonly outputs: Float32Array | null;
   /** Saved activations, when requested (training); pooled arrays, see {@link releaseGruTape}. */
   readonly tape: GruTape | null;
-}
-
-/** Builds the packed offsets from batch sizes. */
-export function packedOffsets(batchSizes: readonly number[]): Int32Array {
-  const offsets = new Int32Array(batchSizes.length + 1);
-  batchSizes.forEach((b, t) => (offsets[t + 1] = offsets[t] + b));
-  return offsets;
 }
 
 /**
@@ -80,7 +62,7 @@ export interface GruForwardBuffers {
  */
 export function gruForward(
   blas: SgemmProvider,
-  geometry: GruGeometry,
+  geometry: PackedGeometry,
   x: Float32Array,
   h0: Float32Array,
   wh: Float32Array,
@@ -89,10 +71,8 @@ export function gruForward(
 ): GruForward {
   const { size, hidden: H, batchSizes, offsets } = geometry;
   const G = 3 * H;
-  const H2 = 2 * H;
-  const events = offsets[batchSizes.length];
-  const state = buffers.state ?? new Float32Array(size * H);
-  state.set(h0.subarray(0, size * H));
+  const events = packedEvents(geometry);
+  const state = initialState(geometry, h0, buffers.state);
   const gh = new Float32Array(size * G);
   const outputs = buffers.outputs;
   const tape = buffers.keepTape
@@ -190,44 +170,32 @@ export interface GruGradients {
   readonly dbh: Float32Array;
 }
 
-/** New arrays for {@link gruBackward}'s gradients. */
-export function gruGradientArrays(geometry: GruGeometry): GruGradients {
-  const { size, hidden: H, batchSizes, offsets } = geometry;
-  const events = offsets[batchSizes.length];
-  return { dx: new Float32Array(events * 3 * H), dh0: new Float32Array(size * H), dwh: new Float32Array(3 * H * H), dbh: new Float32Array(3 * H) };
-}
-
 /**
- * Back-propagates `dFinal` (`[size, H]`, or null) and `dOutputs` (`[events, H]`, or null) through
+ * Back-propagates `upstream` (the gradient of the final states or of the per-event outputs) through
  * the run recorded in `tape`, writing into `grads`; the gate math in C when `native` is given.
  */
 export function gruBackward(
   blas: SgemmProvider,
-  geometry: GruGeometry,
+  geometry: PackedGeometry,
   tape: GruTape,
   wh: Float32Array,
-  dFinal: Float32Array | null,
-  dOutputs: Float32Array | null,
+  upstream: PackedUpstream,
   grads: GruGradients,
   native: NativeGates | null,
 ): void {
   const { size, hidden: H, batchSizes, offsets } = geometry;
   const G = 3 * H;
-  const events = offsets[batchSizes.length];
+  const events = packedEvents(geometry);
   const { dx } = grads;
-  // dState row i holds dL/dh for sequence i at the current step: a sequence that ends at step t
-  // still has its dFinal row there, a longer one has the dh_prev written by step t + 1. It ends as dh0.
+  // dState row i holds dL/dh for sequence i at the current step; it ends as dh0.
   const dState = grads.dh0;
-  if (dFinal === null) dState.fill(0);
-  else dState.set(dFinal.subarray(0, size * H));
+  startStateGradient(geometry, upstream, dState);
   const dgh = takeFloat32(events * G);
   const dhPrev = new Float32Array(size * H);
   for (let t = batchSizes.length - 1; t >= 0; t--) {
     const bs = batchSizes[t];
     const row0 = offsets[t];
-    if (dOutputs !== null) {
-      for (let k = 0, o = row0 * H; k < bs * H; k++, o++) dState[k] += dOutputs[o];
-    }
+    addOutputGradient(geometry, upstream, t, dState);
     if (native !== null) {
       native.gruBackwardStep(bs, H, dState, tape.gates.subarray(row0 * G), tape.hPrev.subarray(row0 * H), tape.ghn.subarray(row0 * H), dx.subarray(row0 * G), dgh.subarray(row0 * G), dhPrev);
     }

@@ -7,17 +7,15 @@
  *   a = x + h·Wh;  i, f, o = σ(a_ifo);  g = tanh(a_g);  c' = f⊙c + i⊙g;  h' = o⊙tanh(c')
  *
  * where `x` is the input projection `input·Wx + bx`, computed by the caller for all steps at once.
- * Packed layout as in gru-sequence.ts: step `t` holds the first `batchSizes[t]` sequences (sorted
- * longest first), so a finished sequence's state rows are never touched again.
+ * Packed layout (packed-geometry.ts) as in gru-sequence.ts: step `t` holds the first
+ * `batchSizes[t]` sequences (sorted longest first), so a finished sequence's state rows are never
+ * touched again.
  */
 import { releaseFloat32, takeFloat32 } from './buffer-pool.js';
 import type { GateActivation } from './gate-activation.js';
-import type { GruGeometry } from './gru-sequence.js';
 import type { NativeGates } from './native-gates.js';
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, CBLAS_TRANS, type SgemmProvider } from './openblas.js';
-
-/** Shapes of one packed LSTM run (the GRU's: sizes, hidden width, batch sizes, offsets). */
-export type LstmGeometry = GruGeometry;
+import { addOutputGradient, initialState, packedEvents, startStateGradient, type PackedGeometry, type PackedUpstream } from './packed-geometry.js';
 
 /** What the backward pass needs from the forward pass (all packed, one row per event). */
 export interface LstmTape {
@@ -65,7 +63,7 @@ export interface LstmForward {
  */
 export function lstmForward(
   blas: SgemmProvider,
-  geometry: LstmGeometry,
+  geometry: PackedGeometry,
   x: Float32Array,
   h0: Float32Array,
   c0: Float32Array,
@@ -74,11 +72,9 @@ export function lstmForward(
 ): LstmForward {
   const { size, hidden: H, batchSizes, offsets } = geometry;
   const G = 4 * H;
-  const H3 = 3 * H;
-  const events = offsets[batchSizes.length];
-  const h = buffers.h ?? new Float32Array(size * H);
-  h.set(h0.subarray(0, size * H));
-  const c = Float32Array.from(c0.subarray(0, size * H));
+  const events = packedEvents(geometry);
+  const h = initialState(geometry, h0, buffers.h);
+  const c = initialState(geometry, c0);
   const tape = buffers.keepTape
     ? { hPrev: takeFloat32(events * H), cPrev: takeFloat32(events * H), gates: takeFloat32(events * G), tanhC: takeFloat32(events * H) }
     : null;
@@ -171,47 +167,35 @@ export interface LstmGradients {
   readonly dwh: Float32Array;
 }
 
-/** New arrays for {@link lstmBackward}'s gradients. */
-export function lstmGradientArrays(geometry: LstmGeometry): LstmGradients {
-  const { size, hidden: H, batchSizes, offsets } = geometry;
-  const events = offsets[batchSizes.length];
-  return { dx: new Float32Array(events * 4 * H), dh0: new Float32Array(size * H), dc0: new Float32Array(size * H), dwh: new Float32Array(4 * H * H) };
-}
-
 /**
- * Back-propagates `dFinal` (of the final hidden states `[size, H]`, or null) and `dOutputs`
- * (`[events, H]`, or null) through the run recorded in `tape`, writing into `grads`. The final
- * cell states are not an output of the op, so their gradient is zero. The gate math is in C when
- * `native` is given.
+ * Back-propagates `upstream` (the gradient of the final hidden states or of the per-event outputs)
+ * through the run recorded in `tape`, writing into `grads`. The final cell states are not an
+ * output of the op, so their gradient is zero. The gate math is in C when `native` is given.
  */
 export function lstmBackward(
   blas: SgemmProvider,
-  geometry: LstmGeometry,
+  geometry: PackedGeometry,
   tape: LstmTape,
   wh: Float32Array,
-  dFinal: Float32Array | null,
-  dOutputs: Float32Array | null,
+  upstream: PackedUpstream,
   grads: LstmGradients,
   native: NativeGates | null,
 ): void {
-  const { size, hidden: H, batchSizes, offsets } = geometry;
+  const { hidden: H, batchSizes, offsets } = geometry;
   const G = 4 * H;
   const H3 = 3 * H;
-  const events = offsets[batchSizes.length];
+  const events = packedEvents(geometry);
   const { dx } = grads;
   // Row i: dL/dh and dL/dc of sequence i at the current step (see gruBackward); they end as dh0, dc0.
   const dh = grads.dh0;
   const dc = grads.dc0;
-  if (dFinal === null) dh.fill(0);
-  else dh.set(dFinal.subarray(0, size * H));
+  startStateGradient(geometry, upstream, dh);
   dc.fill(0);
   const { gates, tanhC, cPrev } = tape;
   for (let t = batchSizes.length - 1; t >= 0; t--) {
     const bs = batchSizes[t];
     const row0 = offsets[t];
-    if (dOutputs !== null) {
-      for (let k = 0, o = row0 * H; k < bs * H; k++, o++) dh[k] += dOutputs[o];
-    }
+    addOutputGradient(geometry, upstream, t, dh);
     if (native !== null) native.lstmBackwardStep(bs, H, dh, dc, gates.subarray(row0 * G), tanhC.subarray(row0 * H), cPrev.subarray(row0 * H), dx.subarray(row0 * G));
     for (let i = 0; native === null && i < bs; i++) {
       const po = (row0 + i) * G;
