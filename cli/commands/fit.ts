@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option('--folds <n>', 'folds of --evaluate', '5')
     .action(async (flags: FitFlags) => {
       await checkOutputs(reportOutputs('--out', flags.out, ['model.txt', 'fit.json']), [{ flag: '--targets', path: flags.targets }, ...pathListFlag('--features', flags.features).map((path) => ({ flag: '--features', path }))]);
-      const { fit, warnings } = await fitModel({
+      const { fit, warnings, leafMinimum } = await fitModel({
         features: pathListFlag('--features', flags.features),
         targets: flags.targets,
         idColumn: flags.id,
@@ -54,8 +54,9 @@ export function register(program: Command): void {
         onProgress: process.env.MELES_QUIET === '1' ? undefined : (m) => process.stderr.write(`${m}\n`),
       });
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      const leaf = leafMinimum === null ? '' : `, min_data_in_leaf ${leafMinimum.to} (lowered from ${leafMinimum.from} for ${leafMinimum.trainRows} training rows)`;
       const scores = fit.evaluation?.metrics.map((m) => ` ${m.metric} ${m.test.mean?.toFixed(4) ?? '-'} ± ${m.test.halfWidth?.toFixed(4) ?? '-'}`).join(',') ?? '';
-      process.stdout.write(`wrote ${flags.out}: ${fit.target} (${fit.kind}, ${fit.classes.length} classes), ${fit.rows} clients × ${fit.features.length} features, ${fit.trees} trees${scores}\n`);
+      process.stdout.write(`wrote ${flags.out}: ${fit.target} (${fit.kind}, ${fit.classes.length} classes), ${fit.rows} clients × ${fit.features.length} features, ${fit.trees} trees${leaf}${scores}\n`);
     });
   program.addCommand(cmd);
 }

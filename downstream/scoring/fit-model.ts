@@ -12,7 +12,7 @@ import { readTargets, type TargetSpec } from '../../data/label-file.js';
 import { DataFormatError } from '../../errors.js';
 import { expectInteger } from '../../options.js';
 import { evaluateFeatureSets } from '../evaluation/evaluate.js';
-import { DEFAULT_ITERATIONS, paramsFor, type LightGBMOverrides } from '../evaluation/lightgbm-defaults.js';
+import { DEFAULT_ITERATIONS, LEAF_MINIMUM_DIVISOR, paramsFor, type LightGBMOverrides } from '../evaluation/lightgbm-defaults.js';
 import { resolveLightGBMParams, trainBooster } from '../lightgbm/index.js';
 import { featureSources, fileColumns } from './feature-input.js';
 import { sha256Of, sha256OfFile, writeModelArtefact, type FitDescription } from './model-artefact.js';
@@ -43,16 +43,29 @@ export interface FitOptions {
   readonly onProgress?: (message: string) => void;
 }
 
+/** The reference leaf minimum lowered for a small training set (`cappedLeafMinimum`). */
+export interface LoweredLeafMinimum {
+  /** The configured `min_data_in_leaf` (the reference's 50). */
+  readonly from: number;
+  /** The one the model was trained with. */
+  readonly to: number;
+  /** Training rows it was capped for. */
+  readonly trainRows: number;
+}
+
 /** What {@link fitModel} wrote. */
 export interface FitResult {
   /** The description saved as `fit.json`. */
   readonly fit: FitDescription;
-  /** Messages about the join (dropped ids, renamed columns). */
+  /** Messages about the join (dropped ids, renamed columns) and a lowered leaf minimum. */
   readonly warnings: readonly string[];
+  /** Set when the leaf minimum was capped for a small training set, else `null`. */
+  readonly leafMinimum: LoweredLeafMinimum | null;
 }
 
 /**
- * Trains and saves the model.
+ * Trains and saves the model, with the evaluation protocol's parameters: the reference defaults of
+ * the target's kind under `params`, the leaf minimum capped for small training sets as there.
  * @throws DataFormatError for unreadable files, a target column among the features, or fewer than
  *   two classes among the labelled clients with features; ConfigError for bad parameters.
  */
@@ -77,7 +90,16 @@ export async function fitModel(options: FitOptions): Promise<FitResult> {
   used.forEach(([row], r) => X.set(table.X.subarray(row * table.cols, (row + 1) * table.cols), r * table.cols));
   const y = Int32Array.from(used, ([, label]) => label);
 
-  const params = resolveLightGBMParams(paramsFor(target.kind, target.classes.length, options.params, seed));
+  // The leaf minimum is capped for small training sets exactly as in the evaluation protocol
+  // (paramsFor with the row count); an explicit `minDataInLeaf` stays as given.
+  const params = resolveLightGBMParams(paramsFor(target.kind, target.classes.length, options.params, seed, used.length));
+  const leafMinimum = loweredLeafMinimum(paramsFor(target.kind, target.classes.length, options.params, seed).minDataInLeaf, params.minDataInLeaf, used.length);
+  if (leafMinimum !== null) {
+    warnings.push(
+      `target \`${target.column}\`: LightGBM min_data_in_leaf lowered from ${leafMinimum.from} to ${leafMinimum.to} (${leafMinimum.trainRows} training rows;` +
+        ` at most 1/${LEAF_MINIMUM_DIVISOR} of the rows a tree is grown on, lightgbm-defaults.ts)`,
+    );
+  }
   options.onProgress?.(`fitting ${target.column} (${target.kind}) on ${used.length} clients × ${table.cols} features, ${trees} trees`);
   const { booster } = trainBooster(X, used.length, table.cols, y, params, { numIterations: trees });
   let modelText: string;
@@ -107,7 +129,14 @@ export async function fitModel(options: FitOptions): Promise<FitResult> {
     evaluation: options.evaluate ? await evaluationOf(options, trees, seed) : null,
   };
   await writeModelArtefact(options.out, fit, modelText);
-  return { fit, warnings };
+  return { fit, warnings, leafMinimum };
+}
+
+/** The cap's effect, when it lowered the configured leaf minimum (`undefined`: LightGBM's 20). */
+function loweredLeafMinimum(configured: number | undefined, used: number | undefined, trainRows: number): LoweredLeafMinimum | null {
+  const from = configured ?? 20;
+  const to = used ?? 20;
+  return to < from ? { from, to, trainRows } : null;
 }
 
 /** Rows of one feature file: the joined rows plus the ones the join dropped from it. */
