@@ -16,22 +16,15 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../data/random.js';
 import { initBackend } from '../encoders/backend.js';
-import { buildEncoderConfig, ENCODER_KINDS, type EncoderKind, resolveEncoderOptions } from '../encoders/encoder-config.js';
+import { ENCODER_KINDS, type EncoderKind } from '../encoders/encoder-config.js';
 import { loadOpenBlas } from '../encoders/kernels/openblas.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
-import type { EventBatch } from '../encoders/packed-batch.js';
-import { SequenceModel } from '../encoders/sequence-model.js';
-import { createLoss, DEFAULT_LOSS, DEFAULT_MINER } from '../metric/create-loss.js';
-import { Adam } from '../training/adam.js';
 import { DataParallelGradients } from '../training/parallel/data-parallel.js';
+import { flagReader, median, referenceBatch, referenceTraining, SPLITS } from './reference-step.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1]! : fallback;
-};
+const flag = flagReader(args);
 const STEPS = Number(flag('steps', '5'));
 const ENCODER = flag('encoder', 'gru') as EncoderKind;
 if (!(ENCODER_KINDS as readonly string[]).includes(ENCODER)) throw new Error(`Expected \`--encoder\` to be one of ${ENCODER_KINDS.join(', ')}, got \`${ENCODER}\``);
@@ -39,7 +32,6 @@ const HIDDEN = Number(flag('hidden', '256'));
 const CLIENTS = Number(flag('clients', '64'));
 const MIN_LEN = Number(flag('min-len', '25'));
 const MAX_LEN = Number(flag('max-len', '200'));
-const SPLITS = 5;
 const MODES = ['one', 'blas2', 'workers2'] as const;
 type Mode = (typeof MODES)[number];
 const MODE_LABEL: Record<Mode, string> = {
@@ -48,29 +40,6 @@ const MODE_LABEL: Record<Mode, string> = {
   workers2: 'meles, data-parallel 2 threads (--threads 2)',
 };
 const TORCH_RNN = fileURLToPath(new URL('./torch_meles_step.py', import.meta.url));
-
-/** As scripts/bench-train.ts: lengths uniform in [min, max], category ids 1..249, amounts log1p(e^N(0,1)·100). */
-function referenceBatch(): EventBatch & { labels: Int32Array } {
-  const rng = new Rng(0);
-  const size = CLIENTS * SPLITS;
-  const lengths = Int32Array.from({ length: size }, () => rng.int(MIN_LEN, MAX_LEN));
-  const maxLength = Math.max(...lengths);
-  const cat = new Int32Array(size * maxLength);
-  const amount = new Float32Array(size * maxLength);
-  for (let b = 0; b < size; b++) {
-    for (let t = 0; t < lengths[b]!; t++) {
-      cat[b * maxLength + t] = rng.int(1, 249);
-      amount[b * maxLength + t] = Math.log1p(Math.exp(rng.normal()) * 100);
-    }
-  }
-  const labels = Int32Array.from({ length: size }, (_, i) => Math.floor(i / SPLITS));
-  return { size, maxLength, lengths, categorical: { mcc: cat }, numeric: { amount }, labels };
-}
-
-const median = (values: number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 interface Measured {
   readonly trainMs: number;
@@ -85,16 +54,9 @@ async function measure(mode: Mode): Promise<Measured> {
     if (!blas.ok) throw new Error(blas.reason);
     blas.blas.setThreads(2);
   }
-  const batch = referenceBatch();
-  const config = buildEncoderConfig(resolveEncoderOptions({ encoder: ENCODER, hidden: HIDDEN, categoricalDim: 16, heads: 4, layers: 1, learnableInitialState: false, embeddingNoise: 0 }), {
-    categorical: [{ name: 'mcc', vocabularySize: 250 }],
-    numeric: ['amount'],
-  });
-  const model = new SequenceModel(config, 1);
-  const params = model.parameters().filter((p) => p.variable.trainable);
-  const adam = new Adam(params, 0.002);
-  const loss = createLoss(DEFAULT_LOSS, DEFAULT_MINER);
-  const variables = params.map((p) => p.variable);
+  const batch = referenceBatch(0, CLIENTS, MIN_LEN, MAX_LEN);
+  const training = referenceTraining({ encoder: ENCODER, hidden: HIDDEN, layers: 1, heads: 4 });
+  const { model, adam, loss, variables } = training;
   const workers = mode === 'workers2' ? await DataParallelGradients.start(2, model, 'wasm') : null;
   const lossOfEmbeddings = (raw: tf.Tensor2D): tf.Scalar => loss.call(l2Normalize(raw), batch.labels);
   const wall: number[] = [];
@@ -117,9 +79,7 @@ async function measure(mode: Mode): Promise<Measured> {
     }
   }
   await workers?.dispose();
-  loss.dispose();
-  adam.dispose();
-  model.dispose();
+  training.dispose();
   return { trainMs: median(wall), cpuMs: median(cpu), loss: last };
 }
 

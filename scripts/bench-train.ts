@@ -40,21 +40,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../data/random.js';
 import { type BackendName, initBackend } from '../encoders/backend.js';
-import { buildEncoderConfig, ENCODER_KINDS, type EncoderKind, resolveEncoderOptions } from '../encoders/encoder-config.js';
+import { ENCODER_KINDS, type EncoderKind } from '../encoders/encoder-config.js';
 import { asWasmHeapBackend } from '../encoders/kernels/wasm-heap.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
-import type { EventBatch } from '../encoders/packed-batch.js';
-import { SequenceModel } from '../encoders/sequence-model.js';
-import { createLoss, DEFAULT_LOSS, DEFAULT_MINER } from '../metric/create-loss.js';
-import { Adam } from '../training/adam.js';
+import { flagReader, type LabelledBatch, median, referenceBatch, referenceTraining, SPLITS } from './reference-step.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
+const flag = flagReader(args);
 const STEPS = Number(flag('steps', '5'));
 const isKind = (name: string): name is EncoderKind => (ENCODER_KINDS as readonly string[]).includes(name);
 // Unknown names (e.g. `--encoders none`) are skipped, so the sweep can run alone.
@@ -65,7 +58,6 @@ const LENGTHS = flag('lengths', '50,100,200,400').split(',').map(Number);
 const CLIENTS = Number(flag('clients', '64'));
 const MIN_LEN = Number(flag('min-len', '25'));
 const MAX_LEN = Number(flag('max-len', '200'));
-const SPLITS = 5;
 if (!(Number.isInteger(MIN_LEN) && Number.isInteger(MAX_LEN) && MIN_LEN >= 1 && MIN_LEN <= MAX_LEN)) {
   throw new Error(`Expected 1 <= \`--min-len\` <= \`--max-len\` (integers), got \`${MIN_LEN}\` and \`${MAX_LEN}\``);
 }
@@ -79,29 +71,6 @@ const TORCH_BLOCKS = Number(flag('torch-blocks', '0'));
 const TORCH_RNN = fileURLToPath(new URL('./torch_meles_step.py', import.meta.url));
 const TORCH_TRANSFORMER = fileURLToPath(new URL('./torch_transformer_step.py', import.meta.url));
 const TORCH_PEAK = fileURLToPath(new URL('./torch_peak.py', import.meta.url));
-
-/** The PyTorch script's batch: lengths uniform in [minLen, maxLen], category ids 1..249, amounts e^N(0,1)·100. */
-function referenceBatch(seed: number, minLen: number, maxLen: number): EventBatch & { labels: Int32Array } {
-  const rng = new Rng(seed);
-  const size = CLIENTS * SPLITS;
-  const lengths = Int32Array.from({ length: size }, () => rng.int(minLen, maxLen));
-  const maxLength = Math.max(...lengths);
-  const cat = new Int32Array(size * maxLength);
-  const amount = new Float32Array(size * maxLength);
-  for (let b = 0; b < size; b++) {
-    for (let t = 0; t < lengths[b]!; t++) {
-      cat[b * maxLength + t] = rng.int(1, 249);
-      amount[b * maxLength + t] = Math.log1p(Math.exp(rng.normal()) * 100);
-    }
-  }
-  const labels = Int32Array.from({ length: size }, (_, i) => Math.floor(i / SPLITS));
-  return { size, maxLength, lengths, categorical: { mcc: cat }, numeric: { amount }, labels };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 /** One meles measurement, as its child process reports it. */
 interface Measured {
@@ -125,16 +94,9 @@ interface Measured {
 /** Resident-memory high-water mark of this process in MB (`maxRSS` is in kB). */
 const maxRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
-function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, steps: number, embedSteps: number): Measured {
-  const config = buildEncoderConfig(resolveEncoderOptions({ encoder: kind, hidden: HIDDEN, categoricalDim: 16, heads: TRANSFORMER_HEADS, layers: kind === 'transformer' ? TRANSFORMER_LAYERS : 1, learnableInitialState: false, embeddingNoise: 0 }), {
-    categorical: [{ name: 'mcc', vocabularySize: 250 }],
-    numeric: ['amount'],
-  });
-  const model = new SequenceModel(config, 1);
-  const params = model.parameters().filter((p) => p.variable.trainable);
-  const adam = new Adam(params, 0.002);
-  const loss = createLoss(DEFAULT_LOSS, DEFAULT_MINER);
-  const variables = params.map((p) => p.variable);
+function measure(kind: EncoderKind, batch: LabelledBatch, steps: number, embedSteps: number): Measured {
+  const training = referenceTraining({ encoder: kind, hidden: HIDDEN, layers: kind === 'transformer' ? TRANSFORMER_LAYERS : 1, heads: TRANSFORMER_HEADS });
+  const { model, adam, loss, variables } = training;
   const baselineRssMb = maxRssMb();
   const train: number[] = [];
   const trainCpu: number[] = [];
@@ -162,14 +124,12 @@ function measure(kind: EncoderKind, batch: EventBatch & { labels: Int32Array }, 
     if (i > 0) embed.push(performance.now() - t0);
   }
   const events = batch.lengths.reduce((a, b) => a + b, 0);
-  loss.dispose();
-  adam.dispose();
-  model.dispose();
+  training.dispose();
   return { trainMs: median(train), trainMinMs: Math.min(...train), embedMs: median(embed), events, trainPeakRssMb, peakRssMb: maxRssMb(), baselineRssMb, trainCpuMs: median(trainCpu), trainHeapMb };
 }
 
 /** tfjs-layers GRU on the padded batch (the formulation the issue measured), for the record. */
-function measureLayersGru(batch: EventBatch & { labels: Int32Array }, steps: number): number {
+function measureLayersGru(batch: LabelledBatch, steps: number): number {
   const T = batch.maxLength;
   const gru = tf.sequential({ layers: [tf.layers.gru({ units: HIDDEN, inputShape: [T, 17], returnSequences: false })] });
   const x = tf.randomNormal([batch.size, T, 17]);
@@ -252,7 +212,7 @@ function child(kind: EncoderKind, minLen: number, maxLen: number, steps: number)
 if (args[0] === '--child') {
   await initBackend((process.env.MELES_BACKEND as BackendName | undefined) ?? 'wasm');
   const [, kind, minLen, maxLen, steps] = args;
-  const m = measure(kind as EncoderKind, referenceBatch(minLen === maxLen ? 1 : 0, Number(minLen), Number(maxLen)), Number(steps), Number(steps));
+  const m = measure(kind as EncoderKind, referenceBatch(minLen === maxLen ? 1 : 0, CLIENTS, Number(minLen), Number(maxLen)), Number(steps), Number(steps));
   console.log(JSON.stringify(m));
   process.exit(0);
 }
@@ -334,7 +294,7 @@ if (LENGTHS.length > 0 && LENGTHS[0]! > 0) {
   }
 }
 if (args.includes('--layers-rnn')) {
-  const batch = referenceBatch(0, MIN_LEN, MAX_LEN);
+  const batch = referenceBatch(0, CLIENTS, MIN_LEN, MAX_LEN);
   const ms = measureLayersGru(batch, 2);
   console.log(`\n# tfjs-layers GRU (padded, ${batch.size}×${batch.maxLength}×17 → ${HIDDEN}, MSE + Adam): ${ms.toFixed(0)} ms per train step`);
 }
