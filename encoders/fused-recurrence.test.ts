@@ -6,28 +6,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../data/random.js';
 import { initBackend } from './backend.js';
-import { buildEncoderConfig, resolveEncoderOptions } from './encoder-config.js';
-import type { EventBatch } from './packed-batch.js';
+import { randomBatch, testModel } from './model-test-helpers.js';
 import { fusedLstmEnabled } from './recurrent-cells.js';
-import { SequenceModel } from './sequence-model.js';
-
-const FEATURES = { categorical: [{ name: 'mcc', vocabularySize: 12 }], numeric: ['amount'] };
-
-function randomBatch(seed: number, lengths: number[]): EventBatch {
-  const rng = new Rng(seed);
-  const stride = Math.max(...lengths);
-  const cat = new Int32Array(lengths.length * stride);
-  const amt = new Float32Array(lengths.length * stride);
-  lengths.forEach((len, b) => {
-    for (let t = 0; t < len; t++) {
-      cat[b * stride + t] = rng.int(1, 11);
-      amt[b * stride + t] = rng.normal();
-    }
-  });
-  return { size: lengths.length, maxLength: stride, lengths: Int32Array.from(lengths), categorical: { mcc: cat }, numeric: { amount: amt } };
-}
 
 describe('fused LSTM in a model', () => {
   before(async () => {
@@ -39,8 +20,7 @@ describe('fused LSTM in a model', () => {
       t.skip('native kernels not active (no OpenBLAS)');
       return;
     }
-    const config = buildEncoderConfig(resolveEncoderOptions({ encoder: 'lstm', hidden: 8, categoricalDim: 3, layers: 2, bidirectional: true }), FEATURES);
-    const m = new SequenceModel(config, 5);
+    const m = testModel({ encoder: 'lstm', layers: 2, bidirectional: true }, 5);
     const packed = m.pack(randomBatch(6, [6, 3, 9, 1, 9, 4]));
     const run = (fused: boolean): { value: Float32Array; grads: Float32Array[] } => {
       process.env.MELES_FUSED_LSTM = fused ? '1' : '0';

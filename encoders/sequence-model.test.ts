@@ -3,25 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../data/random.js';
 import { initBackend } from './backend.js';
-import { buildEncoderConfig, type EncoderOptions, resolveEncoderOptions } from './encoder-config.js';
+import { randomBatch, testModel as model } from './model-test-helpers.js';
 import type { EventBatch } from './packed-batch.js';
 import { fusedGruEnabled } from './recurrent-cells.js';
-import { SequenceModel } from './sequence-model.js';
-
-const FEATURES = { categorical: [{ name: 'mcc', vocabularySize: 12 }], numeric: ['amount'] };
-
-function randomBatch(seed: number, lengths: number[], stride = Math.max(...lengths)): EventBatch {
-  const rng = new Rng(seed);
-  const cat = new Int32Array(lengths.length * stride);
-  const amt = new Float32Array(lengths.length * stride);
-  lengths.forEach((len, b) => {
-    for (let t = 0; t < len; t++) {
-      cat[b * stride + t] = rng.int(1, 11);
-      amt[b * stride + t] = rng.normal();
-    }
-  });
-  return { size: lengths.length, maxLength: stride, lengths: Int32Array.from(lengths), categorical: { mcc: cat }, numeric: { amount: amt } };
-}
+import type { SequenceModel } from './sequence-model.js';
 
 /** Row `b` of a batch as a batch of one, with a different padding stride. */
 function single(batch: EventBatch, b: number, stride: number): EventBatch {
@@ -31,10 +16,6 @@ function single(batch: EventBatch, b: number, stride: number): EventBatch {
   cat.set(batch.categorical.mcc!.subarray(b * batch.maxLength, b * batch.maxLength + len));
   amt.set(batch.numeric.amount!.subarray(b * batch.maxLength, b * batch.maxLength + len));
   return { size: 1, maxLength: stride, lengths: Int32Array.of(len), categorical: { mcc: cat }, numeric: { amount: amt } };
-}
-
-function model(options: Partial<EncoderOptions>, seed = 3): SequenceModel {
-  return new SequenceModel(buildEncoderConfig(resolveEncoderOptions({ hidden: 8, categoricalDim: 3, ...options }), FEATURES), seed);
 }
 
 function weight(m: SequenceModel, name: string): Float32Array {

@@ -9,37 +9,23 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../data/random.js';
 import { initBackend } from '../../encoders/backend.js';
-import { buildEncoderConfig, type EncoderOptions, resolveEncoderOptions } from '../../encoders/encoder-config.js';
+import type { EncoderOptions } from '../../encoders/encoder-config.js';
+import { randomBatch, testModel } from '../../encoders/model-test-helpers.js';
 import { type EventBatch, packedRow } from '../../encoders/packed-batch.js';
-import { SequenceModel } from '../../encoders/sequence-model.js';
+import type { SequenceModel } from '../../encoders/sequence-model.js';
 import { ConfigError } from '../../errors.js';
 import { Adam } from '../adam.js';
 import { CpcLoss } from './cpc-loss.js';
 import { cpcHasSignal, cpcLossOf } from './cpc-objective.js';
-
-const FEATURES = { categorical: [{ name: 'mcc', vocabularySize: 12 }], numeric: ['amount'] };
-
-function randomBatch(seed: number, lengths: number[]): EventBatch {
-  const rng = new Rng(seed);
-  const stride = Math.max(...lengths);
-  const cat = new Int32Array(lengths.length * stride);
-  const amt = new Float32Array(lengths.length * stride);
-  lengths.forEach((len, b) => {
-    for (let t = 0; t < len; t++) {
-      cat[b * stride + t] = rng.int(1, 11);
-      amt[b * stride + t] = rng.normal();
-    }
-  });
-  return { size: lengths.length, maxLength: stride, lengths: Int32Array.from(lengths), categorical: { mcc: cat }, numeric: { amount: amt } };
-}
 
 /** The same batch with every sequence cut to at most `n` events. */
 function prefix(batch: EventBatch, n: number): EventBatch {
   return { ...batch, lengths: batch.lengths.map((len) => Math.min(len, n)) };
 }
 
-function model(options: Partial<EncoderOptions>, seed = 3): SequenceModel {
-  return new SequenceModel(buildEncoderConfig(resolveEncoderOptions({ hidden: 8, categoricalDim: 3, embeddingNoise: 0, ...options }), FEATURES), seed);
+/** A small test model without embedding noise. */
+function model(options: Partial<EncoderOptions>): SequenceModel {
+  return testModel({ embeddingNoise: 0, ...options });
 }
 
 describe('SequenceModel.forwardEvents', () => {
