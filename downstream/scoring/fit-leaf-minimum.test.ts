@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
 import { Rng } from '../../data/random.js';
-import { meles } from '../../test/hostile/hostile-helpers.js';
+import { meles } from '../../data/testing/run-meles.js';
 import { fitModel } from './fit-model.js';
 
 let dir: string;
@@ -62,7 +62,7 @@ describe('meles fit: leaf minimum for small training sets', () => {
 
   it('the CLI prints the warning and its summary line names the lowered leaf minimum', async () => {
     const { features, targets } = await dataset(60);
-    const run = await meles(['fit', '--features', features, '--targets', targets, '--id', 'cid', '--target', 'y:binary', '--out', join(dir, 'cli'), '--trees', '5']);
+    const run = await meles('fit', '--features', features, '--targets', targets, '--id', 'cid', '--target', 'y:binary', '--out', join(dir, 'cli'), '--trees', '5');
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /warning: target `y`: LightGBM min_data_in_leaf lowered from 50 to 3/);
     assert.match(run.stdout, /5 trees, min_data_in_leaf 3 \(lowered from 50 for 60 training rows\)/);
