@@ -111,9 +111,10 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       numIterations: options.trees,
       // The reference's 0.02 is tuned for 500–1000 trees; with the demo's ~100 a larger step
       // keeps the boosters from underfitting. Every feature set gets the same parameters.
-      // One LightGBM thread: at the demo's size a second OpenMP thread costs more than it saves
-      // (`npx tsx scripts/bench-lightgbm.ts 1800 150 100` on 2 idle cores: 1 thread 1.21–1.25 s,
-      // 2 threads 1.65–1.80 s per fit), and the trees do not depend on the thread count.
+      // One LightGBM thread per fit: at the demo's size a second OpenMP thread costs more than it
+      // saves (`npx tsx scripts/bench-lightgbm.ts 1800 150 100` on 2 idle cores: 1 thread
+      // 1.21–1.25 s, 2 threads 1.65–1.80 s per fit); both cores work by running two fits at once
+      // (the evaluation's FoldFitPool), and the trees depend on neither.
       params: { multiclass: { learningRate: DEMO_LEARNING_RATE, numThreads: 1 }, binary: { learningRate: DEMO_LEARNING_RATE, numThreads: 1 } },
       onProgress: note,
     });
