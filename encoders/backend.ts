@@ -71,7 +71,7 @@ export function initBackend(preferred: BackendName | 'auto' = 'auto', options: I
 function wasmKernels(native: boolean): string {
   const status = native ? enableNativeKernels() : { enabled: false, reason: 'MELES_NATIVE_KERNELS=0' };
   if (status.enabled && status.sgemm === 'wasm-simd') return ` (wasm SIMD matMul; OpenBLAS off: ${status.reason})`;
-  if (status.enabled) return ` (OpenBLAS matMul: ${status.library})`;
+  if (status.enabled) return ` (OpenBLAS matMul: ${status.library}, ${status.core} kernels)`;
   enableHeapKernels();
   const transposing = installTransposingMatMul();
   return ` (wasm matMul${transposing ? ' with materialised transposes' : ''}; OpenBLAS off: ${status.reason})`;

@@ -51,6 +51,8 @@ export interface NativeKernelStatus {
   readonly sgemm?: SgemmSource;
   /** The OpenBLAS library in use, when enabled with OpenBLAS. */
   readonly library?: string;
+  /** The OpenBLAS CPU kernels in use (`openblas_get_corename()`), when enabled with OpenBLAS. */
+  readonly core?: string;
   /** OpenBLAS threads, when enabled with OpenBLAS (the wasm SIMD sgemm uses one thread). */
   readonly threads?: number;
   /**
@@ -114,7 +116,7 @@ export function enableNativeKernels(options: NativeKernelOptions = {}): NativeKe
   const kernels = [...NATIVE_KERNEL_NAMES, ...heapKernels];
   const status: NativeKernelStatus =
     chosen.source === 'openblas'
-      ? { enabled: true, sgemm: 'openblas', library: chosen.blas.library, threads: chosen.blas.getThreads(), kernels }
+      ? { enabled: true, sgemm: 'openblas', library: chosen.blas.library, core: chosen.blas.coreName, threads: chosen.blas.getThreads(), kernels }
       : { enabled: true, sgemm: 'wasm-simd', reason: chosen.openBlasReason, threads: 1, kernels };
   active = { status, stock: [batchMatMul, fusedMatMul, sum] };
   return status;

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { chooseOpenBlasCore } from './openblas-core.js';
 
 /** CBLAS enum values (cblas.h): row-major storage and the two transpose flags. */
 export const CBLAS_ROW_MAJOR = 101;
@@ -48,6 +49,8 @@ export interface OpenBlas extends SgemmProvider {
   readonly library: string;
   /** `openblas_get_config()`: version, build flags and detected CPU core type. */
   readonly config: string;
+  /** `openblas_get_corename()`: the CPU kernels in use, e.g. `SkylakeX` (see openblas-core.ts). */
+  readonly coreName: string;
   /** Sets the OpenBLAS worker-thread count for all later calls (process-wide). */
   setThreads(count: number): void;
   /** The current OpenBLAS worker-thread count. */
@@ -122,6 +125,8 @@ function openLibrary(library: string): OpenBlasLoad {
   const koffi = requireKoffi();
   if (typeof koffi === 'string') return { ok: false, reason: koffi };
   try {
+    // Before the load: OpenBLAS reads OPENBLAS_CORETYPE only while it initialises.
+    chooseOpenBlasCore();
     const lib = koffi.load(library);
     const sgemm = lib.func(
       'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, ' +
@@ -131,9 +136,11 @@ function openLibrary(library: string): OpenBlasLoad {
     const getThreads = lib.func('int openblas_get_num_threads()');
     const getConfig = lib.func('const char *openblas_get_config()');
     const config = getConfig();
+    const coreName = lib.func('const char *openblas_get_corename()')();
     const blas: OpenBlas = {
       library,
       config: typeof config === 'string' ? config : 'unknown',
+      coreName: typeof coreName === 'string' ? coreName.trim() : 'unknown',
       sgemm: sgemm as Sgemm,
       setThreads: (count) => {
         setThreads(count);
