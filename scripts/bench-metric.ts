@@ -33,6 +33,10 @@ import type { BaseLoss } from '../metric/losses/base-loss.js';
 import { ContrastiveLoss } from '../metric/losses/contrastive-loss.js';
 import { asPairs, type MinedIndices } from '../metric/mined-indices.js';
 import { expectInteger } from '../options.js';
+import { chooseOpenBlasCore } from '../encoders/kernels/openblas-core.js';
+
+// Before any child starts: meles and PyTorch children inherit the same OpenBLAS kernels (openblas-core.ts).
+chooseOpenBlasCore();
 
 interface TorchResult {
   engine: string;

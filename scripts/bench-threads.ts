@@ -22,6 +22,10 @@ import { loadOpenBlas } from '../encoders/kernels/openblas.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
 import { DataParallelGradients } from '../training/parallel/data-parallel.js';
 import { flagReader, median, referenceBatch, referenceTraining, SPLITS } from './reference-step.js';
+import { chooseOpenBlasCore } from '../encoders/kernels/openblas-core.js';
+
+// Before any child starts: meles and PyTorch children inherit the same OpenBLAS kernels (openblas-core.ts).
+chooseOpenBlasCore();
 
 const args = process.argv.slice(2);
 const flag = flagReader(args);

@@ -45,6 +45,10 @@ import { ENCODER_KINDS, type EncoderKind } from '../encoders/encoder-config.js';
 import { asWasmHeapBackend } from '../encoders/kernels/wasm-heap.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
 import { flagReader, type LabelledBatch, median, referenceBatch, referenceTraining, SPLITS } from './reference-step.js';
+import { chooseOpenBlasCore } from '../encoders/kernels/openblas-core.js';
+
+// Before any child starts: meles and PyTorch children inherit the same OpenBLAS kernels (openblas-core.ts).
+chooseOpenBlasCore();
 
 const args = process.argv.slice(2);
 const flag = flagReader(args);

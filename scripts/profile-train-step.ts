@@ -21,6 +21,10 @@ import type { EventBatch } from '../encoders/packed-batch.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
 import { createLoss, DEFAULT_LOSS, DEFAULT_MINER } from '../metric/create-loss.js';
 import { expectInteger, expectOneOf } from '../options.js';
+import { chooseOpenBlasCore } from '../encoders/kernels/openblas-core.js';
+
+// Before any child starts: meles and PyTorch children inherit the same OpenBLAS kernels (openblas-core.ts).
+chooseOpenBlasCore();
 
 const VOCABULARY = 250;
 
