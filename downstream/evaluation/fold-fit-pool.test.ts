@@ -19,10 +19,11 @@ function task(seed: number, classes = 3): FoldFitTask {
 }
 
 describe('FoldFitPool', () => {
-  it('fits on two worker threads exactly what one thread fits, each result in its own slot', async () => {
+  it('fits on a worker thread exactly what the calling thread fits, each result in its own slot', async () => {
     const inline = new FoldFitPool(1);
-    const threads = new FoldFitPool(2);
+    const threads = new FoldFitPool(3);
     try {
+      await threads.ready(); // else the calling thread may fit them all before a thread has loaded
       const seeds = [1, 2, 3, 4, 5];
       const [a, b] = [await Promise.all(seeds.map((s) => inline.run(() => task(s)))), await Promise.all(seeds.map((s) => threads.run(() => task(s))))];
       for (let k = 0; k < seeds.length; k++) {
@@ -32,6 +33,8 @@ describe('FoldFitPool', () => {
         assert.equal(a[k]!.heldPred.length, 40 * 3);
       }
       assert.notDeepEqual(a[0]!.heldPred, a[1]!.heldPred, 'different tasks, different models');
+      assert.equal(inline.fitsOnThreads, 0);
+      assert.ok(threads.fitsOnThreads >= 2, `${threads.fitsOnThreads} of 5 fits on the two worker threads`);
     } finally {
       await inline.close();
       await threads.close();
@@ -41,11 +44,13 @@ describe('FoldFitPool', () => {
   it('rejects one fit with the error class and message thrown in its thread; the other fits go on', async () => {
     const pool = new FoldFitPool(2);
     try {
+      await pool.ready();
       const bad = (): FoldFitTask => ({ ...task(1), params: paramsFor('multiclass', 2, { minDataInLeaf: 5 }, 7) }); // labels 0..2 with 2 classes
-      const results = await Promise.allSettled([pool.run(() => task(1)), pool.run(bad), pool.run(() => { throw new Error('no task'); }), pool.run(() => task(2))]);
-      assert.equal(results[0]!.status, 'fulfilled');
+      // The first fit goes to the (ready) worker thread, the next ones to this thread.
+      const results = await Promise.allSettled([pool.run(bad), pool.run(() => task(1)), pool.run(() => { throw new Error('no task'); }), pool.run(() => task(2))]);
+      assert.equal(results[1]!.status, 'fulfilled');
       assert.equal(results[3]!.status, 'fulfilled');
-      const failed = results[1] as PromiseRejectedResult;
+      const failed = results[0] as PromiseRejectedResult;
       assert.equal(failed.status, 'rejected');
       assert.equal((failed.reason as Error).name, 'ConfigError');
       assert.match((failed.reason as Error).message, /label/i);

@@ -1,10 +1,11 @@
 /**
- * `FoldFitPool`: LightGBM fits of the evaluation protocol run several at a time, each on its own
- * worker thread (issue 16). The protocol's fits are independent (one per target × feature set ×
- * fold) and each booster is single-threaded by default, so with one fit per core both cores work
- * and the results are the ones a sequential run gives: a fit depends only on its task.
+ * `FoldFitPool`: LightGBM fits of the evaluation protocol run several at a time: one in the
+ * calling thread and one in each of `size - 1` worker threads (issue 16). The protocol's fits are
+ * independent (one per target × feature set × fold) and each booster is single-threaded by
+ * default, so with one fit per core both cores work and the results are the ones a sequential run
+ * gives: a fit depends only on its task.
  *
- * Tasks are given as factories, called only when a thread is free, so at most `size` tasks'
+ * Tasks are given as factories, called only when a lane is free, so at most `size` tasks'
  * matrices exist at once whatever the number of fits. With `size` 1 no thread is started and
  * the fits run in the calling thread, as before.
  */
@@ -24,6 +25,7 @@ export interface FoldFitRequest {
 
 /** A worker thread's answer. @internal */
 export type FoldFitReply =
+  | { readonly kind: 'ready' }
   | { readonly id: number; readonly kind: 'done'; readonly result: FoldFitResult }
   | { readonly id: number; readonly kind: 'error'; readonly error: FoldFitErrorKind; readonly message: string };
 
@@ -60,6 +62,8 @@ interface Waiting {
 
 interface Slot {
   readonly thread: Worker;
+  /** The thread has loaded LightGBM and waits for tasks. */
+  ready: boolean;
   current: (Waiting & { readonly id: number }) | undefined;
 }
 
@@ -71,8 +75,10 @@ export class FoldFitPool {
   #nextId = 0;
   #inlineBusy = false;
   #closed = false;
+  #fitsOnThreads = 0;
+  readonly #readyWaiters: (() => void)[] = [];
 
-  /** @param size - fits at once, an integer >= 1; 1 runs them in this thread. */
+  /** @param size - fits at once, an integer >= 1: this thread plus `size - 1` worker threads. */
   constructor(size: number) {
     this.size = expectInteger('parallelFits', size, 1, 64);
   }
@@ -87,6 +93,19 @@ export class FoldFitPool {
       this.#queue.push({ make, resolve, reject });
       this.#pump();
     });
+  }
+
+  /** Fits done so far on worker threads (the rest ran in the calling thread). */
+  get fitsOnThreads(): number {
+    return this.#fitsOnThreads;
+  }
+
+  /** Starts the worker threads now and resolves once every one has loaded (at once with `size` 1). */
+  ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(new MelesError('The LightGBM fit pool is closed'));
+    while (this.#slots.length < this.size - 1) this.#startThread();
+    if (this.#slots.every((s) => s.ready)) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
   }
 
   /** Stops the threads; fits still queued or running reject. Safe to call twice. */
@@ -110,13 +129,14 @@ export class FoldFitPool {
   }
 
   #pump(): void {
-    if (this.size === 1) {
-      void this.#runInline();
-      return;
-    }
+    if (this.#closed) return;
+    // This thread is one lane, the worker threads the others. A thread gets tasks only once it
+    // has loaded (it says `ready`): until then this thread fits, so a small evaluation is done
+    // before a thread has started and never waits for one.
+    while (this.#slots.length < this.size - 1) this.#startThread();
     while (this.#queue.length > 0) {
-      const slot = this.#slots.find((s) => s.current === undefined) ?? (this.#slots.length < this.size ? this.#startThread() : undefined);
-      if (slot === undefined) return;
+      const slot = this.#slots.find((s) => s.ready && s.current === undefined);
+      if (slot === undefined) break;
       const waiting = this.#queue.shift()!;
       let task: FoldFitTask;
       try {
@@ -131,16 +151,19 @@ export class FoldFitPool {
       // The task's arrays were built for this fit alone: hand them over instead of copying.
       slot.thread.postMessage(request, transferList([task.trainX, task.trainY, task.heldX, task.testX]));
     }
+    if (this.#queue.length > 0) void this.#runInline();
   }
 
   async #runInline(): Promise<void> {
     if (this.#inlineBusy) return;
     this.#inlineBusy = true;
     try {
-      while (this.#queue.length > 0 && !this.#closed) {
-        const waiting = this.#queue.shift()!;
-        // A fit blocks this thread: give timers, signals and progress output a turn first.
+      for (;;) {
+        // A fit blocks this thread: give timers, signals, progress output and the worker
+        // threads' messages (a thread that became ready takes the next task) a turn first.
         await yieldToEventLoop();
+        const waiting = this.#closed ? undefined : this.#queue.shift();
+        if (waiting === undefined) break;
         try {
           waiting.resolve(fitFold(waiting.make()));
         } catch (error) {
@@ -153,12 +176,21 @@ export class FoldFitPool {
   }
 
   #startThread(): Slot {
-    const slot: Slot = { thread: new Worker(WORKER_FILE), current: undefined };
+    const slot: Slot = { thread: new Worker(WORKER_FILE), ready: false, current: undefined };
     slot.thread.on('message', (reply: FoldFitReply) => {
+      if (reply.kind === 'ready') {
+        slot.ready = true;
+        if (this.#slots.every((s) => s.ready)) for (const wake of this.#readyWaiters.splice(0)) wake();
+        this.#pump();
+        return;
+      }
       const current = slot.current;
       if (current === undefined || current.id !== reply.id) return;
       slot.current = undefined;
-      if (reply.kind === 'done') current.resolve(reply.result);
+      if (reply.kind === 'done') {
+        this.#fitsOnThreads++;
+        current.resolve(reply.result);
+      }
       else current.reject(reply.error === 'MelesError' ? new MelesError(`A LightGBM fit failed in its worker thread: ${reply.message}`) : new ERRORS[reply.error](reply.message));
       this.#pump();
     });

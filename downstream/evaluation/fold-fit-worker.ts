@@ -19,3 +19,5 @@ port.on('message', (request: FoldFitRequest) => {
     port.postMessage(reply);
   }
 });
+// Loaded (tsx, LightGBM's bindings): tasks may come. Until now the pool fitted in its own thread.
+port.postMessage({ kind: 'ready' } satisfies FoldFitReply);
