@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TSNE } from '@keckelt/tsne';
+import { Rng } from '../../data/random.js';
 import { projectPca, projectTsne, projectUmap, sampleIndices } from './projections.js';
 import { neighbourAgreement, plantedClusters } from '../testing/clusters.js';
 import { ShapeError } from '../../errors.js';
@@ -30,8 +32,28 @@ describe('projections', () => {
     assert.notDeepEqual(a.y, c.y);
   });
 
+  it('t-SNE gives the coordinates @keckelt/tsne gave with the same seeded start and capped perplexity', () => {
+    // 40 rows cap the perplexity at 13; the library drew its start from gaussRandom, here Rng.normal.
+    const rng = new Rng(12);
+    const few = Array.from({ length: 40 }, () => Array.from({ length: 6 }, () => rng.normal()));
+    const library = new (class extends TSNE {
+      private readonly seeded = new Rng(5);
+      override gaussRandom(): number {
+        return this.seeded.normal();
+      }
+    })({ perplexity: 13, dim: 2, epsilon: 10 });
+    library.initDataRaw(few);
+    for (let i = 0; i < 120; i++) library.step();
+    const expected = library.getSolution() as number[][];
+    const ours = projectTsne(few, { seed: 5, tsneSteps: 120 });
+    assert.deepEqual([...ours.x], expected.map((p) => p[0]));
+    assert.deepEqual([...ours.y], expected.map((p) => p[1]));
+  });
+
   it('rejects ragged or too small inputs', () => {
     assert.throws(() => projectPca([[1, 2], [3, 4]]), ShapeError);
+    assert.throws(() => projectTsne([[1, 2], [3, 4], [5, 6]]), (e) => e instanceof ShapeError && /Projection needs at least 4 rows, got 3/.test(e.message));
+    assert.throws(() => projectTsne([[1, 2], [3, 4], [5, 6], [7]]), /Row 3 has 1 columns, expected 2/);
     assert.throws(() => projectUmap([[1, 2], [3, 4], [5, 6], [7]]), /Row 3 has 1 columns, expected 2/);
   });
 });

@@ -6,12 +6,12 @@
  */
 import { PCA } from 'ml-pca';
 import { UMAP } from 'umap-js';
-import { TSNE } from '@keckelt/tsne';
 import { Rng } from '../../data/random.js';
 import { ShapeError } from '../../errors.js';
 import { expectInteger } from '../../options.js';
 import { projectTrimap as trimap } from '../projections/trimap.js';
 import { projectionScores, type ProjectionScores } from '../projections/quality.js';
+import { tsne } from '../projections/tsne.js';
 
 /** Points projected to the plane; `x[i], y[i]` is row `i` of the input. */
 export interface Projection2D {
@@ -57,17 +57,22 @@ export function projectUmap(rows: readonly number[][], options: ProjectionOption
   return { ...columns(out), seconds: elapsed(start) };
 }
 
-/** Projects rows with t-SNE (@keckelt/tsne), seeded. Cost grows with the square of the row count. */
+/**
+ * Projects rows with exact t-SNE (`../projections/tsne.ts`: the algorithm and defaults of
+ * @keckelt/tsne, learning rate 10), seeded. Cost grows with the square of the row count.
+ */
 export function projectTsne(rows: readonly number[][], options: ProjectionOptions = {}): Projection2D {
   checkRows(rows, 4);
   const steps = expectInteger('tsneSteps', options.tsneSteps ?? 300, 1);
   // Perplexity must stay below the number of neighbours each point has.
   const perplexity = Math.min(options.perplexity ?? 30, Math.max(2, Math.floor((rows.length - 1) / 3)));
-  const tsne = new SeededTsne(new Rng(options.seed ?? 42), perplexity);
+  const rng = new Rng(options.seed ?? 42);
   const start = performance.now();
-  tsne.initDataRaw(rows as number[][]);
-  for (let i = 0; i < steps; i++) tsne.step();
-  return { ...columns(tsne.getSolution() as number[][]), seconds: elapsed(start) };
+  const width = rows[0]!.length;
+  const data = new Float64Array(rows.length * width);
+  rows.forEach((row, i) => data.set(row, i * width));
+  const { x, y } = tsne(data, rows.length, width, { perplexity, steps, epsilon: 10, normal: () => rng.normal() });
+  return { x, y, seconds: elapsed(start) };
 }
 
 /** Projects rows with TriMap (`../projections/trimap.ts`), seeded, 400 steps. */
@@ -93,20 +98,6 @@ export function sampleIndices(count: number, max: number, seed: number): Int32Ar
   if (count <= max) return all;
   new Rng(seed).shuffle(all);
   return all.subarray(0, max).sort();
-}
-
-/** t-SNE whose random initialisation comes from a seeded {@link Rng} instead of `Math.random`. */
-class SeededTsne extends TSNE {
-  constructor(
-    private readonly rng: Rng,
-    perplexity: number,
-  ) {
-    super({ perplexity, dim: 2, epsilon: 10 });
-  }
-
-  override gaussRandom(): number {
-    return this.rng.normal();
-  }
 }
 
 function columns(points: readonly number[][]): { x: Float64Array; y: Float64Array } {
