@@ -37,7 +37,7 @@ export interface PlanePoints {
 export function projectionScores(high: readonly (readonly number[])[], low: PlanePoints): ProjectionScores {
   const x = toDense(high, 4);
   const y = checkedPlane(low, x.rows);
-  return { local: localScoreOf(x, y), global: globalScoreOf(x, y, minimumReconstructionError(x, pcaScores(x, 2))) };
+  return { local: areaUnderCurve(neighbourhoodCurves(x, y)), global: globalScoreOf(x, y, minimumReconstructionError(x, pcaScores(x, 2))) };
 }
 
 /**
@@ -50,10 +50,12 @@ export function scoreAll<K extends string>(
 ): Record<K, ProjectionScores> {
   const x = toDense(high, 4);
   const reference = minimumReconstructionError(x, pcaScores(x, 2));
+  // The ranks in the original space are the same for every projection: rank them once.
+  const highRanks = rankMatrix(x);
   const out = {} as Record<K, ProjectionScores>;
   for (const key of Object.keys(projections) as K[]) {
     const y = checkedPlane(projections[key], x.rows);
-    out[key] = { local: localScoreOf(x, y), global: globalScoreOf(x, y, reference) };
+    out[key] = { local: areaUnderCurve(curvesFromRanks(highRanks, y)), global: globalScoreOf(x, y, reference) };
   }
   return out;
 }
@@ -64,20 +66,27 @@ export function scoreAll<K extends string>(
  * set intersection.
  */
 export function neighbourhoodCurves(high: Dense, low: Dense): { q: Float64Array; r: Float64Array } {
-  const n = high.rows;
-  if (low.rows !== n) throw new ShapeError(`Projection has ${low.rows} rows, the data ${n}`);
-  if (n < 3) throw new ShapeError(`Neighbourhood curves need at least 3 rows, got ${n}`);
+  if (low.rows !== high.rows) throw new ShapeError(`Projection has ${low.rows} rows, the data ${high.rows}`);
+  if (high.rows < 3) throw new ShapeError(`Neighbourhood curves need at least 3 rows, got ${high.rows}`);
+  return curvesFromRanks(rankMatrix(high), low);
+}
+
+/**
+ * {@link neighbourhoodCurves} with the original space's ranks already computed:
+ * `highRanks[i·N + j]` is the rank of row j seen from row i ({@link rankMatrix}).
+ */
+function curvesFromRanks(highRanks: Int32Array, low: Dense): { q: Float64Array; r: Float64Array } {
+  const n = low.rows;
   // shared[m] counts pairs (i, j) whose larger rank (high or low space) is m: such a j lies in
   // both K-neighbourhoods of i exactly when K >= m, so a prefix sum gives every |ν ∩ η| at once.
   const shared = new Float64Array(n);
-  const highRank = new Int32Array(n);
   const lowRank = new Int32Array(n);
   const distances = new Float64Array(n);
   const order = new Int32Array(n - 1);
   for (let i = 0; i < n; i++) {
-    ranksFrom(high, i, distances, order, highRank);
     ranksFrom(low, i, distances, order, lowRank);
-    for (let j = 0; j < n; j++) if (j !== i) shared[Math.max(highRank[j]!, lowRank[j]!)]++;
+    const row = i * n;
+    for (let j = 0; j < n; j++) if (j !== i) shared[Math.max(highRanks[row + j]!, lowRank[j]!)]++;
   }
   const q = new Float64Array(n - 2);
   const r = new Float64Array(n - 2);
@@ -88,6 +97,16 @@ export function neighbourhoodCurves(high: Dense, low: Dense): { q: Float64Array;
     r[k - 1] = ((n - 1) * q[k - 1]! - k) / (n - 1 - k);
   }
   return { q, r };
+}
+
+/** Ranks of every row seen from every row: `ranks[i·N + j]` (N² integers, 16 MB for 2000 rows). */
+function rankMatrix(m: Dense): Int32Array {
+  const n = m.rows;
+  const ranks = new Int32Array(n * n);
+  const distances = new Float64Array(n);
+  const order = new Int32Array(n - 1);
+  for (let i = 0; i < n; i++) ranksFrom(m, i, distances, order, ranks.subarray(i * n, (i + 1) * n));
+  return ranks;
 }
 
 /** Minimum relative linear reconstruction error ‖X − Y·A‖² / ‖X‖² over A, both sides centred. */
@@ -121,8 +140,8 @@ export function minimumReconstructionError(high: Dense, low: Dense): number {
   return total > 0 ? residual / total : 0;
 }
 
-function localScoreOf(x: Dense, y: Dense): number {
-  const { r } = neighbourhoodCurves(x, y);
+/** Local score: the area under R_NX(K) with weights 1/K, divided by Σ 1/K. */
+function areaUnderCurve({ r }: { r: Float64Array }): number {
   let area = 0;
   let norm = 0;
   for (let k = 1; k <= r.length; k++) {
