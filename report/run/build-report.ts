@@ -18,7 +18,7 @@ import { embeddingScatterChart } from '../charts/scatter.js';
 import { trainingCurvesChart } from '../charts/training-curves.js';
 import { renderComparisonChart } from '../comparison-chart.js';
 import { readComparison, type ScorePart } from './comparison.js';
-import { embeddingPictures } from './embedding-pictures.js';
+import { allEmbeddingPictures } from './all-embedding-pictures.js';
 import { renderReportHtml } from './html.js';
 import type { Picture, ProjectionSummary, ReportContent, Section } from './report-content.js';
 import { readRunInfo, runPath, type RunInfo } from './run-layout.js';
@@ -94,24 +94,22 @@ export async function buildReportOf(runDir: string, run: RunInfo, options: Build
 
   const pictures: Picture[] = [];
   const projections: ProjectionSummary[] = [];
-  for (const entry of run.files.embeddings) {
-    step(`embedding pictures: ${entry.name}`);
-    const made = await embeddingPictures(
-      {
-        name: entry.name,
-        embeddings: runPath(runDir, entry.path),
-        targets: runPath(runDir, run.files.targets),
-        targetsLabel: run.files.targets,
-        idColumn: run.idColumn,
-        labels: run.labels,
-      },
-      { sample, seed, tsneSteps },
-    );
-    pictures.push(...made.pictures);
-    pngs.push(...made.pictures);
-    projections.push(...made.projections);
-    timings.push(...made.timings);
-    notes.push(...made.notes);
+  const sources = run.files.embeddings.map((entry) => ({
+    name: entry.name,
+    embeddings: runPath(runDir, entry.path),
+    targets: runPath(runDir, run.files.targets),
+    targetsLabel: run.files.targets,
+    idColumn: run.idColumn,
+    labels: run.labels,
+  }));
+  // The sets are projected at once on different threads when there are cores for it.
+  const made = await allEmbeddingPictures(sources, { sample, seed, tsneSteps, onSet: (source) => step(`embedding pictures: ${source.name}`) });
+  for (const set of made) {
+    pictures.push(...set.pictures);
+    pngs.push(...set.pictures);
+    projections.push(...set.projections);
+    timings.push(...set.timings);
+    notes.push(...set.notes);
   }
   const picturesSection: Section<readonly Picture[]> = run.files.embeddings.length === 0
     ? { kind: 'missing', reason: 'run.json names no embedding files (files.embeddings)' }
