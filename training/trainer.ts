@@ -30,9 +30,9 @@ import type { TrainingOptions } from './training-options.js';
 import { mixSeed } from './seeds.js';
 import { cpcObjective } from './objectives/cpc.js';
 import { melesObjective } from './objectives/meles.js';
-import type { TrainingObjective } from './objectives/objective.js';
+import type { ObjectiveBatch, TrainingObjective } from './objectives/objective.js';
 import { BatchGradients } from './parallel/batch-gradients.js';
-import { inMemoryClientSource, type EpochClientSource } from './epoch-source.js';
+import { inMemoryClientSource, type EpochBatch, type EpochClientSource } from './epoch-source.js';
 import { checkBatchFitsHeap, explainHeapExhaustion } from './batch-memory.js';
 
 /** Inputs of {@link trainModel}. */
@@ -211,16 +211,24 @@ async function trainingLoop(input: TrainingLoopInput, gradients: BatchGradients)
     let events = 0;
     let lossSum = 0;
     let done = 0;
-    for await (const { index: b, clients, data } of source.batches(epoch, epoch === position.epoch ? position.batch : 0, plan)) {
+    const collate = collator(source.batches(epoch, epoch === position.epoch ? position.batch : 0, plan), objective, options.seed, epoch);
+    let next = collate();
+    for (;;) {
+      const current = await next;
+      if (current === null) break;
+      const { index: b, batch } = current;
       if (input.signal?.aborted === true) {
         await saveCheckpoint(outDir, subject, adam, options, { epoch, batch: b, schedule: position.schedule });
         return { epochs: history, aborted: true };
       }
-      const rng = new Rng(mixSeed(options.seed, epoch, b));
-      const batch = objective.batch(clients, rng, data);
-      if (batch === null) continue;
       checkBatchFitsHeap(batch.events, input.threads ?? 1, model.config, options, input.backend);
-      const { value, grads } = await explainHeapExhaustion(batch.events, model.config, options, () => gradients.compute(batch, variables));
+      const step = explainHeapExhaustion(batch.events, model.config, options, () => gradients.compute(batch, variables));
+      // The next batch is collated while worker threads finish this one (threads > 1: compute
+      // returns once this thread's share is done). Collation reads no weights and draws only from
+      // its own batch's Rng, so the steps are the same as collating each batch just before its step.
+      next = collate();
+      next.catch(() => undefined);
+      const { value, grads } = await step;
       adam.apply(grads);
       const lossValue = (await value.data())[0]!;
       tf.dispose([value, grads]);
@@ -256,6 +264,29 @@ async function trainingLoop(input: TrainingLoopInput, gradients: BatchGradients)
   // Resumed a finished run: still leave a complete model directory.
   if (history.length === 0) await input.saveModel();
   return { epochs: history, aborted: false };
+}
+
+/** A batch of the epoch collated by its objective, with its position in the epoch. */
+interface CollatedBatch {
+  readonly index: number;
+  readonly batch: ObjectiveBatch;
+}
+
+/**
+ * Collates the epoch's batches one call at a time (`null` after the last), each from its own
+ * {@link Rng} seeded by (seed, epoch, batch); batches the objective turns down are skipped.
+ */
+function collator(batches: AsyncIterable<EpochBatch>, objective: TrainingObjective, seed: number, epoch: number): () => Promise<CollatedBatch | null> {
+  const iterator = batches[Symbol.asyncIterator]();
+  return async () => {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return null;
+      const { index, clients, data } = next.value;
+      const batch = objective.batch(clients, new Rng(mixSeed(seed, epoch, index)), data);
+      if (batch !== null) return { index, batch };
+    }
+  };
 }
 
 /** Seeded split of client indices into training and held-out validation clients. */

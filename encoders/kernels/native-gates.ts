@@ -56,6 +56,17 @@ export type LstmBackwardStep = (
   dx: Float32Array,
 ) => void;
 
+/** 4-byte elements (float32 or int32 tensor data) the memory movers copy bit for bit. */
+export type Elements32 = Float32Array | Int32Array;
+/** `meles_copy_rows(rows, width, src, srcStride, dst, dstStride)`: strided row copies (strides in elements; srcStride 0 repeats one row). */
+export type CopyRows = (rows: number, width: number, src: Elements32, srcStride: number, dst: Elements32, dstStride: number) => void;
+/** `meles_gather_rows(count, width, table, idx, out)`: `out[i] = table[idx[i]]`, rows of `width` elements (indices checked by the caller). */
+export type GatherRows = (count: number, width: number, table: Elements32, idx: Int32Array, out: Elements32) => void;
+/** `meles_segment_sum(rows, inner, x, ids, segments, out)`: `out[s] = Σ x[r]` over rows with `ids[r] = s`, in row order. */
+export type SegmentSum = (rows: number, inner: number, x: Float32Array, ids: Int32Array, segments: number, out: Float32Array) => void;
+/** `meles_column_sums(rows, cols, m, out)`: `out[c] = Σ_r m[r, c]`, in row order. */
+export type ColumnSums = (rows: number, cols: number, m: Float32Array, out: Float32Array) => void;
+
 /** The compiled step functions. Arrays are passed by pointer (subarrays at their offset), in place. */
 export interface NativeGates {
   /** Path of the loaded shared library. */
@@ -64,6 +75,15 @@ export interface NativeGates {
   readonly gruBackwardStep: GruBackwardStep;
   readonly lstmForwardStep: LstmForwardStep;
   readonly lstmBackwardStep: LstmBackwardStep;
+  /**
+   * Memory movers of the wasm-heap kernels (slice, concat, gather, segment sum, bias fill, column
+   * sums): the TypeScript loops convert every float32 element to a double and back and allocate a
+   * view object per row, which made them ~20% of a GRU train step at hidden 64 (issue 16).
+   */
+  readonly copyRows: CopyRows;
+  readonly gatherRows: GatherRows;
+  readonly segmentSum: SegmentSum;
+  readonly columnSums: ColumnSums;
 }
 
 /** Result of {@link loadNativeGates}. */
@@ -154,6 +174,10 @@ export function compileNativeGates(options: CompileNativeGatesOptions = {}): Nat
         lstmBackwardStep: lib.func(
           'void meles_lstm_backward_step(int bs, int H, const float *dh, float *dc, const float *gates, const float *tanhC, const float *cPrev, float *dx)',
         ) as LstmBackwardStep,
+        copyRows: lib.func('void meles_copy_rows(int rows, int width, const void *src, int srcStride, void *dst, int dstStride)') as CopyRows,
+        gatherRows: lib.func('void meles_gather_rows(int count, int width, const void *table, const int *idx, void *out)') as GatherRows,
+        segmentSum: lib.func('void meles_segment_sum(int rows, int inner, const float *x, const int *ids, int segments, float *out)') as SegmentSum,
+        columnSums: lib.func('void meles_column_sums(int rows, int cols, const float *m, float *out)') as ColumnSums,
       },
     };
   } catch (error) {

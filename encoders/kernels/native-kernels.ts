@@ -1,6 +1,6 @@
 /**
  * Switches the wasm backend's matrix products and leading-axis sums to OpenBLAS (and its Slice,
- * SplitV, Unpack, Identity, Tanh and GatherV2 kernels to copy-avoiding or SIMD versions) and back.
+ * SplitV, Unpack, Identity, Tanh, GatherV2 and Concat kernels to copy-avoiding or SIMD versions) and back.
  *
  * tfjs looks kernels up by (name, backend) on every call, so replacing the registry entries is
  * enough: every `tf.matMul`, dense layer, recurrent cell and their gradients then run natively.
@@ -15,6 +15,7 @@ import { loadOpenBlas, type OpenBlas } from './openblas.js';
 import { loadSgemm, type SgemmSource } from './simd-gemm-provider.js';
 import { nativeSumKernel } from './sum-kernel.js';
 import { asWasmHeapBackend } from './wasm-heap.js';
+import { heapConcatKernel } from './wasm-concat.js';
 import { heapGatherKernel } from './wasm-gather.js';
 import { sharedIdentityKernel } from './wasm-identity.js';
 import { heapSliceKernel, heapSplitVKernel, heapUnpackKernel } from './wasm-slice.js';
@@ -64,8 +65,8 @@ export interface NativeKernelStatus {
 
 /** Names of the kernels computed by OpenBLAS. */
 export const NATIVE_KERNEL_NAMES: readonly string[] = [tf.BatchMatMul, tf._FusedMatMul, tf.Sum];
-/** Names of the kernels replaced by copy-avoiding or SIMD versions (wasm-slice/-identity/-tanh/-gather.ts). */
-export const HEAP_KERNEL_NAMES: readonly string[] = [tf.Slice, tf.SplitV, tf.Unpack, tf.Identity, tf.Tanh, tf.GatherV2];
+/** Names of the kernels replaced by copy-avoiding or SIMD versions (wasm-slice/-identity/-tanh/-gather/-concat.ts). */
+export const HEAP_KERNEL_NAMES: readonly string[] = [tf.Slice, tf.SplitV, tf.Unpack, tf.Identity, tf.Tanh, tf.GatherV2, tf.Concat];
 
 interface Active {
   readonly status: NativeKernelStatus;
@@ -131,7 +132,7 @@ export function disableNativeKernels(): void {
 }
 
 /**
- * Installs only the copy-avoiding `Slice`/`SplitV`/`Unpack`/`Identity`/`GatherV2` kernels and
+ * Installs only the copy-avoiding `Slice`/`SplitV`/`Unpack`/`Identity`/`GatherV2`/`Concat` kernels and
  * the SIMD `Tanh` (no OpenBLAS needed).
  * {@link enableNativeKernels} does this too; call this alone to keep the stock matMul kernels.
  * Returns false (and changes nothing) when the active backend is not wasm.
@@ -146,7 +147,7 @@ function installHeapKernels(): readonly string[] {
   if (heapStock !== null) return HEAP_KERNEL_NAMES;
   const stock = HEAP_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm'));
   if (stock.some((config) => config === undefined)) return [];
-  const [slice, splitV, unpack, identity, tanh, gather] = stock as KernelConfig[];
+  const [slice, splitV, unpack, identity, tanh, gather, concat] = stock as KernelConfig[];
   install([
     { ...slice, kernelFunc: heapSliceKernel(slice.kernelFunc) },
     { ...splitV, kernelFunc: heapSplitVKernel(splitV.kernelFunc) },
@@ -154,8 +155,9 @@ function installHeapKernels(): readonly string[] {
     { ...identity, kernelFunc: sharedIdentityKernel(identity.kernelFunc) },
     { ...tanh, kernelFunc: simdTanhKernel(tanh.kernelFunc) },
     { ...gather, kernelFunc: heapGatherKernel(gather.kernelFunc) },
+    { ...concat, kernelFunc: heapConcatKernel(concat.kernelFunc) },
   ]);
-  heapStock = [slice, splitV, unpack, identity, tanh, gather];
+  heapStock = [slice, splitV, unpack, identity, tanh, gather, concat];
   return HEAP_KERNEL_NAMES;
 }
 

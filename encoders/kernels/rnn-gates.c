@@ -97,3 +97,41 @@ void meles_lstm_backward_step(int bs, int H, const float *dh, float *dc, const f
     }
   }
 }
+
+/* Memory movers for the wasm-heap kernels (wasm-slice.ts, wasm-concat.ts, epilogue.ts, ...): the same
+   copies and sums as their TypeScript loops, which convert every float32 element to a double and
+   back and allocate a view per row. Element counts and strides are in 4-byte elements (float32 or
+   int32 data alike). */
+#include <string.h>
+
+/* rows rows of `width` elements: row r of dst (at r·dstStride) = row r of src (at r·srcStride);
+   srcStride 0 repeats one source row (a broadcast bias). */
+void meles_copy_rows(int rows, int width, const float *src, int srcStride, float *dst, int dstStride) {
+  for (int r = 0; r < rows; r++) memcpy(dst + (long)r * dstStride, src + (long)r * srcStride, (size_t)width * sizeof(float));
+}
+
+/* out[i,:] = table[idx[i],:] for `count` rows of `width` elements (indices checked by the caller). */
+void meles_gather_rows(int count, int width, const float *table, const int *idx, float *out) {
+  for (int i = 0; i < count; i++) memcpy(out + (long)i * width, table + (long)idx[i] * width, (size_t)width * sizeof(float));
+}
+
+/* out[s,:] = Σ rows r of x with ids[r] == s, in row order; ids outside [0, segments) are skipped. */
+void meles_segment_sum(int rows, int inner, const float *x, const int *ids, int segments, float *out) {
+  memset(out, 0, (size_t)segments * inner * sizeof(float));
+  for (int r = 0; r < rows; r++) {
+    int s = ids[r];
+    if (s < 0 || s >= segments) continue;
+    float *o = out + (long)s * inner;
+    const float *v = x + (long)r * inner;
+    for (int k = 0; k < inner; k++) o[k] += v[k];
+  }
+}
+
+/* out[c] = Σ_r m[r,c] over a row-major [rows, cols] matrix, in row order. */
+void meles_column_sums(int rows, int cols, const float *m, float *out) {
+  memset(out, 0, (size_t)cols * sizeof(float));
+  for (int r = 0; r < rows; r++) {
+    const float *row = m + (long)r * cols;
+    for (int c = 0; c < cols; c++) out[c] += row[c];
+  }
+}

@@ -100,3 +100,48 @@ describe('heap-view Slice, SplitV and Unpack on wasm', () => {
     assert.equal(tf.memory().numTensors, tensors);
   });
 });
+
+describe('heap Concat on wasm', () => {
+  test('concats along every axis, rows short and long, equal stock wasm and cpu exactly', async () => {
+    await compare('event-encoder style axis 1', () => [tf.concat([seeded([50, 16], 1), seeded([50, 16], 2), seeded([50, 1], 3)], 1)]);
+    await compare('long rows axis 1', () => [tf.concat([seeded([7, 70], 4), seeded([7, 3], 5), seeded([7, 130], 6)], 1)]);
+    await compare('axis 0', () => [tf.concat([seeded([3, 5], 7), seeded([4, 5], 8)], 0)]);
+    const x = (seed: number, middle: number): tf.Tensor => seeded([4, middle, 6], seed);
+    await compare('rank 3 axis 1', () => [tf.concat([x(9, 2), x(10, 3), x(11, 1)], 1)]);
+    await compare('rank 3 axis -1', () => [tf.concat([seeded([4, 3, 2], 12), seeded([4, 3, 5], 13)], -1)]);
+    await compare('with an empty input', () => [tf.concat([seeded([4, 0], 14), seeded([4, 3], 15), seeded([4, 2], 16)], 1)]);
+    await compare('one non-empty input', () => [tf.concat([seeded([4, 0], 17), seeded([4, 3], 18)], 1)]);
+  });
+
+  test('int32 and bool concats equal stock wasm', async () => {
+    await compare('int32', () => [tf.concat([tf.range(0, 12, 1, 'int32').reshape([4, 3]), tf.range(20, 28, 1, 'int32').reshape([4, 2])], 1)]);
+    await compare('bool', () => [tf.concat([tf.greater(seeded([3, 4], 19), 0), tf.greater(seeded([3, 2], 20), 0)], 1)]);
+  });
+
+  test('gradients through concat are unchanged', async () => {
+    const build = (): tf.Tensor[] => {
+      const a = seeded([5, 3], 21);
+      const b = seeded([5, 2], 22);
+      return tf.grads((u: tf.Tensor, v: tf.Tensor) => tf.sum(tf.square(tf.mul(tf.concat([u, v, u], 1), seeded([5, 8], 23)))))([a, b]);
+    };
+    await compare('gradients', build);
+  });
+
+  test('a concat whose output allocation grows the heap is still right, and nothing leaks', async () => {
+    disableNativeKernels();
+    await tf.setBackend('wasm');
+    enableNativeKernels();
+    const heap = asWasmHeapBackend(tf.backend());
+    assert.ok(heap !== null);
+    const tensors = tf.memory().numTensors;
+    const rows = Math.ceil(heap.wasm.HEAPU8.buffer.byteLength / 4 / 64) + 1024;
+    const x = tf.tidy(() => tf.range(0, rows * 32, 1, 'float32').reshape([rows, 32]));
+    const before = heap.wasm.HEAPU8.buffer.byteLength;
+    const y = tf.concat([x, x], 1);
+    assert.ok(heap.wasm.HEAPU8.buffer.byteLength > before, 'the heap did not grow; the test would prove nothing');
+    const values = y.dataSync();
+    for (const [i, j] of [[0, 0], [rows - 1, 63], [777, 40]]) assert.equal(values[i * 64 + j], i * 32 + (j % 32));
+    tf.dispose([x, y]);
+    assert.equal(tf.memory().numTensors, tensors);
+  });
+});

@@ -8,6 +8,7 @@
  * These replacements read a view of the input instead: cost proportional to the output.
  */
 import { backend_util, slice_util, util, type DataType, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs';
+import { nativeGates } from './native-gates.js';
 import { asWasmHeapBackend, memoryOffset, type WasmHeapBackend } from './wasm-heap.js';
 
 type NumericView = Float32Array | Int32Array | Uint8Array;
@@ -27,9 +28,16 @@ function heapView(backend: WasmHeapBackend, tensor: TensorInfo, dtype: DataType,
   }
 }
 
+/** Runs shorter than this are copied element by element (see {@link copyBlock}). */
+const SHORT_RUN = 64;
+
 /**
  * Copies the block `begin`/`size` of `src` (shape `shape`, row-major) into `dst`. Trailing
- * dimensions taken whole merge into one contiguous run, so each run is one `set` call.
+ * dimensions taken whole merge into one contiguous run; a long run is one `set` call, a short one
+ * a plain loop: `subarray` allocates a view object per run, and the column slices of a concat's
+ * gradient (`[events, 33]` → `[events, 16]`, issue 16) made 20 000 of them per call, so that
+ * allocation and its garbage collection cost more than the copy. Equally spaced runs of 4-byte
+ * elements go to the compiled strided copy when it loads (native-gates.ts).
  */
 export function copyBlock(src: NumericView, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: NumericView): void {
   const rank = shape.length;
@@ -46,10 +54,18 @@ export function copyBlock(src: NumericView, shape: readonly number[], begin: rea
   const base = begin.reduce((sum, b, d) => sum + b * stride(d), 0);
   const outer = size.slice(0, inner);
   const count = outer.reduce((p, d) => p * d, 1);
+  const movers = inner === 1 && count > 1 ? nativeGates() : null;
+  if (movers !== null && !(src instanceof Uint8Array) && !(dst instanceof Uint8Array)) {
+    // Equally spaced runs (one outer dimension): one strided copy in C.
+    movers.copyRows(count, run, src.subarray(base), stride(0), dst, run);
+    return;
+  }
   const index = new Array<number>(inner).fill(0);
   let from = base;
+  const short = run < SHORT_RUN;
   for (let r = 0, to = 0; r < count; r++, to += run) {
-    dst.set(src.subarray(from, from + run), to);
+    if (short) for (let i = 0; i < run; i++) dst[to + i] = src[from + i];
+    else dst.set(src.subarray(from, from + run), to);
     // Odometer over the outer dimensions, tracking the source offset incrementally.
     for (let d = inner - 1; d >= 0; d--) {
       index[d]++;
