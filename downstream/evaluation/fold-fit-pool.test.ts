@@ -69,4 +69,24 @@ describe('FoldFitPool', () => {
     assert.ok(settled.some((r) => r.status === 'rejected' && /closed/.test((r.reason as Error).message)));
     await assert.rejects(pool.run(() => task(1)), /closed/);
   });
+
+  it('close() while a thread is still loading LightGBM waits for it to end instead of killing it mid-load', async () => {
+    const pool = new FoldFitPool(3);
+    const loading = assert.rejects(pool.ready(), /closed before its threads had loaded/);
+    const started = performance.now();
+    await pool.close();
+    await loading;
+    assert.ok(performance.now() - started > 20, 'close() waited for the threads to load and end');
+    await assert.rejects(pool.run(() => task(1)), /closed/);
+  });
+
+  it('fits in the calling thread alone while fits are quick: no thread is started for a small evaluation', async () => {
+    const pool = new FoldFitPool(2);
+    try {
+      await Promise.all([1, 2, 3, 4, 5, 6].map((s) => pool.run(() => task(s))));
+      assert.equal(pool.fitsOnThreads, 0);
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -17,11 +17,8 @@ import { expectInteger } from '../../options.js';
 import { LightGBMError } from '../lightgbm/index.js';
 import { fitFold, transferList, type FoldFitResult, type FoldFitTask } from './fold-fit.js';
 
-/** A task posted to a worker thread. @internal */
-export interface FoldFitRequest {
-  readonly id: number;
-  readonly task: FoldFitTask;
-}
+/** A message to a worker thread: a task, or the request to end once it is idle. @internal */
+export type FoldFitRequest = { readonly kind: 'fit'; readonly id: number; readonly task: FoldFitTask } | { readonly kind: 'stop' };
 
 /** A worker thread's answer. @internal */
 export type FoldFitReply =
@@ -54,6 +51,12 @@ export function defaultParallelFits(threadsPerFit: number): number {
 
 const WORKER_FILE = new URL('./fold-fit-worker.mjs', import.meta.url);
 
+/**
+ * A fit in the calling thread that takes this long starts the worker threads: loading one
+ * (tsx, LightGBM's bindings) costs about 0.3–1 s of one core, which a fit this long pays back.
+ */
+const THREAD_WORTH_SECONDS = 0.25;
+
 interface Waiting {
   readonly make: () => FoldFitTask;
   readonly resolve: (result: FoldFitResult) => void;
@@ -62,6 +65,8 @@ interface Waiting {
 
 interface Slot {
   readonly thread: Worker;
+  /** Settles when the thread has exited. */
+  readonly exited: Promise<void>;
   /** The thread has loaded LightGBM and waits for tasks. */
   ready: boolean;
   current: (Waiting & { readonly id: number }) | undefined;
@@ -76,7 +81,8 @@ export class FoldFitPool {
   #inlineBusy = false;
   #closed = false;
   #fitsOnThreads = 0;
-  readonly #readyWaiters: (() => void)[] = [];
+  #threadsWanted = false;
+  readonly #readyWaiters: { readonly resolve: () => void; readonly reject: (error: Error) => void }[] = [];
 
   /** @param size - fits at once, an integer >= 1: this thread plus `size - 1` worker threads. */
   constructor(size: number) {
@@ -103,12 +109,16 @@ export class FoldFitPool {
   /** Starts the worker threads now and resolves once every one has loaded (at once with `size` 1). */
   ready(): Promise<void> {
     if (this.#closed) return Promise.reject(new MelesError('The LightGBM fit pool is closed'));
+    this.#threadsWanted = true;
     while (this.#slots.length < this.size - 1) this.#startThread();
     if (this.#slots.every((s) => s.ready)) return Promise.resolve();
-    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
-  /** Stops the threads; fits still queued or running reject. Safe to call twice. */
+  /**
+   * Stops the threads; fits still queued reject, and so do fits running on a thread (their
+   * threads end once they are done). Safe to call twice.
+   */
   async close(): Promise<void> {
     await this.#stop('The LightGBM fit pool was closed');
   }
@@ -117,23 +127,24 @@ export class FoldFitPool {
     if (this.#closed) return;
     this.#closed = true;
     for (const waiting of this.#queue.splice(0)) waiting.reject(new MelesError(`${reason} before this fit ran`));
-    for (const slot of this.#slots.splice(0)) {
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(new MelesError(`${reason} before its threads had loaded`));
+    const slots = this.#slots.splice(0);
+    for (const slot of slots) {
       slot.current?.reject(new MelesError(`${reason} while this fit ran`));
       slot.current = undefined;
-      try {
-        await slot.thread.terminate();
-      } catch {
-        // Already gone: nothing to stop.
-      }
+      // Not terminate(): a thread stopped inside a native call (koffi loading LightGBM) took the
+      // whole process down (FATAL napi_throw). Asked to stop, it ends between two messages.
+      slot.thread.postMessage({ kind: 'stop' } satisfies FoldFitRequest);
     }
+    await Promise.all(slots.map((s) => s.exited));
   }
 
   #pump(): void {
     if (this.#closed) return;
-    // This thread is one lane, the worker threads the others. A thread gets tasks only once it
-    // has loaded (it says `ready`): until then this thread fits, so a small evaluation is done
-    // before a thread has started and never waits for one.
-    while (this.#slots.length < this.size - 1) this.#startThread();
+    // This thread is one lane, the worker threads the others. Threads start once a fit here has
+    // taken long enough to pay for one (THREAD_WORTH_SECONDS), and get tasks only once they have
+    // loaded (they say `ready`): small evaluations (tests, tiny compares) never start a thread.
+    if (this.#threadsWanted) while (this.#slots.length < this.size - 1) this.#startThread();
     while (this.#queue.length > 0) {
       const slot = this.#slots.find((s) => s.ready && s.current === undefined);
       if (slot === undefined) break;
@@ -147,7 +158,7 @@ export class FoldFitPool {
       }
       const id = this.#nextId++;
       slot.current = { ...waiting, id };
-      const request: FoldFitRequest = { id, task };
+      const request: FoldFitRequest = { kind: 'fit', id, task };
       // The task's arrays were built for this fit alone: hand them over instead of copying.
       slot.thread.postMessage(request, transferList([task.trainX, task.trainY, task.heldX, task.testX]));
     }
@@ -165,7 +176,12 @@ export class FoldFitPool {
         const waiting = this.#closed ? undefined : this.#queue.shift();
         if (waiting === undefined) break;
         try {
-          waiting.resolve(fitFold(waiting.make()));
+          const result = fitFold(waiting.make());
+          if (result.seconds >= THREAD_WORTH_SECONDS && this.size > 1 && !this.#threadsWanted) {
+            this.#threadsWanted = true;
+            this.#pump();
+          }
+          waiting.resolve(result);
         } catch (error) {
           waiting.reject(error);
         }
@@ -176,11 +192,12 @@ export class FoldFitPool {
   }
 
   #startThread(): Slot {
-    const slot: Slot = { thread: new Worker(WORKER_FILE), ready: false, current: undefined };
+    const thread = new Worker(WORKER_FILE);
+    const slot: Slot = { thread, exited: new Promise((resolve) => thread.once('exit', () => resolve())), ready: false, current: undefined };
     slot.thread.on('message', (reply: FoldFitReply) => {
       if (reply.kind === 'ready') {
         slot.ready = true;
-        if (this.#slots.every((s) => s.ready)) for (const wake of this.#readyWaiters.splice(0)) wake();
+        if (this.#slots.every((s) => s.ready)) for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
         this.#pump();
         return;
       }

@@ -1,14 +1,19 @@
 /**
  * Worker thread of {@link FoldFitPool}: runs {@link fitFold} on every task it is sent and posts
  * the predictions back, or the error (LightGBM keeps its last error per thread, so its message
- * is read here, in the thread that failed).
+ * is read here, in the thread that failed). A `stop` message closes its port, and the thread ends.
  */
 import { parentPort } from 'node:worker_threads';
+import { lgbm } from '../lightgbm/native.js';
 import { fitFold, transferList } from './fold-fit.js';
 import { foldFitErrorKind, type FoldFitReply, type FoldFitRequest } from './fold-fit-pool.js';
 
 const port = parentPort!;
 port.on('message', (request: FoldFitRequest) => {
+  if (request.kind === 'stop') {
+    port.close(); // nothing else keeps this thread alive: it exits
+    return;
+  }
   let reply: FoldFitReply;
   try {
     const result = fitFold(request.task);
@@ -19,5 +24,10 @@ port.on('message', (request: FoldFitRequest) => {
     port.postMessage(reply);
   }
 });
-// Loaded (tsx, LightGBM's bindings): tasks may come. Until now the pool fitted in its own thread.
+// Load LightGBM's bindings before saying `ready`, so the load never overlaps a stop or a task.
+try {
+  lgbm();
+} catch {
+  // The first task reports the reason (fitFold calls lgbm() again, and it throws the same error).
+}
 port.postMessage({ kind: 'ready' } satisfies FoldFitReply);

@@ -158,7 +158,10 @@ export async function waitForPartitionRun(runId: string, partitions: number, opt
       if (state === 'completed') return (await manifestQueue.getJob(manifestJobId(runId)))!.returnvalue as { rows: number; parts: number };
       const children = await Promise.all(Array.from({ length: partitions }, (_, i) => partitionQueue.getJob(partitionJobId(runId, i))));
       const states = await Promise.all(children.map((c) => c?.getState()));
-      const failed = children.filter((c, i): c is Job => c !== undefined && states[i] === 'failed');
+      // Read the failed ones again: a child that failed between getJob and getState was read
+      // without its failedReason and attempt count.
+      const failed = (await Promise.all(children.map((c, i) => (c !== undefined && states[i] === 'failed' ? partitionQueue.getJob(c.id!) : undefined))))
+        .filter((c): c is Job => c !== undefined);
       if (failed.length > 0 || state === 'failed') {
         const reasons = failed.map((c) => `  ${c.id}: ${c.failedReason}`);
         if (state === 'failed' && failed.length === 0) reasons.push(`  ${parent.id}: ${parent.failedReason}`);
