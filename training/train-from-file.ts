@@ -20,6 +20,7 @@ import { readTargets, type TargetSpec } from '../data/label-file.js';
 import { hasCheckpoint, readCheckpointOptions } from './checkpoint.js';
 import { labelledClients } from './labelled/label-clients.js';
 import { trainLabelled } from './labelled/train-labelled.js';
+import { prestartGradientWorkers, releasePrestartedWorkers } from './parallel/data-parallel.js';
 import { resolveThreads, threadsFromEnvironment, type ThreadsSetting } from './parallel/threads.js';
 import { manifestVocabularies, openPartitionClientSource } from './partition-source.js';
 import { trainModel, type BatchProgress, type EpochMetrics, type TrainResult } from './trainer.js';
@@ -110,6 +111,25 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
   const top: TrainingConfigInput[] = input.partitionsPerEpoch === undefined ? [] : [{ partitionsPerEpoch: input.partitionsPerEpoch }];
   const options = resolveTrainingOptions(input.configSource ?? 'training options', saved, ...(input.config ?? []), ...top);
   const threads = resolveThreads(input.threads ?? threadsFromEnvironment() ?? 1);
+  // Data-parallel workers load tfjs and start their backend while the data is read below.
+  if (threads > 1 && options.method !== 'supervised') prestartGradientWorkers(threads, input.backend ?? 'auto');
+  try {
+    return await readAndTrain(input, { outDir, schema, options, threads, resume });
+  } finally {
+    await releasePrestartedWorkers();
+  }
+}
+
+/** What {@link trainFromFile} resolved before reading the data. */
+interface ResolvedRun {
+  readonly outDir: string;
+  readonly schema: SchemaMapping;
+  readonly options: TrainingOptions;
+  readonly threads: number;
+  readonly resume: boolean;
+}
+
+async function readAndTrain(input: TrainFromFileOptions, { outDir, schema, options, threads, resume }: ResolvedRun): Promise<TrainFromFileResult> {
   if (options.method === 'supervised' && input.labels === undefined) {
     throw new ConfigError('`method` \'supervised\' needs labels: give `--targets FILE --target COLUMN:binary|multiclass` (and `--id COLUMN` when the label file names the id differently)');
   }

@@ -19,7 +19,7 @@ import type { EventBatch, PackedBatch } from '../../encoders/packed-batch.js';
 import type { SequenceModel } from '../../encoders/sequence-model.js';
 import { MelesError } from '../../errors.js';
 import { concatPositions, planShards, sliceBatch } from './shard-plan.js';
-import { EMBEDDING_GRADIENT, EMBEDDINGS, FAILED, type NamedValues, PENDING, raiseFlag, READY, type ShardJob, waitForFlag, type GradientWorkerData, type WorkerReply } from './worker-protocol.js';
+import { EMBEDDING_GRADIENT, EMBEDDINGS, FAILED, type ModelMessage, type NamedValues, PENDING, raiseFlag, READY, type ShardJob, waitForFlag, type GradientWorkerData, type WorkerReply } from './worker-protocol.js';
 
 /** What a batch must expose to be split across threads (the MeLES objective provides it). */
 export interface ShardableBatch {
@@ -45,12 +45,20 @@ class GradientWorker {
   private pending: Pending | null = null;
   private failure: Error | null = null;
 
+  /** The backend the worker started (known once `start` resolves). */
+  backend: BackendName | null = null;
+
   private constructor(readonly thread: Worker) {}
 
   static start(data: GradientWorkerData): Promise<GradientWorker> {
+    return GradientWorker.launch(data).ready;
+  }
+
+  /** Starts a worker thread: the thread at once, the worker once it is ready. */
+  static launch(data: GradientWorkerData): { readonly thread: Worker; readonly ready: Promise<GradientWorker> } {
     const thread = new Worker(WORKER_FILE, { workerData: data });
     const worker = new GradientWorker(thread);
-    return new Promise((resolve, reject) => {
+    const ready = new Promise<GradientWorker>((resolve, reject) => {
       const onStartError = (error: Error): void => reject(new MelesError(`A gradient worker thread could not start: ${error.message}`, { cause: error }));
       thread.once('error', onStartError);
       thread.once('message', (message: WorkerReply) => {
@@ -59,12 +67,20 @@ class GradientWorker {
           reject(new MelesError(`A gradient worker thread failed to start: ${message.kind === 'error' ? message.message : message.kind}`));
           return;
         }
+        worker.backend = message.backend;
         thread.on('message', (reply: WorkerReply) => worker.onReply(reply));
         thread.on('error', (error: Error) => worker.fail(error));
         thread.on('exit', (code) => worker.fail(new MelesError(`A gradient worker thread exited (code ${code})`)));
         resolve(worker);
       });
     });
+    return { thread, ready };
+  }
+
+  /** Has the worker build its model for `config` (before its first job; messages arrive in order). */
+  setModel(config: EncoderConfig): void {
+    const message: ModelMessage = { kind: 'model', config };
+    this.thread.postMessage(message);
   }
 
   /** Posts a job; the promise settles with the worker's gradients. */
@@ -90,6 +106,43 @@ class GradientWorker {
   }
 }
 
+/** Workers started ahead of their model ({@link prestartGradientWorkers}), not yet taken. */
+let prestarted: { readonly thread: Worker; readonly ready: Promise<GradientWorker> }[] = [];
+
+/**
+ * Starts `threads - 1` gradient workers now, before the model exists (a worker needs seconds to
+ * load tfjs and start its backend: issue 16 measured 1.5–3 s, all of it on the first batch's
+ * critical path), so they warm up while the caller reads its data. The next
+ * {@link DataParallelGradients.start} takes them. They do not keep the process alive while
+ * unused; {@link releasePrestartedWorkers} ends any not taken.
+ * @param backend - the backend the training thread will run (`'auto'` when not yet chosen: a worker
+ *   that ends up on another backend than the training thread is replaced)
+ */
+export function prestartGradientWorkers(threads: number, backend: BackendName | 'auto'): void {
+  const wanted = threads - 1 - prestarted.length;
+  for (let k = 0; k < wanted; k++) {
+    const launched = GradientWorker.launch({ backend });
+    launched.thread.unref();
+    launched.ready.catch(() => undefined);
+    prestarted.push(launched);
+  }
+}
+
+/** Ends (at once, ready or not) the workers {@link prestartGradientWorkers} started that no training took. */
+export async function releasePrestartedWorkers(): Promise<void> {
+  const left = prestarted;
+  prestarted = [];
+  await Promise.all(left.map((w) => w.thread.terminate()));
+}
+
+function takePrestarted(count: number): Promise<GradientWorker>[] {
+  const taken = prestarted.slice(0, count);
+  prestarted = prestarted.slice(count);
+  // Taken: awaited from now on, so the thread (and its port) must keep the process alive again.
+  for (const w of taken) w.thread.ref();
+  return taken.map((w) => w.ready);
+}
+
 /** Worker threads that compute gradients for shards of each batch; {@link DataParallelGradients.dispose} ends them. */
 export class DataParallelGradients {
   private constructor(
@@ -103,14 +156,25 @@ export class DataParallelGradients {
    */
   static async start(threads: number, model: SequenceModel, backend: BackendName): Promise<DataParallelGradients> {
     if (!Number.isInteger(threads) || threads < 2) throw new MelesError(`Expected \`threads\` to be an integer >= 2 for data-parallel training, got \`${threads}\``);
-    const data: GradientWorkerData = { config: structuredClone(model.config) as EncoderConfig, backend };
-    const started = await Promise.allSettled(Array.from({ length: threads - 1 }, () => GradientWorker.start(data)));
-    const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const data: GradientWorkerData = { backend };
+    const early = takePrestarted(threads - 1);
+    const pending = Array.from({ length: threads - 1 }, (_, k) => early[k] ?? GradientWorker.start(data));
+    const started = await Promise.allSettled(pending);
+    let workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed !== undefined) {
       await Promise.all(workers.map((w) => w.thread.terminate()));
       throw failed.reason as Error;
     }
+    // A worker started early with 'auto' must have chosen this thread's backend; one that did not is replaced.
+    const wrong = workers.filter((w) => w.backend !== backend);
+    if (wrong.length > 0) {
+      await Promise.all(wrong.map((w) => w.thread.terminate()));
+      const fresh = await Promise.all(wrong.map(() => GradientWorker.start(data)));
+      workers = [...workers.filter((w) => w.backend === backend), ...fresh];
+    }
+    const config = structuredClone(model.config) as EncoderConfig;
+    for (const worker of workers) worker.setModel(config);
     return new DataParallelGradients(workers, model);
   }
 

@@ -1,5 +1,6 @@
 /**
- * A gradient worker thread (see worker-protocol.ts): its own tfjs backend and a copy of the model,
+ * A gradient worker thread (see worker-protocol.ts): its own tfjs backend (started first, so a worker
+ * can warm up before the model exists) and a copy of the model (built from the model message),
  * overwritten with the training thread's weights before every step; computes the weight gradients
  * of one shard of the batch given the loss gradient for the shard's embeddings.
  */
@@ -7,31 +8,46 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../encoders/backend.js';
 import { SequenceModel } from '../../encoders/sequence-model.js';
-import { EMBEDDING_GRADIENT, EMBEDDINGS, FAILED, type GradientWorkerData, type NamedValues, raiseFlag, READY, type ShardJob, waitForFlag, type WorkerReply } from './worker-protocol.js';
+import { EMBEDDING_GRADIENT, EMBEDDINGS, FAILED, type GradientWorkerData, type NamedValues, raiseFlag, READY, type ShardJob, waitForFlag, type WorkerMessage, type WorkerReply } from './worker-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('gradient-worker.ts runs only as a worker thread');
-const { config, backend } = workerData as GradientWorkerData;
-await initBackend(backend, { quiet: true });
-// The seed does not matter: every step starts by copying the training thread's weights.
-const model = new SequenceModel(config, 0);
-const byName = new Map(model.parameters().map((p) => [p.name, p.variable]));
+const { backend } = workerData as GradientWorkerData;
+const started = await initBackend(backend, { quiet: true });
+// Built when the model message arrives; its seed does not matter: every step starts by copying
+// the training thread's weights.
+let model: SequenceModel | null = null;
+let byName = new Map<string, tf.Variable>();
+let modelError: Error | null = null;
 
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
-port.on('message', (job: ShardJob) => {
-  const control = new Int32Array(job.control);
+port.on('message', (message: WorkerMessage) => {
+  if (message.kind === 'model') {
+    try {
+      model?.dispose();
+      model = new SequenceModel(message.config, 0);
+      byName = new Map(model.parameters().map((p) => [p.name, p.variable]));
+      modelError = null;
+    } catch (error) {
+      model = null;
+      modelError = error instanceof Error ? error : new Error(String(error));
+    }
+    return;
+  }
+  const control = new Int32Array(message.control);
   try {
-    reply({ kind: 'gradients', gradients: runShard(job, control) });
+    if (model === null) throw modelError ?? new Error('no model was sent before the first job');
+    reply({ kind: 'gradients', gradients: runShard(model, message, control) });
   } catch (error) {
     // Wake the training thread if it is still waiting for our embeddings.
     if (Atomics.load(control, EMBEDDINGS) !== READY) raiseFlag(control, EMBEDDINGS, FAILED);
     reply({ kind: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   }
 });
-reply({ kind: 'ready' });
+reply({ kind: 'ready', backend: started });
 
-function runShard(job: ShardJob, control: Int32Array): NamedValues[] {
+function runShard(model: SequenceModel, job: ShardJob, control: Int32Array): NamedValues[] {
   for (const { name, values } of job.weights) {
     const variable = byName.get(name);
     if (variable === undefined) throw new Error(`The worker's model has no parameter \`${name}\``);

@@ -1,6 +1,7 @@
 /**
  * Messages and shared-memory flags between the training thread and its gradient workers
- * (training/parallel/gradient-worker.ts). One step: the main thread posts a {@link ShardJob}; the
+ * (training/parallel/gradient-worker.ts). A worker replies `ready` once its backend runs, then gets
+ * its model ({@link ModelMessage}) and jobs. One step: the main thread posts a {@link ShardJob}; the
  * worker runs its shard's forward pass inside `tf.variableGrads`, writes the shard's embeddings
  * into shared memory and raises {@link EMBEDDINGS}; the main thread (blocked in `Atomics.wait` in
  * its own gradient function) gathers every shard's embeddings, computes the loss of the whole batch
@@ -15,11 +16,23 @@ import type { BatchShared } from '../../encoders/event-encoder.js';
 import type { EventBatch } from '../../encoders/packed-batch.js';
 import { MelesError } from '../../errors.js';
 
-/** `workerData` of a gradient worker. */
+/**
+ * `workerData` of a gradient worker: only the backend, so a worker can be started (tfjs loaded, its
+ * backend initialised: seconds) before the model exists; its model arrives in a {@link ModelMessage}.
+ */
 export interface GradientWorkerData {
-  readonly config: EncoderConfig;
-  readonly backend: BackendName;
+  /** The training thread's backend, or `'auto'` for a worker started before it was chosen (its `ready` reply names the one it got). */
+  readonly backend: BackendName | 'auto';
 }
+
+/** Builds the worker's model (same architecture; the weights come with every job). Sent once, before the first job. */
+export interface ModelMessage {
+  readonly kind: 'model';
+  readonly config: EncoderConfig;
+}
+
+/** What the training thread posts to a worker. */
+export type WorkerMessage = ModelMessage | ShardJob;
 
 /** A named parameter's values, row-major. */
 export interface NamedValues {
@@ -46,7 +59,7 @@ export interface ShardJob {
 
 /** What a worker posts back. */
 export type WorkerReply =
-  | { readonly kind: 'ready' }
+  | { readonly kind: 'ready'; readonly backend: BackendName }
   | { readonly kind: 'gradients'; readonly gradients: readonly NamedValues[] }
   | { readonly kind: 'error'; readonly message: string };
 
