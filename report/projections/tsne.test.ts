@@ -66,8 +66,10 @@ describe('tsne', () => {
     assert.deepEqual(first, second);
   });
 
-  it('rejects data whose length does not match rows × cols, or a single row', () => {
+  it('rejects data whose length does not match rows × cols, a single row, or invalid options', () => {
     assert.throws(() => tsne(new Float64Array(7), 3, 2, { normal: () => 0 }), ShapeError);
     assert.throws(() => tsne(new Float64Array(2), 1, 2, { normal: () => 0 }), /at least 2 rows/);
+    assert.throws(() => tsne(flat(rows), 60, 5, { perplexity: 0.5, normal: () => 0 }), /Expected `perplexity` to be a finite number >= 1, got `0.5`/);
+    assert.throws(() => tsne(flat(rows), 60, 5, { steps: 1.5, normal: () => 0 }), /Expected `steps` to be an integer >= 0/);
   });
 });

@@ -19,6 +19,7 @@
  * Cost: O(N²) memory (two N×N matrices) and O(N²) time per step, so callers project a sample.
  */
 import { ShapeError } from '../../errors.js';
+import { expectInteger, expectNumber } from '../../options.js';
 
 /** Options of {@link tsne}. */
 export interface TsneOptions {
@@ -51,17 +52,20 @@ const LOW_MOMENTUM_STEPS = 249;
 
 /**
  * Embeds the rows of `data` (`rows × cols`, row-major) in the plane with exact t-SNE.
- * @throws ShapeError when `data.length` is not `rows × cols` or there are fewer than 2 rows.
+ * @throws ShapeError when `data.length` is not `rows × cols` or there are fewer than 2 rows;
+ *   ConfigError when `perplexity` < 1, `steps` < 0 or `epsilon` <= 0.
  */
 export function tsne(data: Float64Array, rows: number, cols: number, options: TsneOptions): TsnePlane {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 2 || cols < 1 || data.length !== rows * cols) {
     throw new ShapeError(`t-SNE needs at least 2 rows of at least 1 column, got ${data.length} values for ${rows} × ${cols}`);
   }
-  const p = jointProbabilities(squaredDistances(data, rows, cols), rows, options.perplexity ?? 30);
+  const perplexity = expectNumber('perplexity', options.perplexity ?? 30, 1);
+  const steps = expectInteger('steps', options.steps ?? 300, 0);
+  const epsilon = expectNumber('epsilon', options.epsilon ?? 10, Number.MIN_VALUE);
+  const p = jointProbabilities(squaredDistances(data, rows, cols), rows, perplexity);
   const solution = startingPoints(rows, options.normal);
-  const steps = options.steps ?? 300;
   const state = new GradientState(rows);
-  for (let step = 1; step <= steps; step++) gradientStep(p, solution, state, step, options.epsilon ?? 10);
+  for (let step = 1; step <= steps; step++) gradientStep(p, solution, state, step, epsilon);
   const x = new Float64Array(rows);
   const y = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -172,6 +176,7 @@ function gradientStep(p: Float64Array, y: Float64Array, state: GradientState, st
     for (let j = i + 1; j < n; j++) {
       const dx = xi - y[2 * j]!;
       const dy = yi - y[2 * j + 1]!;
+      // Summed from 0 like the library's loop over dimensions, so the bits agree.
       const q = 1.0 / (1.0 + (0.0 + dx * dx + dy * dy));
       kernel[i * n + j] = q;
       kernel[j * n + i] = q;
@@ -190,7 +195,8 @@ function gradientStep(p: Float64Array, y: Float64Array, state: GradientState, st
   for (let k = 0; k < 2 * n; k++) {
     const g = grad[k]!;
     const previous = momentum[k]!;
-    // Grow the gain where the gradient turned against the last step, shrink it where it agrees.
+    // Gradient and last step of the same sign: the descent direction reversed, so shrink the
+    // gain; otherwise the point keeps moving the same way, so grow it.
     let gain = sign(g) === sign(previous) ? gains[k]! * 0.8 : gains[k]! + 0.2;
     if (gain < 0.01) gain = 0.01;
     gains[k] = gain;
