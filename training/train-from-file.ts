@@ -111,8 +111,9 @@ export async function trainFromFile(input: TrainFromFileOptions): Promise<TrainF
   const top: TrainingConfigInput[] = input.partitionsPerEpoch === undefined ? [] : [{ partitionsPerEpoch: input.partitionsPerEpoch }];
   const options = resolveTrainingOptions(input.configSource ?? 'training options', saved, ...(input.config ?? []), ...top);
   const threads = resolveThreads(input.threads ?? threadsFromEnvironment() ?? 1);
-  // Data-parallel workers load tfjs and start their backend while the data is read below.
-  if (threads > 1 && options.method !== 'supervised') prestartGradientWorkers(threads, input.backend ?? 'auto');
+  // Data-parallel workers load tfjs and start their backend while the data is read below (only
+  // MeLES batches are split across threads).
+  if (threads > 1 && options.method === 'meles' && input.labels === undefined) prestartGradientWorkers(threads, input.backend ?? 'auto');
   try {
     return await readAndTrain(input, { outDir, schema, options, threads, resume });
   } finally {

@@ -60,9 +60,13 @@ class GradientWorker {
     const worker = new GradientWorker(thread);
     const ready = new Promise<GradientWorker>((resolve, reject) => {
       const onStartError = (error: Error): void => reject(new MelesError(`A gradient worker thread could not start: ${error.message}`, { cause: error }));
+      // An exit before `ready` settles this promise too, so nothing waits forever on a dead thread.
+      const onStartExit = (code: number): void => reject(new MelesError(`A gradient worker thread exited while starting (code ${code})`));
       thread.once('error', onStartError);
+      thread.once('exit', onStartExit);
       thread.once('message', (message: WorkerReply) => {
         thread.off('error', onStartError);
+        thread.off('exit', onStartExit);
         if (message.kind !== 'ready') {
           reject(new MelesError(`A gradient worker thread failed to start: ${message.kind === 'error' ? message.message : message.kind}`));
           return;
@@ -128,11 +132,20 @@ export function prestartGradientWorkers(threads: number, backend: BackendName | 
   }
 }
 
-/** Ends (at once, ready or not) the workers {@link prestartGradientWorkers} started that no training took. */
+/**
+ * Ends the workers {@link prestartGradientWorkers} started that no training took, each once it is
+ * ready (or failed): terminating a thread while koffi loads a library aborts the whole process
+ * (seen with the LightGBM fold workers), and a starting worker loads OpenBLAS through koffi.
+ */
 export async function releasePrestartedWorkers(): Promise<void> {
   const left = prestarted;
   prestarted = [];
-  await Promise.all(left.map((w) => w.thread.terminate()));
+  await Promise.all(
+    left.map(async (w) => {
+      await w.ready.catch(() => undefined);
+      await w.thread.terminate();
+    }),
+  );
 }
 
 function takePrestarted(count: number): Promise<GradientWorker>[] {
