@@ -89,4 +89,17 @@ describe('FoldFitPool', () => {
       await pool.close();
     }
   });
+
+  it('hands fits worth a thread (by their size) to worker threads, and they all run there', async () => {
+    const pool = new FoldFitPool(2);
+    try {
+      // 240 rows × 4 columns × 7000 iterations × 3 classes = 2.0e7: the size worth a thread.
+      const heavy = (seed: number): FoldFitTask => ({ ...task(seed), numIterations: 7000 });
+      const results = await Promise.all([1, 2, 3].map((s) => pool.run(() => heavy(s))));
+      assert.equal(pool.fitsOnThreads, 3);
+      assert.equal(results[0]!.heldPred.length, 40 * 3);
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 /**
- * `FoldFitPool`: LightGBM fits of the evaluation protocol run several at a time: one in the
- * calling thread and one in each of `size - 1` worker threads (issue 16). The protocol's fits are
+ * `FoldFitPool`: LightGBM fits of the evaluation protocol run several at a time, one in each of
+ * `size` worker threads, or one after another in the calling thread while they are small (issue 16). The protocol's fits are
  * independent (one per target × feature set × fold) and each booster is single-threaded by
  * default, so with one fit per core both cores work and the results are the ones a sequential run
  * gives: a fit depends only on its task.
@@ -52,10 +52,17 @@ export function defaultParallelFits(threadsPerFit: number): number {
 const WORKER_FILE = new URL('./fold-fit-worker.mjs', import.meta.url);
 
 /**
- * A fit in the calling thread that takes this long starts the worker threads: loading one
- * (tsx, LightGBM's bindings) costs about 0.3–1 s of one core, which a fit this long pays back.
+ * A fit worth a worker thread: loading one (tsx, LightGBM's bindings) costs about 0.3–1 s of one
+ * core, which fits of this size pay back. Judged by the fit's work (rows × columns × iterations ×
+ * trees per iteration; the demo's multiclass fit, 1440 × 748 × 100 × 4 = 4.3e8, took ~3.7 s, so
+ * ~1e-8 s per unit) and, for a fit the estimate misjudged, by its time in the calling thread.
  */
+const THREAD_WORTH_WORK = 2e7;
 const THREAD_WORTH_SECONDS = 0.25;
+
+function fitWork(task: FoldFitTask): number {
+  return task.trainY.length * task.cols * task.numIterations * Math.max(1, task.params.numClass ?? 1);
+}
 
 interface Waiting {
   readonly make: () => FoldFitTask;
@@ -84,7 +91,7 @@ export class FoldFitPool {
   #threadsWanted = false;
   readonly #readyWaiters: { readonly resolve: () => void; readonly reject: (error: Error) => void }[] = [];
 
-  /** @param size - fits at once, an integer >= 1: this thread plus `size - 1` worker threads. */
+  /** @param size - fits at once, an integer >= 1: the worker threads started once fits are worth them (1: none). */
   constructor(size: number) {
     this.size = expectInteger('parallelFits', size, 1, 64);
   }
@@ -109,8 +116,8 @@ export class FoldFitPool {
   /** Starts the worker threads now and resolves once every one has loaded (at once with `size` 1). */
   ready(): Promise<void> {
     if (this.#closed) return Promise.reject(new MelesError('The LightGBM fit pool is closed'));
-    this.#threadsWanted = true;
-    while (this.#slots.length < this.size - 1) this.#startThread();
+    this.#threadsWanted = this.size > 1;
+    if (this.#threadsWanted) while (this.#slots.length < this.size) this.#startThread();
     if (this.#slots.every((s) => s.ready)) return Promise.resolve();
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
@@ -141,10 +148,12 @@ export class FoldFitPool {
 
   #pump(): void {
     if (this.#closed) return;
-    // This thread is one lane, the worker threads the others. Threads start once a fit here has
-    // taken long enough to pay for one (THREAD_WORTH_SECONDS), and get tasks only once they have
-    // loaded (they say `ready`): small evaluations (tests, tiny compares) never start a thread.
-    if (this.#threadsWanted) while (this.#slots.length < this.size - 1) this.#startThread();
+    // Small fits run here, one after another: small evaluations (tests, tiny compares) never start
+    // a thread. Once a fit is worth it, `size` threads start and take every fit from then on,
+    // each as soon as it has loaded (it says `ready`). This thread then only hands out tasks and
+    // takes results: were it a lane too, a thread's result would wait for this thread's fit to
+    // end before the thread got its next task (measured: demo compare 59.6 s instead of 44.6 s).
+    if (this.#threadsWanted) while (this.#slots.length < this.size) this.#startThread();
     while (this.#queue.length > 0) {
       const slot = this.#slots.find((s) => s.ready && s.current === undefined);
       if (slot === undefined) break;
@@ -173,14 +182,24 @@ export class FoldFitPool {
         // A fit blocks this thread: give timers, signals, progress output and the worker
         // threads' messages (a thread that became ready takes the next task) a turn first.
         await yieldToEventLoop();
-        const waiting = this.#closed ? undefined : this.#queue.shift();
+        const waiting = this.#closed || this.#threadsWanted ? undefined : this.#queue.shift();
         if (waiting === undefined) break;
+        let task: FoldFitTask;
         try {
-          const result = fitFold(waiting.make());
-          if (result.seconds >= THREAD_WORTH_SECONDS && this.size > 1 && !this.#threadsWanted) {
-            this.#threadsWanted = true;
-            this.#pump();
-          }
+          task = waiting.make();
+        } catch (error) {
+          waiting.reject(error);
+          continue;
+        }
+        if (this.size > 1 && fitWork(task) >= THREAD_WORTH_WORK) {
+          // Worth a thread: back to the front of the queue (already built), for the threads.
+          this.#queue.unshift({ ...waiting, make: () => task });
+          this.#wantThreads();
+          break;
+        }
+        try {
+          const result = fitFold(task);
+          if (result.seconds >= THREAD_WORTH_SECONDS && this.size > 1) this.#wantThreads();
           waiting.resolve(result);
         } catch (error) {
           waiting.reject(error);
@@ -189,6 +208,12 @@ export class FoldFitPool {
     } finally {
       this.#inlineBusy = false;
     }
+  }
+
+  #wantThreads(): void {
+    if (this.#threadsWanted) return;
+    this.#threadsWanted = true;
+    this.#pump();
   }
 
   #startThread(): Slot {
