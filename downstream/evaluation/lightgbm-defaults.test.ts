@@ -29,7 +29,7 @@ describe('reference leaf minimum for small training sets', () => {
     assert.equal(cappedLeafMinimum({ minDataInLeaf: 50, baggingFraction: 0.5, baggingFreq: 0 }, 100), 10, 'no bagging at frequency 0');
     assert.equal(cappedLeafMinimum({}, 1000), 20, 'LightGBM default when unset');
     assert.equal(paramsFor('binary', 2, { minDataInLeaf: 50 }, 42, 72).minDataInLeaf, 50, 'an explicit value is kept');
-    assert.equal(paramsFor('binary', 2, {}, 42).minDataInLeaf, 50, 'no row count, no cap (meles fit)');
+    assert.equal(paramsFor('binary', 2, {}, 42).minDataInLeaf, 50, 'no row count, no cap');
   });
 
   it('lets LightGBM split on 72 training clients per fold, where the uncapped reference minimum gives a constant model', async () => {
