@@ -158,13 +158,8 @@ export class FoldFitPool {
       const slot = this.#slots.find((s) => s.ready && s.current === undefined);
       if (slot === undefined) break;
       const waiting = this.#queue.shift()!;
-      let task: FoldFitTask;
-      try {
-        task = waiting.make();
-      } catch (error) {
-        waiting.reject(error);
-        continue;
-      }
+      const task = build(waiting);
+      if (task === undefined) continue;
       const id = this.#nextId++;
       slot.current = { ...waiting, id };
       const request: FoldFitRequest = { kind: 'fit', id, task };
@@ -184,13 +179,8 @@ export class FoldFitPool {
         await yieldToEventLoop();
         const waiting = this.#closed || this.#threadsWanted ? undefined : this.#queue.shift();
         if (waiting === undefined) break;
-        let task: FoldFitTask;
-        try {
-          task = waiting.make();
-        } catch (error) {
-          waiting.reject(error);
-          continue;
-        }
+        const task = build(waiting);
+        if (task === undefined) continue;
         if (this.size > 1 && fitWork(task) >= THREAD_WORTH_WORK) {
           // Worth a thread: back to the front of the queue (already built), for the threads.
           this.#queue.unshift({ ...waiting, make: () => task });
@@ -251,5 +241,15 @@ export class FoldFitPool {
     slot.thread.on('exit', (code) => lost(`exited (code ${code}) without a result`));
     this.#slots.push(slot);
     return slot;
+  }
+}
+
+/** The task of `waiting`, or `undefined` after rejecting it with the error its factory threw (an aborted signal, say). */
+function build(waiting: Waiting): FoldFitTask | undefined {
+  try {
+    return waiting.make();
+  } catch (error) {
+    waiting.reject(error);
+    return undefined;
   }
 }
