@@ -15,7 +15,7 @@ import { FAST_ITERATIONS, OVERRIDE_KEYS, type LightGBMOverrides } from '../downs
 import { readRecordedIdColumn } from '../data/keyed-table.js';
 import { parseTargetSpec, type TargetKind } from '../data/label-file.js';
 import { ConfigError } from '../errors.js';
-import { expectKnownKeys } from '../options.js';
+import { expectInteger, expectKnownKeys } from '../options.js';
 import { writeCompareReport } from '../report/comparison-files.js';
 
 /** Flags shared by `evaluate` and `compare`. */
@@ -118,7 +118,7 @@ export async function evaluationOptions(flags: EvaluationFlags, featureSets: Fea
     ...(numIterations === undefined ? {} : { numIterations }),
     params: parseParams(flags.params),
     ...(flags.allowMixedModels === true ? { allowMixedModels: true } : {}),
-    ...(flags.parallelFits === undefined ? {} : { parallelFits: int('parallel-fits', flags.parallelFits) }),
+    ...(flags.parallelFits === undefined ? {} : { parallelFits: expectInteger('--parallel-fits', flagNumber(flags.parallelFits), 1, 64) }),
     onProgress: quiet ? undefined : (m) => process.stderr.write(`${m}\n`),
   };
 }
@@ -155,4 +155,10 @@ export async function runAndReport(options: CompareOptions, out: string): Promis
   for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
   const files = await writeCompareReport(result, out);
   process.stdout.write(`wrote ${files.json}, ${files.markdown}, ${files.html}\n`);
+}
+
+/** A flag's text as a number, or the text itself when it is not one (so the message shows what was typed). */
+function flagNumber(text: string): number | string {
+  const n = Number(text);
+  return text.trim() === '' || Number.isNaN(n) ? text : n;
 }

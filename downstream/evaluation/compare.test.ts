@@ -88,6 +88,11 @@ describe('meles compare / evaluate', () => {
       const bad = meles(['compare', '--targets', join(dir, 'labels.csv'), '--id', 'id', '--target', 'gender:binary', '--set', 'oops', '--out', join(dir, 'out')]);
       assert.equal(bad.status, 2);
       assert.match(bad.stderr, /Expected `--set` as name=file\[,file…\], got `oops`/);
+      for (const [value, shown] of [['0', '`0` (number)'], ['two', '`two` (string)']] as const) {
+        const fits = meles(['compare', '--targets', join(dir, 'labels.csv'), '--id', 'id', '--target', 'gender:binary', '--set', `e=${join(dir, 'emb.arrow')}`, '--fast', '--parallel-fits', value, '--out', join(dir, 'out')]);
+        assert.equal(fits.status, 2, fits.stderr);
+        assert.ok(fits.stderr.includes(`Expected \`--parallel-fits\` to be an integer in [1, 64], got ${shown}`), fits.stderr);
+      }
       await assert.rejects(readdir(join(dir, 'out')));
     } finally {
       await rm(dir, { recursive: true, force: true });
