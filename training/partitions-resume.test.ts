@@ -10,9 +10,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
 import { partitionDataset } from '../data/partition.js';
+import { meles } from '../data/testing/run-meles.js';
 import { generateTransactions, SYNTHETIC_SCHEMA } from '../data/synthetic/generate-transactions.js';
 import { initBackend } from '../encoders/backend.js';
 import { ConfigError } from '../errors.js';
@@ -35,18 +34,6 @@ async function weightsHash(dir: string): Promise<string> {
   return createHash('sha256').update(await readFile(join(dir, 'weights.bin'))).digest('hex');
 }
 
-const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
-
-/** Runs the real CLI; resolves with its exit code and stderr. */
-function meles(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
 
 describe('partitionsPerEpoch on resume', () => {
   before(async () => {
@@ -97,7 +84,7 @@ describe('partitionsPerEpoch on resume', () => {
       ['--out', out, '--epochs', '1', '--partitions-per-epoch', '2'],
       ['--out', out, '--epochs', '2', '--resume'],
     ]) {
-      const run = await meles(['train', ...flags, ...args]);
+      const run = await meles('train', ...flags, ...args);
       assert.equal(run.code, 0, run.stderr);
     }
     assert.equal(await weightsHash(out), await weightsHash(whole));

@@ -83,21 +83,9 @@ describe('heap-view Slice, SplitV and Unpack on wasm', () => {
   });
 
   test('a slice whose output allocation grows the heap is still right, and nothing leaks', async () => {
-    disableNativeKernels();
-    await tf.setBackend('wasm');
-    enableNativeKernels();
-    const heap = asWasmHeapBackend(tf.backend());
-    assert.ok(heap !== null);
-    const tensors = tf.memory().numTensors;
-    const rows = Math.ceil(heap.wasm.HEAPU8.buffer.byteLength / 4 / 64) + 1024;
-    const x = tf.tidy(() => tf.range(0, rows * 64, 1, 'float32').reshape([rows, 64]));
-    const before = heap.wasm.HEAPU8.buffer.byteLength;
-    const y = tf.slice(x, [1, 1], [rows - 1, 63]);
-    assert.ok(heap.wasm.HEAPU8.buffer.byteLength > before, 'the heap did not grow; the test would prove nothing');
-    const values = y.dataSync();
-    for (const [i, j] of [[0, 0], [rows - 2, 62], [777, 31]]) assert.equal(values[i * 63 + j], (i + 1) * 64 + (j + 1));
-    tf.dispose([x, y]);
-    assert.equal(tf.memory().numTensors, tensors);
+    await onGrowingHeap(64, (x, rows) => tf.slice(x, [1, 1], [rows - 1, 63]), (values, rows) => {
+      for (const [i, j] of [[0, 0], [rows - 2, 62], [777, 31]]) assert.equal(values[i * 63 + j], (i + 1) * 64 + (j + 1));
+    });
   });
 });
 
@@ -128,20 +116,30 @@ describe('heap Concat on wasm', () => {
   });
 
   test('a concat whose output allocation grows the heap is still right, and nothing leaks', async () => {
-    disableNativeKernels();
-    await tf.setBackend('wasm');
-    enableNativeKernels();
-    const heap = asWasmHeapBackend(tf.backend());
-    assert.ok(heap !== null);
-    const tensors = tf.memory().numTensors;
-    const rows = Math.ceil(heap.wasm.HEAPU8.buffer.byteLength / 4 / 64) + 1024;
-    const x = tf.tidy(() => tf.range(0, rows * 32, 1, 'float32').reshape([rows, 32]));
-    const before = heap.wasm.HEAPU8.buffer.byteLength;
-    const y = tf.concat([x, x], 1);
-    assert.ok(heap.wasm.HEAPU8.buffer.byteLength > before, 'the heap did not grow; the test would prove nothing');
-    const values = y.dataSync();
-    for (const [i, j] of [[0, 0], [rows - 1, 63], [777, 40]]) assert.equal(values[i * 64 + j], i * 32 + (j % 32));
-    tf.dispose([x, y]);
-    assert.equal(tf.memory().numTensors, tensors);
+    await onGrowingHeap(32, (x) => tf.concat([x, x], 1), (values, rows) => {
+      for (const [i, j] of [[0, 0], [rows - 1, 63], [777, 40]]) assert.equal(values[i * 64 + j], i * 32 + (j % 32));
+    });
   });
 });
+
+/**
+ * Runs `op` on a `rows × width` range tensor (0, 1, 2, …) large enough that allocating the output
+ * grows the wasm heap (the kernels' heap views go stale then), checks that it did grow, hands the
+ * output values to `check`, and checks that no tensor leaked.
+ */
+async function onGrowingHeap(width: number, op: (x: tf.Tensor, rows: number) => tf.Tensor, check: (values: Float32Array, rows: number) => void): Promise<void> {
+  disableNativeKernels();
+  await tf.setBackend('wasm');
+  enableNativeKernels();
+  const heap = asWasmHeapBackend(tf.backend());
+  assert.ok(heap !== null);
+  const tensors = tf.memory().numTensors;
+  const rows = Math.ceil(heap.wasm.HEAPU8.buffer.byteLength / 4 / 64) + 1024;
+  const x = tf.tidy(() => tf.range(0, rows * width, 1, 'float32').reshape([rows, width]));
+  const before = heap.wasm.HEAPU8.buffer.byteLength;
+  const y = op(x, rows);
+  assert.ok(heap.wasm.HEAPU8.buffer.byteLength > before, 'the heap did not grow; the test would prove nothing');
+  check(y.dataSync() as Float32Array, rows);
+  tf.dispose([x, y]);
+  assert.equal(tf.memory().numTensors, tensors);
+}
