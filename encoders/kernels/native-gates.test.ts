@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { compileNativeGates, loadNativeGates } from './native-gates.js';
 
 const gcc = loadNativeGates();
@@ -68,6 +70,30 @@ describe('compiled gate math (rnn-gates.c)', () => {
       // Loaded from the cache the second time: still one file.
       assert.ok(compileNativeGates({ cacheFolder: folder }).ok);
       assert.equal(readdirSync(folder).length, 1);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+  test('threads of one process compiling into a fresh folder at once all load it (one pid, many threads)', { skip }, async () => {
+    // `--threads 2` on a fresh machine: both gradient workers compile at the same moment. They
+    // share the process id, so a temporary name made from it alone collided and one rename failed.
+    const folder = mkdtempSync(join(tmpdir(), 'meles-gates-'));
+    const module = fileURLToPath(new URL('./native-gates.ts', import.meta.url));
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      import('tsx/esm/api').then(({ register }) => { register(); return import(workerData.module); })
+        .then((m) => { const r = m.compileNativeGates({ cacheFolder: workerData.folder }); parentPort.postMessage(r.ok ? 'ok' : r.reason); })
+        .catch((e) => parentPort.postMessage(String(e && e.stack || e)));`;
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () => new Promise<string>((resolve, reject) => {
+          const worker = new Worker(code, { eval: true, workerData: { module, folder } });
+          worker.once('message', (m: string) => resolve(m));
+          worker.once('error', reject);
+        })),
+      );
+      assert.deepEqual(answers, ['ok', 'ok', 'ok', 'ok']);
+      assert.equal(readdirSync(folder).length, 1, `left: ${readdirSync(folder).join(', ')}`);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

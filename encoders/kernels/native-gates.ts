@@ -12,11 +12,12 @@
  * never load a half-written file.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
 /** `meles_gru_forward_step(bs, H, x, gh, bh, h, gates, ghn)`: see rnn-gates.c (`gh` without the bias). */
@@ -151,14 +152,22 @@ export function compileNativeGates(options: CompileNativeGatesOptions = {}): Nat
   const unsafe = unsafePath(folder, user) ?? (existsSync(library) ? unsafePath(library, user) : null);
   if (unsafe !== null) return { ok: false, reason: unsafe };
   if (!existsSync(library)) {
-    const partial = `${library}.${process.pid}.tmp`;
+    // Worker threads of one process compile at the same moment on a fresh machine (the gradient
+    // workers of `--threads 2`), so the temporary name is unique per thread, not only per process;
+    // rename is atomic, and the last of several identical libraries wins.
+    const partial = `${library}.${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.tmp`;
     const run = spawnSync(options.compiler ?? process.env.CC ?? 'gcc', [...FLAGS, '-o', partial, SOURCE, '-lm'], { encoding: 'utf8', timeout: 120_000 });
     if (run.status !== 0) {
       rmSync(partial, { force: true });
       const why = run.error?.message ?? run.stderr.split('\n').slice(0, 3).join(' ');
       return { ok: false, reason: `compiling ${SOURCE} failed: ${why}` };
     }
-    renameSync(partial, library);
+    try {
+      renameSync(partial, library);
+    } catch (error) {
+      rmSync(partial, { force: true });
+      if (!existsSync(library)) return { ok: false, reason: `could not move the compiled ${partial} to ${library}: ${(error as Error).message}` };
+    }
   }
   try {
     const lib = koffi.load(library);
