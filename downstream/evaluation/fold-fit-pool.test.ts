@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { Rng } from '../../data/random.js';
 import { paramsFor } from './lightgbm-defaults.js';
 import { FoldFitPool } from './fold-fit-pool.js';
@@ -98,6 +100,62 @@ describe('FoldFitPool', () => {
       const results = await Promise.all([1, 2, 3].map((s) => pool.run(() => heavy(s))));
       assert.equal(pool.fitsOnThreads, 3);
       assert.equal(results[0]!.heldPred.length, 40 * 3);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('memoize: an equal task, queued again or while the first still runs, gets that result without a second fit', async () => {
+    const plain = new FoldFitPool(1);
+    const pool = new FoldFitPool(1, { memoize: true });
+    try {
+      const expected = await plain.run(() => task(11));
+      // Two equal tasks at once (the second finds the first in flight), then a third later.
+      const [a, b] = await Promise.all([pool.run(() => task(11)), pool.run(() => task(11))]);
+      const c = await pool.run(() => task(11));
+      assert.equal(pool.memoHits, 2);
+      for (const r of [a, b, c]) {
+        assert.deepEqual(r.heldPred, expected.heldPred);
+        assert.deepEqual(r.testPred, expected.testPred);
+        assert.deepEqual(r.gain, expected.gain);
+      }
+      // A task differing in one label, or in one parameter, is fitted.
+      const other = task(11);
+      other.trainY[0] = (other.trainY[0]! + 1) % 3;
+      await pool.run(() => other);
+      await pool.run(() => ({ ...task(11), numIterations: 11 }));
+      assert.equal(pool.memoHits, 2);
+      assert.equal(plain.memoHits, 0);
+    } finally {
+      await plain.close();
+      await pool.close();
+    }
+  });
+
+  it('memoize: a failed fit is not remembered (an equal task fits again and fails the same way)', async () => {
+    const pool = new FoldFitPool(1, { memoize: true });
+    try {
+      const bad = (): FoldFitTask => ({ ...task(1), params: paramsFor('multiclass', 2, { minDataInLeaf: 5 }, 7) });
+      await assert.rejects(pool.run(bad), /label/i);
+      await assert.rejects(pool.run(bad), /label/i);
+      assert.equal(pool.memoHits, 0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('priority: the worker threads run at the nice value asked for; the calling thread keeps its own', { skip: existsSync('/proc/self/task') ? false : 'needs Linux /proc' }, async () => {
+    assert.throws(() => new FoldFitPool(2, { priority: 20 }), /Expected `priority` to be an integer .*20/);
+    const niceOf = (): number[] => readdirSync('/proc/self/task').map((t) => Number(readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+    const before = niceOf().filter((n) => n === 19).length;
+    const own = getPriority();
+    const pool = new FoldFitPool(2, { priority: 19 });
+    try {
+      await pool.ready();
+      assert.equal(niceOf().filter((n) => n === 19).length - before, 2, 'two threads at nice 19');
+      assert.equal(getPriority(), own);
+      const result = await pool.run(() => ({ ...task(3), numIterations: 7000 }));
+      assert.equal(result.heldPred.length, 40 * 3);
     } finally {
       await pool.close();
     }

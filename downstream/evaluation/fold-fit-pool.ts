@@ -9,6 +9,7 @@
  * matrices exist at once whatever the number of fits. With `size` 1 no thread is started and
  * the fits run in the calling thread, as before.
  */
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
@@ -19,6 +20,12 @@ import { fitFold, transferList, type FoldFitResult, type FoldFitTask } from './f
 
 /** A message to a worker thread: a task, or the request to end once it is idle. @internal */
 export type FoldFitRequest = { readonly kind: 'fit'; readonly id: number; readonly task: FoldFitTask } | { readonly kind: 'stop' };
+
+/** What a worker thread is started with. @internal */
+export interface FoldFitWorkerData {
+  /** Its nice value ({@link FoldFitPoolOptions.priority}). */
+  readonly priority: number;
+}
 
 /** A worker thread's answer. @internal */
 export type FoldFitReply =
@@ -64,10 +71,32 @@ function fitWork(task: FoldFitTask): number {
   return task.trainY.length * task.cols * task.numIterations * Math.max(1, task.params.numClass ?? 1);
 }
 
+/** Options of {@link FoldFitPool}. */
+export interface FoldFitPoolOptions {
+  /**
+   * Nice value of the pool's worker threads (Linux: per thread; -20 highest … 19 lowest; elsewhere
+   * ignored when the OS refuses). With 19 the fits only take CPU time that nothing else of normal
+   * priority wants: `meles demo` fits the hand-crafted features while the encoder trains, and the
+   * training threads keep their speed. Fits in the calling thread keep its priority.
+   * @defaultValue `0` (the threads keep the process's priority)
+   */
+  readonly priority?: number;
+  /**
+   * Remember every result by its task's content (parameters, iterations and every matrix byte):
+   * a task equal to one run before, or running now, gets that result without a second fit. LightGBM
+   * with one thread per fit and a fixed seed is deterministic, so the answer is the one a new fit
+   * would give. For callers that evaluate the same sets more than once with one pool.
+   * @defaultValue `false`
+   */
+  readonly memoize?: boolean;
+}
+
 interface Waiting {
   readonly make: () => FoldFitTask;
   readonly resolve: (result: FoldFitResult) => void;
   readonly reject: (error: unknown) => void;
+  /** Already looked up in (and entered into) the memo. */
+  readonly memoized?: boolean;
 }
 
 interface Slot {
@@ -90,10 +119,19 @@ export class FoldFitPool {
   #fitsOnThreads = 0;
   #threadsWanted = false;
   readonly #readyWaiters: { readonly resolve: () => void; readonly reject: (error: Error) => void }[] = [];
+  readonly #priority: number;
+  /** Results (or fits in flight) by task digest; `undefined` when not memoizing. */
+  readonly #memo: Map<string, Promise<FoldFitResult>> | undefined;
+  #memoHits = 0;
 
-  /** @param size - fits at once, an integer >= 1: the worker threads started once fits are worth them (1: none). */
-  constructor(size: number) {
+  /**
+   * @param size - fits at once, an integer >= 1: the worker threads started once fits are worth them (1: none).
+   * @param options - see {@link FoldFitPoolOptions}
+   */
+  constructor(size: number, options: FoldFitPoolOptions = {}) {
     this.size = expectInteger('parallelFits', size, 1, 64);
+    this.#priority = expectInteger('priority', options.priority ?? 0, -20, 19);
+    this.#memo = options.memoize === true ? new Map() : undefined;
   }
 
   /**
@@ -111,6 +149,11 @@ export class FoldFitPool {
   /** Fits done so far on worker threads (the rest ran in the calling thread). */
   get fitsOnThreads(): number {
     return this.#fitsOnThreads;
+  }
+
+  /** Tasks answered from memory (`memoize`) instead of being fitted again. */
+  get memoHits(): number {
+    return this.#memoHits;
   }
 
   /** Starts the worker threads now and resolves once every one has loaded (at once with `size` 1). */
@@ -157,9 +200,10 @@ export class FoldFitPool {
     while (this.#queue.length > 0) {
       const slot = this.#slots.find((s) => s.ready && s.current === undefined);
       if (slot === undefined) break;
-      const waiting = this.#queue.shift()!;
-      const task = build(waiting);
-      if (task === undefined) continue;
+      const queued = this.#queue.shift()!;
+      const task = build(queued);
+      const waiting = task === undefined ? undefined : this.#throughMemo(queued, task);
+      if (task === undefined || waiting === undefined) continue;
       const id = this.#nextId++;
       slot.current = { ...waiting, id };
       const request: FoldFitRequest = { kind: 'fit', id, task };
@@ -177,13 +221,15 @@ export class FoldFitPool {
         // A fit blocks this thread: give timers, signals, progress output and the worker
         // threads' messages (a thread that became ready takes the next task) a turn first.
         await yieldToEventLoop();
-        const waiting = this.#closed || this.#threadsWanted ? undefined : this.#queue.shift();
-        if (waiting === undefined) break;
-        const task = build(waiting);
-        if (task === undefined) continue;
+        const queued = this.#closed || this.#threadsWanted ? undefined : this.#queue.shift();
+        if (queued === undefined) break;
+        const task = build(queued);
+        const waiting = task === undefined ? undefined : this.#throughMemo(queued, task);
+        if (task === undefined || waiting === undefined) continue;
         if (this.size > 1 && fitWork(task) >= THREAD_WORTH_WORK) {
-          // Worth a thread: back to the front of the queue (already built), for the threads.
-          this.#queue.unshift({ ...waiting, make: () => task });
+          // Worth a thread: back to the front of the queue (already built), for the threads; it
+          // is in the memo already, so the queued copy must not be looked up again.
+          this.#queue.unshift({ ...waiting, make: () => task, memoized: true });
           this.#wantThreads();
           break;
         }
@@ -200,6 +246,39 @@ export class FoldFitPool {
     }
   }
 
+  /**
+   * With `memoize`: settles `waiting` from an equal task's result (done or in flight) and returns
+   * `undefined`; otherwise returns the entry to fit, which also settles the memo's promise for
+   * this task. Without `memoize`, `waiting` itself.
+   */
+  #throughMemo(waiting: Waiting, task: FoldFitTask): Waiting | undefined {
+    if (this.#memo === undefined || waiting.memoized === true) return waiting;
+    const key = taskDigest(task);
+    const known = this.#memo.get(key);
+    if (known !== undefined) {
+      this.#memoHits++;
+      known.then(waiting.resolve, waiting.reject);
+      return undefined;
+    }
+    let settle: Pick<Waiting, 'resolve' | 'reject'> | undefined;
+    const result = new Promise<FoldFitResult>((resolve, reject) => (settle = { resolve, reject }));
+    // A failed fit is not remembered: an equal task later (after a transient error) fits again.
+    result.catch(() => this.#memo?.delete(key));
+    this.#memo.set(key, result);
+    return {
+      make: waiting.make,
+      memoized: true,
+      resolve: (r) => {
+        settle!.resolve(r);
+        waiting.resolve(r);
+      },
+      reject: (e) => {
+        settle!.reject(e);
+        waiting.reject(e);
+      },
+    };
+  }
+
   #wantThreads(): void {
     if (this.#threadsWanted) return;
     this.#threadsWanted = true;
@@ -207,7 +286,8 @@ export class FoldFitPool {
   }
 
   #startThread(): Slot {
-    const thread = new Worker(WORKER_FILE);
+    const data: FoldFitWorkerData = { priority: this.#priority };
+    const thread = new Worker(WORKER_FILE, { workerData: data });
     const slot: Slot = { thread, exited: new Promise((resolve) => thread.once('exit', () => resolve())), ready: false, current: undefined };
     slot.thread.on('message', (reply: FoldFitReply) => {
       if (reply.kind === 'ready') {
@@ -242,6 +322,20 @@ export class FoldFitPool {
     this.#slots.push(slot);
     return slot;
   }
+}
+
+/**
+ * A digest of everything a fit's result depends on: parameters, iterations, columns and every
+ * byte of the matrices and labels (sha256; ~6 ms for the demo's largest task of 12 MB).
+ */
+function taskDigest(task: FoldFitTask): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ params: task.params, numIterations: task.numIterations, cols: task.cols }));
+  for (const array of [task.trainX, task.trainY, task.heldX, task.testX]) {
+    hash.update(String(array.length));
+    hash.update(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+  }
+  return hash.digest('hex');
 }
 
 /** The task of `waiting`, or `undefined` after rejecting it with the error its factory threw (an aborted signal, say). */

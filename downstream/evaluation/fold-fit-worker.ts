@@ -3,10 +3,22 @@
  * the predictions back, or the error (LightGBM keeps its last error per thread, so its message
  * is read here, in the thread that failed). A `stop` message closes its port, and the thread ends.
  */
-import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { lgbm } from '../lightgbm/native.js';
 import { fitFold, transferList } from './fold-fit.js';
-import { foldFitErrorKind, type FoldFitReply, type FoldFitRequest } from './fold-fit-pool.js';
+import { foldFitErrorKind, type FoldFitReply, type FoldFitRequest, type FoldFitWorkerData } from './fold-fit-pool.js';
+
+// On Linux the nice value belongs to the thread (and to the OpenMP threads LightGBM starts from
+// it), so this lowers only this fit thread. A system that refuses keeps the thread as it is.
+const { priority } = workerData as FoldFitWorkerData;
+if (priority !== 0) {
+  try {
+    setPriority(priority);
+  } catch {
+    // Raising priority needs privileges; the fits are the same either way.
+  }
+}
 
 const port = parentPort!;
 port.on('message', (request: FoldFitRequest) => {
