@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
 import { Rng } from '../../data/random.js';
 import { evaluateFeatureSets } from './evaluate.js';
-import { cappedLeafMinimum, paramsFor } from './lightgbm-defaults.js';
+import { cappedLeafMinimum, leafMinimumLoweredNote, paramsFor } from './lightgbm-defaults.js';
 
 describe('reference leaf minimum for small training sets', () => {
   it('keeps 50 for ~1440 training rows (2000 clients, 5 folds, 10% test) and from the documented thresholds up', () => {
@@ -64,5 +64,25 @@ describe('reference leaf minimum for small training sets', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('leafMinimumLoweredNote (the one wording of evaluate and fit)', () => {
+  const tail = 'at most 1/10 of the rows a tree is grown on, lightgbm-defaults.ts)';
+  it('one booster (meles fit): from, to and its training rows, no fold count', () => {
+    assert.equal(leafMinimumLoweredNote(50, [{ minDataInLeaf: 3, trainRows: 60 }]), `LightGBM min_data_in_leaf lowered from 50 to 3 (60 training rows; ${tail}`);
+  });
+
+  it('folds (meles evaluate): only the lowered folds, their ranges and how many of all', () => {
+    const folds = [{ minDataInLeaf: 3, trainRows: 72 }, { minDataInLeaf: 4, trainRows: 80 }, { minDataInLeaf: 50, trainRows: 1440 }];
+    assert.equal(leafMinimumLoweredNote(50, folds), `LightGBM min_data_in_leaf lowered from 50 to 3–4 in 2 of 3 folds (72–80 training rows; ${tail}`);
+    assert.equal(leafMinimumLoweredNote(50, folds.slice(0, 1).concat(folds.slice(0, 1))), `LightGBM min_data_in_leaf lowered from 50 to 3 in 2 of 2 folds (72 training rows; ${tail}`);
+  });
+
+  it('says nothing when no booster is below the configured minimum; unset means LightGBM\'s 20', () => {
+    assert.equal(leafMinimumLoweredNote(50, [{ minDataInLeaf: 50, trainRows: 1440 }, { minDataInLeaf: 50, trainRows: 1441 }]), undefined);
+    assert.equal(leafMinimumLoweredNote(50, []), undefined);
+    assert.equal(leafMinimumLoweredNote(undefined, [{ minDataInLeaf: 20, trainRows: 500 }]), undefined);
+    assert.match(leafMinimumLoweredNote(undefined, [{ minDataInLeaf: 7, trainRows: 70 }])!, /^LightGBM min_data_in_leaf lowered from 20 to 7 \(70 training rows;/);
   });
 });

@@ -79,6 +79,37 @@ export function cappedLeafMinimum(params: Pick<LightGBMOverrides, 'minDataInLeaf
   return Math.min(configured, Math.max(1, Math.floor(bagged / LEAF_MINIMUM_DIVISOR)));
 }
 
+/** One booster's leaf minimum and the training rows it was set for (see {@link cappedLeafMinimum}). */
+export interface LeafMinimumUse {
+  /** The `min_data_in_leaf` the booster was trained with. */
+  readonly minDataInLeaf: number;
+  /** Training rows of that booster. */
+  readonly trainRows: number;
+}
+
+/**
+ * The one wording of "the cap lowered the leaf minimum", shared by `meles evaluate` (one booster
+ * per fold) and `meles fit` (one booster), so reports and warnings say it the same way. Callers
+ * prefix what it is about (set, target).
+ * @param configured - the configured `min_data_in_leaf`; `undefined` means LightGBM's 20.
+ * @param uses - every booster of one model: with more than one (the folds of an evaluation) the
+ *   note says in how many folds it was lowered.
+ * @returns the note, or `undefined` when no booster's leaf minimum is below `configured`.
+ */
+export function leafMinimumLoweredNote(configured: number | undefined, uses: readonly LeafMinimumUse[]): string | undefined {
+  const from = configured ?? 20;
+  const lowered = uses.filter((u) => u.minDataInLeaf < from);
+  if (lowered.length === 0) return undefined;
+  const span = (values: readonly number[]): string => {
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    return lo === hi ? `${lo}` : `${lo}–${hi}`;
+  };
+  const folds = uses.length > 1 ? ` in ${lowered.length} of ${uses.length} folds` : '';
+  return `LightGBM min_data_in_leaf lowered from ${from} to ${span(lowered.map((u) => u.minDataInLeaf))}${folds}` +
+    ` (${span(lowered.map((u) => u.trainRows))} training rows; at most 1/${LEAF_MINIMUM_DIVISOR} of the rows a tree is grown on, lightgbm-defaults.ts)`;
+}
+
 /**
  * Full booster parameters for a target with `classes` classes, reference defaults under `overrides`.
  * With `trainRows` (the rows the booster will learn from) the reference leaf minimum is capped for

@@ -12,7 +12,7 @@ import { readTargets, type TargetSpec } from '../../data/label-file.js';
 import { DataFormatError } from '../../errors.js';
 import { expectInteger } from '../../options.js';
 import { evaluateFeatureSets } from '../evaluation/evaluate.js';
-import { DEFAULT_ITERATIONS, LEAF_MINIMUM_DIVISOR, paramsFor, type LightGBMOverrides } from '../evaluation/lightgbm-defaults.js';
+import { DEFAULT_ITERATIONS, leafMinimumLoweredNote, paramsFor, type LightGBMOverrides } from '../evaluation/lightgbm-defaults.js';
 import { resolveLightGBMParams, trainBooster } from '../lightgbm/index.js';
 import { featureSources, fileColumns } from './feature-input.js';
 import { sha256Of, sha256OfFile, writeModelArtefact, type FitDescription } from './model-artefact.js';
@@ -94,12 +94,8 @@ export async function fitModel(options: FitOptions): Promise<FitResult> {
   // (paramsFor with the row count); an explicit `minDataInLeaf` stays as given.
   const params = resolveLightGBMParams(paramsFor(target.kind, target.classes.length, options.params, seed, used.length));
   const leafMinimum = loweredLeafMinimum(paramsFor(target.kind, target.classes.length, options.params, seed).minDataInLeaf, params.minDataInLeaf, used.length);
-  if (leafMinimum !== null) {
-    warnings.push(
-      `target \`${target.column}\`: LightGBM min_data_in_leaf lowered from ${leafMinimum.from} to ${leafMinimum.to} (${leafMinimum.trainRows} training rows;` +
-        ` at most 1/${LEAF_MINIMUM_DIVISOR} of the rows a tree is grown on, lightgbm-defaults.ts)`,
-    );
-  }
+  const lowered = leafMinimum === null ? undefined : leafMinimumLoweredNote(leafMinimum.from, [{ minDataInLeaf: leafMinimum.to, trainRows: leafMinimum.trainRows }]);
+  if (lowered !== undefined) warnings.push(`target \`${target.column}\`: ${lowered}`);
   options.onProgress?.(`fitting ${target.column} (${target.kind}) on ${used.length} clients × ${table.cols} features, ${trees} trees`);
   const { booster } = trainBooster(X, used.length, table.cols, y, params, { numIterations: trees });
   let modelText: string;
