@@ -7,6 +7,7 @@ import type { MetricName } from './metrics.js';
 import type { SplitFingerprint } from './split-plan.js';
 import type { PairedTTest, ScoreSummary } from './stats.js';
 import type { TargetKind, TargetSpec } from '../../data/label-file.js';
+import type { FoldFitPool } from './fold-fit-pool.js';
 
 /** A named feature set: one or more Arrow files joined on the client id. */
 export interface FeatureSetSpec {
@@ -59,6 +60,14 @@ export interface EvaluateOptions {
    * (`defaultParallelFits`)
    */
   readonly parallelFits?: number;
+  /**
+   * A fit pool the caller owns and closes, used instead of a new one of `parallelFits` threads
+   * (then ignored): several evaluations share its threads, and with its `memoize` option a fit
+   * one evaluation already made (or is making) is not made again. `meles demo` fits the
+   * hand-crafted set while the encoder trains and compares all four sets later through one pool.
+   * @defaultValue a pool of `parallelFits`, closed when the evaluation ends
+   */
+  readonly pool?: FoldFitPool;
   /** Join embedding files of one set made by different models (`readFeatureTable`'s `allowMixedModels`). @defaultValue `false` */
   readonly allowMixedModels?: boolean;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
 import { Rng } from '../../data/random.js';
 import { evaluateFeatureSets } from './evaluate.js';
+import { FoldFitPool } from './fold-fit-pool.js';
 
 /** 600 clients: `good.arrow` predicts both targets, `noise.arrow` does not; labels.csv has 10 extra ids. */
 async function fixture(dir: string): Promise<void> {
@@ -108,6 +109,34 @@ describe('evaluateFeatureSets', () => {
       assert.deepEqual(timeless(two), timeless(one));
       await assert.rejects(run(0), { name: 'ConfigError', message: /Expected `parallelFits` to be an integer .*1.*, got `0`/ });
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('through a shared memoizing pool, a set evaluated earlier is not fitted again, and the table is the one a fresh run gives', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meles-eval-'));
+    const pool = new FoldFitPool(1, { memoize: true });
+    try {
+      await fixture(dir);
+      const good = { name: 'good', paths: [join(dir, 'good.arrow')] };
+      const noise = { name: 'noise', paths: [join(dir, 'noise.arrow')] };
+      const run = (featureSets: { name: string; paths: string[] }[], shared?: FoldFitPool) => evaluateFeatureSets({
+        targetsPath: join(dir, 'labels.csv'), idColumn: 'client_id',
+        targets: [{ column: 'age_group', kind: 'multiclass' }, { column: 'gender', kind: 'binary' }],
+        featureSets, numIterations: 15, ...(featureSets.length > 1 ? { baseline: 'noise' } : {}), ...(shared ? { pool: shared } : {}),
+      });
+      const early = await run([good], pool);
+      assert.equal(pool.memoHits, 0);
+      const later = await run([good, noise], pool);
+      assert.equal(pool.memoHits, 2 * 5, 'every fold of `good`, both targets, came from memory');
+      const fresh = await run([good, noise]);
+      const timeless = (r: typeof fresh) => ({ ...r, results: r.results.map(({ seconds, ...rest }) => rest) });
+      assert.deepEqual(timeless(later), timeless(fresh));
+      assert.deepEqual(timeless(later).results.filter((r) => r.set === 'good'), timeless(early).results);
+      // The caller's pool is still open after both evaluations.
+      await pool.run(() => ({ params: { objective: 'binary', seed: 1 }, numIterations: 2, cols: 1, trainX: Float64Array.of(0, 1, 0, 1), trainY: Int32Array.of(0, 1, 0, 1), heldX: Float64Array.of(1), testX: new Float64Array(0) }));
+    } finally {
+      await pool.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -65,7 +65,7 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
 
   // Every fit of every set and target goes to one pool, so both cores stay busy across the
   // boundaries between sets; the results are gathered in the order of the sequential protocol.
-  const pool = new FoldFitPool(parallelFits);
+  const pool = options.pool ?? new FoldFitPool(parallelFits);
   const units = planned.flatMap(({ target, used, labels, plan }) =>
     options.featureSets.map((set, s) => ({ target, labels, plan, set, table: tables.get(set.name)!, tableRows: used.map((i) => rowsOf[s]!.get(target.keys[i]!)!) })),
   );
@@ -79,7 +79,7 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
       progress: (f) => options.onProgress?.(`${u.set.name} / ${u.target.column}: fold ${f + 1} of ${folds}`),
     })));
   } finally {
-    await pool.close();
+    if (options.pool === undefined) await pool.close();
   }
   const results: SetTargetResult[] = units.map((u, k) => {
     const { metrics, gain, leafMinima, seconds } = evaluated[k]!;
