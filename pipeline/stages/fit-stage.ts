@@ -32,7 +32,19 @@ export interface FitParams {
   readonly seed?: number;
 }
 
-const resultSchema = z.object({ target: z.string(), kind: z.string(), rows: z.number(), features: z.number(), trees: z.number() });
+const resultSchema = z.object({
+  target: z.string(),
+  kind: z.string(),
+  rows: z.number(),
+  features: z.number(),
+  trees: z.number(),
+  // What `meles fit` prints as warnings (dropped ids, a lowered leaf minimum), kept in the manifest
+  // so a skipped run still reports them. Required: a manifest written before it had them is run
+  // again once rather than read back as "no warnings".
+  warnings: z.array(z.string()),
+  /** The leaf minimum capped for a small training set (`fitModel`'s `leafMinimum`), else `null`. */
+  leafMinimum: z.object({ from: z.number(), to: z.number(), trainRows: z.number() }).nullable(),
+});
 
 /** The fit stage's result. */
 export type FitStageResult = z.infer<typeof resultSchema>;
@@ -87,7 +99,7 @@ export const fitStage: StageDefinition<FitParams, FitStageResult> = {
   inputs: (params, outRoot) => ({ targets: params.targetsPath, ...setInputs(params.sets, outRoot) }),
   async run(params, ctx) {
     ctx.progress({ fraction: 0, message: `fitting ${params.target.name}` });
-    const { fit } = await withSetFiles(params.sets, ctx.outRoot, ctx.key, (features) =>
+    const { fit, warnings, leafMinimum } = await withSetFiles(params.sets, ctx.outRoot, ctx.key, (features) =>
       fitModel({
         features,
         targets: params.targetsPath,
@@ -99,8 +111,13 @@ export const fitStage: StageDefinition<FitParams, FitStageResult> = {
         onProgress: (message) => ctx.progress({ fraction: 0.5, message }),
       }),
     );
+    for (const warning of warnings) ctx.progress({ fraction: 0.99, message: `warning: ${warning}` });
     ctx.progress({ fraction: 1, message: `${fit.rows} clients × ${fit.features.length} features` });
-    return { target: fit.target, kind: fit.kind, rows: fit.rows, features: fit.features.length, trees: fit.trees };
+    return {
+      target: fit.target, kind: fit.kind, rows: fit.rows, features: fit.features.length, trees: fit.trees,
+      warnings: [...warnings],
+      leafMinimum: leafMinimum === null ? null : { ...leafMinimum },
+    };
   },
 };
 
