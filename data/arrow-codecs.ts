@@ -11,15 +11,15 @@
  * reader (arrow-source.ts) turns them into DataFormatErrors that name the file.
  */
 import { CompressionType, compressionRegistry } from 'apache-arrow';
-import * as lz4 from 'lz4js';
 import { decompress as zstdDecompress } from 'fzstd';
-import { decodeLz4Frames } from './lz4-frame.js';
+import { decodeLz4Frames, encodeLz4Frame } from './lz4-frame.js';
 
 /** Bytes of the little-endian int64 uncompressed length that precedes each compressed IPC buffer. */
 const LENGTH_PREFIX = 8;
 
 /**
- * Registers LZ4_FRAME (decode with our frame parser over lz4js blocks, encode with lz4js) and ZSTD (decode only, via fzstd) in
+ * Registers LZ4_FRAME (decode with our frame parser over lz4js blocks, encode as lz4js blocks in a
+ * frame with content and block checksums, lz4-frame.ts) and ZSTD (decode only, via fzstd) in
  * Arrow's `compressionRegistry`. Idempotent: codecs that are already present are kept, so a
  * caller who registered a faster native codec first is not overridden.
  */
@@ -27,7 +27,8 @@ export function registerArrowCodecs(): void {
   if (compressionRegistry.get(CompressionType.LZ4_FRAME) === null) {
     compressionRegistry.set(CompressionType.LZ4_FRAME, {
       decode: (data) => checkedDecode('LZ4', data, decodeLz4Frames),
-      encode: (data) => toUint8(lz4.compress(data)),
+      // With content and block checksums, so a damaged body of a file we wrote fails in any reader.
+      encode: (data) => encodeLz4Frame(data),
     });
   }
   if (compressionRegistry.get(CompressionType.ZSTD) === null) {
@@ -63,12 +64,6 @@ export function checkedDecode(codec: string, data: Uint8Array, decode: (data: Ui
 function declaredLength(data: Uint8Array): bigint | undefined {
   if (data.byteOffset < LENGTH_PREFIX) return undefined;
   return new DataView(data.buffer, data.byteOffset - LENGTH_PREFIX, LENGTH_PREFIX).getBigInt64(0, true);
-}
-
-// lz4js falls back to plain arrays when typed arrays are missing; they never are on Node, but
-// Arrow's reader needs a real Uint8Array.
-function toUint8(data: Uint8Array | number[]): Uint8Array {
-  return data instanceof Uint8Array ? data : Uint8Array.from(data);
 }
 
 registerArrowCodecs();

@@ -6,12 +6,22 @@
  * only for the blocks themselves, and verifies every checksum and size the frame carries (header
  * checksum always; block checksums, content size and content checksum when the flags say they are
  * present), so a damaged compressed body is an error instead of wrong values.
+ *
+ * Encoding ({@link encodeLz4Frame}) takes lz4js' frame, which carries no checksum and no content
+ * size, and rewrites it with both checksums and the content size, so any reader (ours, the lz4
+ * CLI, arrow-rs, pyarrow) detects a damaged body of a file we wrote.
  */
 import * as lz4 from 'lz4js';
 import { xxh32 } from './xxhash32.js';
 
 const MAGIC = 0x184d2204;
 const BLOCK_SIZES: Readonly<Record<number, number>> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 };
+
+// Frame descriptor flags (FLG): version 01, block checksums, content size, content checksum.
+const FLG_VERSION = 0x40;
+const FLG_BLOCK_CHECKSUM = 0x10;
+const FLG_CONTENT_SIZE = 0x08;
+const FLG_CONTENT_CHECKSUM = 0x04;
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -109,4 +119,46 @@ function grow(buffer: Uint8Array, size: number): Uint8Array {
   const grown = new Uint8Array(Math.max(size, buffer.length * 2));
   grown.set(buffer);
   return grown;
+}
+
+/**
+ * Compresses `src` into one LZ4 frame with the content checksum (xxh32 of `src`), a checksum after
+ * every block (xxh32 of the block as stored) and the content size, all as the LZ4 frame format
+ * specifies. The blocks are lz4js' (4 MiB, linked); only the framing around them is rewritten,
+ * since lz4js 0.2.0 writes neither checksums nor the size.
+ */
+export function encodeLz4Frame(src: Uint8Array): Uint8Array {
+  const plain = toUint8(lz4.compress(src));
+  const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
+  // lz4js writes magic, FLG, BD, header checksum: a 7-byte header, then blocks and a 0 end mark.
+  if (view.getUint32(0, true) !== MAGIC || plain[4] !== FLG_VERSION) throw new Error(`LZ4: unexpected frame header from lz4js (FLG ${plain[4]})`);
+  const blocks: [start: number, end: number][] = [];
+  let s = 7;
+  for (let word = view.getUint32(s, true); word !== 0; word = view.getUint32(s, true)) {
+    const end = s + 4 + (word & 0x7fffffff);
+    blocks.push([s, end]);
+    s = end;
+  }
+  // Header 4 + 2 + 8 + 1, each block plus 4, end mark 4, content checksum 4.
+  const out = new Uint8Array(15 + (s - 7) + 4 * blocks.length + 8);
+  const outView = new DataView(out.buffer);
+  outView.setUint32(0, MAGIC, true);
+  out[4] = FLG_VERSION | FLG_BLOCK_CHECKSUM | FLG_CONTENT_SIZE | FLG_CONTENT_CHECKSUM;
+  out[5] = plain[5]!;
+  outView.setBigUint64(6, BigInt(src.length), true);
+  out[14] = (xxh32(out, 0, 4, 14) >>> 8) & 0xff;
+  let d = 15;
+  for (const [start, end] of blocks) {
+    out.set(plain.subarray(start, end), d);
+    outView.setUint32(d + (end - start), xxh32(plain, 0, start + 4, end), true);
+    d += end - start + 4;
+  }
+  outView.setUint32(d, 0, true);
+  outView.setUint32(d + 4, xxh32(src), true);
+  return out;
+}
+
+// lz4js falls back to plain arrays when typed arrays are missing; they never are on Node.
+function toUint8(data: Uint8Array | number[]): Uint8Array {
+  return data instanceof Uint8Array ? data : Uint8Array.from(data);
 }
