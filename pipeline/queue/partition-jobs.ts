@@ -12,7 +12,8 @@ import { FlowProducer, Queue, type Job } from 'bullmq';
 import type { PartitionedOutputManifest } from '../../data/partitioned-output.js';
 import { ConfigError, MelesError } from '../../errors.js';
 import { RUN_ID } from './job-payload.js';
-import { toJobError, redactError } from './job-errors.js';
+import { redactError, toJobError } from './job-errors.js';
+import { addFlowWithin } from './bounded-flow.js';
 import { parsePartitionJob, partitionPayload, runFromPayload, type PartitionJobData } from './partition-payload.js';
 import { finishPartitionRun, type PartitionRun } from './partition-task.js';
 import { PARTITION_MANIFEST_QUEUE, PARTITION_QUEUE, STAGE_JOB_OPTIONS } from './queues.js';
@@ -45,6 +46,19 @@ export interface PartitionSubmitOptions {
    * @defaultValue none (the run is a flow of its own)
    */
   readonly parent?: { readonly id: string; readonly queue: string };
+  /**
+   * How long connecting may take, and then again how long Redis may take to answer the add, in ms
+   * (see bounded-flow.ts); past it a `RedisUnavailableError` names the address and the run.
+   * Minimum: `1`. @defaultValue `MELES_REDIS_CONNECT_TIMEOUT` (seconds) or 5000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Add through BullMQ's own reconnecting client instead, waiting for Redis however long it is away
+   * (`timeoutMs` then does not apply): what a worker's control job wants, since the worker's other
+   * connections wait for Redis to come back too.
+   * @defaultValue `false` (a command: give up after `timeoutMs`)
+   */
+  readonly reconnect?: boolean;
 }
 
 /** What was submitted. */
@@ -57,30 +71,42 @@ export interface PartitionSubmitResult {
   readonly partitionJobIds: readonly string[];
 }
 
-/** Adds the run as one flow; resolves once Redis has it. */
+/**
+ * Adds the run as one flow; resolves once Redis has it.
+ * @throws RedisUnavailableError within about twice `timeoutMs` when Redis is down or silent.
+ */
 export async function submitPartitionRun(run: PartitionRun, options: PartitionSubmitOptions): Promise<PartitionSubmitResult> {
   if (!RUN_ID.test(run.runId)) throw new ConfigError(`Expected the run id to match ${String(RUN_ID)} (a letter, then letters, digits, _ or -), got \`${run.runId}\``);
   const payload = await partitionPayload(run, options.roots);
   const partitionJobIds = run.inputRows.map((_, index) => partitionJobId(run.runId, index));
-  const producer = new FlowProducer({ connection: options.redis.options, prefix: options.prefix });
-  producer.on('error', () => {});
-  try {
-    await producer.add({
-      name: 'partition-manifest',
-      queueName: PARTITION_MANIFEST_QUEUE,
-      data: payload,
-      opts: { ...STAGE_JOB_OPTIONS, jobId: manifestJobId(run.runId), ...(options.parent === undefined ? {} : { parent: { ...options.parent }, failParentOnFailure: true }) },
-      children: partitionJobIds.map((jobId, partition) => ({
-        name: 'partition',
-        queueName: PARTITION_QUEUE,
-        data: { ...payload, partition } satisfies PartitionJobData,
-        opts: { ...STAGE_JOB_OPTIONS, jobId, failParentOnFailure: true },
-      })),
+  const flow = {
+    name: 'partition-manifest',
+    queueName: PARTITION_MANIFEST_QUEUE,
+    data: payload,
+    opts: { ...STAGE_JOB_OPTIONS, jobId: manifestJobId(run.runId), ...(options.parent === undefined ? {} : { parent: { ...options.parent }, failParentOnFailure: true }) },
+    children: partitionJobIds.map((jobId, partition) => ({
+      name: 'partition',
+      queueName: PARTITION_QUEUE,
+      data: { ...payload, partition } satisfies PartitionJobData,
+      opts: { ...STAGE_JOB_OPTIONS, jobId, failParentOnFailure: true },
+    })),
+  };
+  if (options.reconnect === true) {
+    const producer = new FlowProducer({ connection: options.redis.options, prefix: options.prefix });
+    producer.on('error', () => {});
+    try {
+      await producer.add(flow);
+    } catch (error) {
+      throw redactError(error, [options.redis.options.password]);
+    } finally {
+      await producer.close().catch(() => {});
+    }
+  } else {
+    await addFlowWithin(flow, { runId: run.runId, jobIds: [...partitionJobIds, manifestJobId(run.runId)] }, {
+      redis: options.redis,
+      prefix: options.prefix,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
-  } catch (error) {
-    throw redactError(error, [options.redis.options.password]);
-  } finally {
-    await producer.close().catch(() => {});
   }
   return { runId: run.runId, manifestJobId: manifestJobId(run.runId), partitionJobIds };
 }

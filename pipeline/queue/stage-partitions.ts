@@ -52,6 +52,6 @@ export async function submitStagePartitions(parent: Job, pipelineRunId: string, 
   const scratch = partitionScratchDir(config.out, stage, key);
   if ((await completeScratchOutput(scratch, config.data)) !== undefined) return false;
   const run = await planPartitionRun(stagePartitionRunId(pipelineRunId, stage), task, [config.data], scratch);
-  await submitPartitionRun(run, { redis: target.redis, prefix: target.prefix, roots, parent: { id: parent.id!, queue: parent.queueQualifiedName } });
+  await submitPartitionRun(run, { redis: target.redis, prefix: target.prefix, roots, parent: { id: parent.id!, queue: parent.queueQualifiedName }, reconnect: true });
   return true;
 }

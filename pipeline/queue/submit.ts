@@ -6,14 +6,14 @@
  * of a failed stage runs.
  */
 import { randomBytes } from 'node:crypto';
-import { FlowProducer, type FlowJob } from 'bullmq';
+import type { FlowJob } from 'bullmq';
 import { isPartitionDirectory } from '../../data/partition-manifest.js';
 import { jobIdOf, type StageJobData } from './job-payload.js';
 import { pipelineToJson, type PipelineConfig } from '../pipeline-config.js';
 import { CONTROL_QUEUE, STAGE_JOB_OPTIONS, STAGE_QUEUE } from './queues.js';
 import type { RedisTarget } from './redis-url.js';
 import { stageChain, stepOf, type PipelineStep } from '../steps.js';
-import { redactError } from './job-errors.js';
+import { addFlowWithin } from './bounded-flow.js';
 import { rootRelativePipeline } from './confine-pipeline.js';
 import type { WorkerRoots } from './roots.js';
 
@@ -31,6 +31,12 @@ export interface SubmitOptions {
    * @defaultValue absolute paths (every host must see the same paths)
    */
   readonly roots?: WorkerRoots;
+  /**
+   * How long connecting may take, and then again how long Redis may take to answer the add, in ms
+   * (see bounded-flow.ts); past it a `RedisUnavailableError` names the address and the run.
+   * Minimum: `1`. @defaultValue `MELES_REDIS_CONNECT_TIMEOUT` (seconds) or 5000
+   */
+  readonly timeoutMs?: number;
 }
 
 /** What was submitted. */
@@ -41,7 +47,10 @@ export interface SubmitResult {
   readonly jobIds: readonly string[];
 }
 
-/** Adds the pipeline as a flow; resolves once Redis has it. */
+/**
+ * Adds the pipeline as a flow; resolves once Redis has it.
+ * @throws RedisUnavailableError within about twice `timeoutMs` when Redis is down or silent.
+ */
 export async function submitPipeline(config: PipelineConfig, options: SubmitOptions): Promise<SubmitResult> {
   const runId = options.runId ?? newRunId(config.name);
   // Over a partitioned dataset features also fans out (one job per partition) from the control queue.
@@ -63,15 +72,11 @@ export async function submitPipeline(config: PipelineConfig, options: SubmitOpti
       ...(tree ? { children: [tree] } : {}),
     };
   }
-  const producer = new FlowProducer({ connection: options.redis.options, prefix: options.prefix });
-  producer.on('error', () => {});
-  try {
-    await producer.add(tree!);
-  } catch (error) {
-    throw redactError(error, [options.redis.options.password]);
-  } finally {
-    await producer.close().catch(() => {});
-  }
+  await addFlowWithin(tree!, { runId, jobIds }, {
+    redis: options.redis,
+    prefix: options.prefix,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
   return { runId, jobIds };
 }
 
