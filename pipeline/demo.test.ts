@@ -35,7 +35,7 @@ describe('demo workflow', () => {
       assert.ok(result.timings.some((t) => t.step === 'train'));
       // Steps in order, the pipeline's named by stepLabel, each announced with the same total.
       const steps = events.flatMap((e) => (e.kind === 'step' ? [e] : []));
-      assert.deepEqual(steps.map((e) => e.name), ['generate', 'data summary', 'ingest', 'train', 'embed-shard 1/1', 'embed', 'features', 'random encoder', 'compare', 'report']);
+      assert.deepEqual(steps.map((e) => e.name), ['generate', 'data summary', 'ingest', 'features', 'train', 'embed-shard 1/1', 'embed', 'random encoder', 'compare', 'report']);
       assert.deepEqual(steps.map((e) => e.index), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       assert.ok(steps.every((e) => e.total === 10));
       const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { files: { metrics: string; targets: string; embeddings: { path: string }[] } };

@@ -22,7 +22,7 @@ describe('pipeline file', () => {
       assert.equal(config.data, join(dir, 'tx.arrow'));
       assert.equal(config.targets?.path, join(dir, 't.arrow'));
       assert.deepEqual(config.schema.categorical, ['small_group']);
-      assert.deepEqual(planPipeline(config).map(stepLabel), ['ingest', 'train', 'embed-shard 1/3', 'embed-shard 2/3', 'embed-shard 3/3', 'embed', 'features', 'compare']);
+      assert.deepEqual(planPipeline(config).map(stepLabel), ['ingest', 'features', 'train', 'embed-shard 1/3', 'embed-shard 2/3', 'embed-shard 3/3', 'embed', 'compare']);
       assert.deepEqual(parsePipelineConfig(pipelineToJson(config), 'job x', '/elsewhere'), config);
     } finally {
       await rm(dir, { recursive: true, force: true });

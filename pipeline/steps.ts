@@ -1,5 +1,5 @@
 /**
- * The pipeline DAG as data: ingest → train → embed (shards, then a merge) → features → compare,
+ * The pipeline DAG as data: ingest → features → train → embed (shards, then a merge) → compare,
  * then, when configured, fit → score (a downstream model and its predictions).
  * Both runners walk the same plan; only how a step is scheduled differs.
  */
@@ -28,9 +28,14 @@ export type PipelineStep =
   | { readonly kind: 'fit' }
   | { readonly kind: 'score' };
 
-/** The stage kinds in dependency order (each depends on the one before). */
+/**
+ * The stage kinds in an order that respects every dependency (each runs after the one before).
+ * Features need only ingest, so they come before training: the hand-crafted baseline is ready
+ * while the encoder trains (`meles demo` fits it then), and a failing feature stage fails the run
+ * before hours of training rather than after.
+ */
 export function stageChain(config: PipelinePlanInput): StageName[] {
-  const chain: StageName[] = ['ingest', 'train', 'embed', 'features'];
+  const chain: StageName[] = ['ingest', 'features', 'train', 'embed'];
   if (config.targets) chain.push('compare');
   if (config.fit) chain.push('fit');
   if (config.score) chain.push('score');

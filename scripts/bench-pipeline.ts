@@ -162,7 +162,7 @@ try {
       const jobs = await jobsOf(runId);
       const ingest = jobs.get('ingest')!;
       submitToStart.push(ingest.processedOn! - ingest.timestamp);
-      const chain = ['ingest', 'train', 'embed', 'features'];
+      const chain = ['ingest', 'features', 'train', 'embed'];
       for (let i = 1; i < chain.length; i++) {
         handoff.push(jobs.get(chain[i]!)!.processedOn! - jobs.get(chain[i - 1]!)!.finishedOn!);
       }

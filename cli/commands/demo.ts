@@ -27,7 +27,7 @@ interface DemoFlags {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('generate → train → embed → features → compare → report, in this process (no Redis)')
+    .description('generate → features → train → embed → compare → report, in this process (no Redis)')
     .addOption(new Option('--out <dir>', 'run directory').default(DEMO_DEFAULTS.out))
     .addOption(new Option('--clients <n>', 'synthetic clients').default(String(DEMO_DEFAULTS.clients)))
     .addOption(new Option('--epochs <n>', 'training epochs').default(String(DEMO_DEFAULTS.epochs)))

@@ -14,7 +14,7 @@ import { ConfigError } from '../../errors.js';
 
 /** Registers `meles pipeline`. */
 export function register(program: Command): void {
-  const pipeline = program.command('pipeline').description('run or submit a pipeline file (ingest → train → embed → features → compare)');
+  const pipeline = program.command('pipeline').description('run or submit a pipeline file (ingest → features → train → embed → compare)');
 
   pipeline
     .command('run')

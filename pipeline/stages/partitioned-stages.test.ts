@@ -48,14 +48,14 @@ describe('a pipeline over a partitioned dataset', () => {
   });
 
   it('plans no shard steps over partitions; a one-file plan keeps them', () => {
-    assert.deepEqual(planPipeline(config, { partitioned: true }).map(stepLabel), ['ingest', 'train', 'embed', 'features', 'compare', 'fit', 'score']);
-    assert.deepEqual(planPipeline(config).map(stepLabel).slice(2, 5), ['embed-shard 1/2', 'embed-shard 2/2', 'embed']);
+    assert.deepEqual(planPipeline(config, { partitioned: true }).map(stepLabel), ['ingest', 'features', 'train', 'embed', 'compare', 'fit', 'score']);
+    assert.deepEqual(planPipeline(config).map(stepLabel).slice(3, 6), ['embed-shard 1/2', 'embed-shard 2/2', 'embed']);
   });
 
   it('embeds and aggregates per partition, equal to the per-partition commands; compare, fit and score read the outputs like one file; a second run skips', { timeout: 240_000 }, async () => {
     const steps = await runPipelineLocally(config);
-    assert.deepEqual(steps.map((s) => stepLabel(s.step)), ['ingest', 'train', 'embed', 'features', 'compare', 'fit', 'score']);
-    assert.match(steps[2]!.outcome.summary, new RegExp(`^${CLIENTS} clients × 8 in ${PARTITIONS} partitions$`));
+    assert.deepEqual(steps.map((s) => stepLabel(s.step)), ['ingest', 'features', 'train', 'embed', 'compare', 'fit', 'score']);
+    assert.match(steps[3]!.outcome.summary, new RegExp(`^${CLIENTS} clients × 8 in ${PARTITIONS} partitions$`));
 
     for (const [stage, task, kind] of [
       ['embed', embedPartitionTask(embedPartitionsParams(config), config.out), 'embeddings'],

@@ -42,7 +42,7 @@ describe('fit and score stages', () => {
 
   it('are planned only when configured, after compare', () => {
     const { fit: _fit, score: _score, ...plain } = config;
-    assert.deepEqual(planPipeline(plain).map(stepLabel), ['ingest', 'train', 'embed-shard 1/2', 'embed-shard 2/2', 'embed', 'features', 'compare']);
+    assert.deepEqual(planPipeline(plain).map(stepLabel), ['ingest', 'features', 'train', 'embed-shard 1/2', 'embed-shard 2/2', 'embed', 'compare']);
     assert.deepEqual(planPipeline(config).map(stepLabel).slice(-3), ['compare', 'fit', 'score']);
   });
 

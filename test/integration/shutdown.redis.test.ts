@@ -41,7 +41,7 @@ describe('graceful worker shutdown', () => {
       assert.equal(await train?.getState(), 'completed');
       assert.equal(train?.attemptsStarted, 1);
       assert.equal(train?.stalledCounter, 0);
-      assert.deepEqual((await readdir(join(root, 'out/term'))).filter((n) => !n.startsWith('.')).sort(), ['ingest', 'train']);
+      assert.deepEqual((await readdir(join(root, 'out/term'))).filter((n) => !n.startsWith('.')).sort(), ['features', 'ingest', 'train']);
     } finally {
       await stages.close();
       if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
