@@ -8,6 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { CONTROL_QUEUE, STAGE_QUEUE } from '../../pipeline/queue/queues.js';
 import { checkRedis } from '../../pipeline/queue/redis-check.js';
 import { parseRedisUrl, type RedisTarget } from '../../pipeline/queue/redis-url.js';
 import { submitPipeline } from '../../pipeline/queue/submit.js';
-import { SCHEMA, uniquePrefix, writePipelineFile } from './helpers.js';
+import { REPO, SCHEMA, uniquePrefix, writePipelineFile } from './helpers.js';
 import { startSignalableRedis, type SignalableRedis } from './signalable-redis.js';
 
 const PASSWORD = 'gone-pw-Zr58-never-shown';
@@ -35,13 +36,15 @@ describe('submit when Redis goes away after the connection check', () => {
   let server: SignalableRedis;
   let redis: RedisTarget;
   let config: PipelineConfig;
+  let pipelineFile: string;
   const prefix = uniquePrefix();
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'meles-submit-gone-'));
     server = await startSignalableRedis(join(root, 'redis'), PASSWORD);
     redis = parseRedisUrl(`redis://:${PASSWORD}@127.0.0.1:${server.port}`);
-    config = await readPipelineFile(await writePipelineFile(join(root, 'data', 'p.json'), { name: 'gone', data: 'tx.arrow', schema: SCHEMA, out: '../out/gone' }));
+    pipelineFile = await writePipelineFile(join(root, 'data', 'p.json'), { name: 'gone', data: 'tx.arrow', schema: SCHEMA, out: '../out/gone' });
+    config = await readPipelineFile(pipelineFile);
   });
   after(async () => {
     await server.stop(); // the whole server (and every key of the prefix) goes with it
@@ -122,6 +125,45 @@ describe('submit when Redis goes away after the connection check', () => {
     } finally {
       admin.disconnect();
     }
+  });
+
+  it('the CLI, as cron runs it: its PING check passes, the add gets no answer; exit 3 with one line naming the address and the run, nothing on stdout', { timeout: 60_000 }, async () => {
+    const admin = new Redis({ ...redis.options, lazyConnect: true });
+    admin.on('error', () => {});
+    await admin.connect();
+    const before = await jobsInRedis();
+    try {
+      await admin.call('CLIENT', 'PAUSE', '50000', 'WRITE'); // PING is no write: the check passes
+      const started = Date.now();
+      const run = await new Promise<{ code: number | string; out: string; err: string }>((done) => {
+        const child = spawn(process.execPath, [join(REPO, 'bin/meles.mjs'), 'pipeline', 'submit', pipelineFile, '--redis', `redis://:${PASSWORD}@127.0.0.1:${server.port}`, '--prefix', prefix, '--run-id', 'gone-cli'], {
+          cwd: REPO,
+          env: { ...process.env, MELES_QUIET: '1', MELES_REDIS_CONNECT_TIMEOUT: '1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 50_000); // a hang fails below, it does not hang the suite
+        child.once('exit', (code, signal) => {
+          clearTimeout(timer);
+          done({ code: code ?? signal ?? -1, out, err });
+        });
+      });
+      const ms = Date.now() - started;
+      assert.equal(run.code, 3, run.err);
+      assert.equal(run.out, '');
+      assert.equal(run.err.trim().split('\n').length, 1, `one line, no stack: ${run.err}`);
+      assert.match(run.err, new RegExp(`Cannot use Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${server.port}: no answer within 1 s while adding run gone-cli \\(4 jobs: `));
+      assert.ok(!run.err.includes(PASSWORD), 'password leaked');
+      assert.ok(ms < 45_000, `took ${ms} ms`);
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE');
+      admin.disconnect();
+    }
+    const added = (await jobsInRedis()) - before;
+    assert.ok(added === 0 || added === STAGES, `Redis holds ${added} of the run's ${STAGES} jobs`);
   });
 
   it('Redis killed: fails at once with "connection refused" naming the address; the process is left with no open handle', { timeout: 20_000 }, async () => {
