@@ -19,8 +19,9 @@ import { evaluateFeatureSets } from '../downstream/evaluation/evaluate.js';
 import type { EvaluateOptions } from '../downstream/evaluation/evaluate-types.js';
 import { defaultParallelFits, FoldFitPool } from '../downstream/evaluation/fold-fit-pool.js';
 import { writeCompareReport } from '../report/comparison-files.js';
-import { buildReport } from '../report/run/build-report.js';
-import { RUN_INFO_FILE, type RunInfoInput } from '../report/run/run-layout.js';
+import { buildReport, DEFAULT_TSNE_STEPS, pictureSources } from '../report/run/build-report.js';
+import { ProjectionPrefetch } from '../report/run/projection-prefetch.js';
+import { RUN_INFO_FILE, runInfoSchema, type RunInfoInput } from '../report/run/run-layout.js';
 import { loadModelDirectory } from '../training/model-files.js';
 import type { DemoHooks, DemoOptions, DemoResult } from './demo-options.js';
 import { embedWithRandomEncoder } from './demo-random-encoder.js';
@@ -111,6 +112,9 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
   const melesEmbeddings = join(stageDir(config.out, 'embed'), partFileName(0));
   let control: Awaited<ReturnType<typeof embedWithRandomEncoder>>;
   let comparison: Awaited<ReturnType<typeof compareFeatureSets>>;
+  let run: RunInfoInput;
+  let prefetch: ProjectionPrefetch | undefined;
+  const pictureOptions = { sample: options.sample, seed: options.seed, tsneSteps: DEFAULT_TSNE_STEPS };
   try {
     let done: Awaited<ReturnType<typeof runPipelineLocally>>;
     try {
@@ -134,6 +138,10 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     }
 
     control = await timed('random encoder', () => embedWithRandomEncoder(modelDir, data.transactionsPath, join(runDir, 'random'), options.seed + 1));
+    run = await demoRunInfo({ options, threads, started, timings, data, modelDir, melesEmbeddings, control, runDir });
+    // Both embedding files exist: their report pictures are projected on worker threads while
+    // LightGBM compares (its fits run at FIT_PRIORITY), and the report takes them from here.
+    prefetch = await ProjectionPrefetch.start(pictureSources(runDir, runInfoSchema.parse(run)), pictureOptions);
 
     comparison = await timed('compare', async () => {
       const result = await compareFeatureSets({
@@ -153,38 +161,58 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
   } finally {
     await early;
     await pool.close();
+    await prefetch?.settled();
   }
 
-  const model = await loadModelDirectory(modelDir);
-  const parameters = model.model.parameters().reduce((n, p) => n + p.variable.size, 0);
-  model.model.dispose();
-  const inRun = (path: string): string => relative(runDir, path);
-  const run: RunInfoInput = {
-    formatVersion: 1,
-    title: `meles demo: ${options.clients} synthetic clients`,
-    createdAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
-    backend: control.backend,
-    model: { encoder: `GRU, hidden ${options.hidden}`, parameters, bytes: (await stat(join(modelDir, 'weights.bin'))).size, embeddingSize: control.width },
-    timings,
-    config: { command: 'meles demo', ...options, threads, pipeline: pipelineJson(options), generated: { clients: data.clients, events: data.events } },
-    files: {
-      comparison: 'compare/report.json',
-      metrics: inRun(join(modelDir, 'metrics.jsonl')),
-      inspect: 'inspect.json',
-      targets: inRun(data.targetsPath),
-      embeddings: [
-        { name: 'MeLES', path: inRun(melesEmbeddings) },
-        { name: 'random encoder', path: inRun(control.embeddings) },
-      ],
-    },
-  };
   await writeFile(join(runDir, RUN_INFO_FILE), `${JSON.stringify(run, null, 2)}\n`);
-  const built = await timed('report', () => buildReport(runDir, { sample: options.sample, seed: options.seed, onStep: note }));
+  const built = await timed('report', () => buildReport(runDir, { ...pictureOptions, prefetch, onStep: note }));
   const table = comparison.results.map((r) => {
     const primary = r.metrics[0]!;
     return { set: r.set, target: r.target, metric: primary.metric, mean: primary.test.mean, halfWidth: primary.test.halfWidth };
   });
   return { runDir, report: built.html, seconds: (performance.now() - started) / 1000, table, timings: [...timings, ...built.timings] };
+}
+
+/** What {@link demoRunInfo} describes. */
+interface DemoRunParts {
+  readonly options: DemoOptions;
+  readonly threads: number;
+  /** `performance.now()` when the demo started. */
+  readonly started: number;
+  /** The demo's step timings (the same array, so steps timed later are written too). */
+  readonly timings: readonly { step: string; seconds: number }[];
+  readonly data: Awaited<ReturnType<typeof generateTransactions>>;
+  readonly modelDir: string;
+  readonly melesEmbeddings: string;
+  readonly control: Awaited<ReturnType<typeof embedWithRandomEncoder>>;
+  readonly runDir: string;
+}
+
+/** The demo's run.json (`meles report RUN_DIR` rebuilds the page from it). */
+async function demoRunInfo(p: DemoRunParts): Promise<RunInfoInput> {
+  const model = await loadModelDirectory(p.modelDir);
+  const parameters = model.model.parameters().reduce((n, q) => n + q.variable.size, 0);
+  model.model.dispose();
+  const inRun = (path: string): string => relative(p.runDir, path);
+  return {
+    formatVersion: 1,
+    title: `meles demo: ${p.options.clients} synthetic clients`,
+    createdAt: new Date(Date.now() - (performance.now() - p.started)).toISOString(),
+    backend: p.control.backend,
+    model: { encoder: `GRU, hidden ${p.options.hidden}`, parameters, bytes: (await stat(join(p.modelDir, 'weights.bin'))).size, embeddingSize: p.control.width },
+    timings: p.timings as { step: string; seconds: number }[],
+    config: { command: 'meles demo', ...p.options, threads: p.threads, pipeline: pipelineJson(p.options), generated: { clients: p.data.clients, events: p.data.events } },
+    files: {
+      comparison: 'compare/report.json',
+      metrics: inRun(join(p.modelDir, 'metrics.jsonl')),
+      inspect: 'inspect.json',
+      targets: inRun(p.data.targetsPath),
+      embeddings: [
+        { name: 'MeLES', path: inRun(p.melesEmbeddings) },
+        { name: 'random encoder', path: inRun(p.control.embeddings) },
+      ],
+    },
+  };
 }
 
 /** The pipeline file the demo runs: no targets, so the pipeline stops after features and the demo compares four sets itself. */

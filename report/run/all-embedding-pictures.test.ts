@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Rng } from '../../data/random.js';
 import { allEmbeddingPictures } from './all-embedding-pictures.js';
 import type { EmbeddingPictures, PictureSource } from './embedding-pictures.js';
+import { ProjectionPrefetch } from './projection-prefetch.js';
 import { projectSet, projectSetInWorker } from './project-set.js';
 import { readRunInfo, runPath } from './run-layout.js';
 import { writeTestRunDir } from './test-run-dir.js';
@@ -50,6 +51,24 @@ describe('allEmbeddingPictures', () => {
     assert.equal(atOnce[1]!.pictures.length, 4 * 2);
     // The two sets differ, so equal results are not two copies of one set.
     assert.notDeepEqual(atOnce[0]!.projections[1], atOnce[1]!.projections[1]);
+  });
+
+  it('takes prefetched projections whose sample and settings match, projects the others, and draws the same pictures', async () => {
+    const opts = { sample: 60, seed: 9, tsneSteps: 40 };
+    const inSequence = await allEmbeddingPictures(sources, { ...opts, threads: 1 });
+    // Both sets prefetched with the report's settings: both taken, nothing projected again.
+    const both = await ProjectionPrefetch.start(sources, opts);
+    assert.deepEqual(withoutTimes(await allEmbeddingPictures(sources, { ...opts, threads: 2, prefetch: both })), withoutTimes(inSequence));
+    assert.equal(both.taken, 2);
+    // Only the second set prefetched, and one set prefetched with other t-SNE steps: those are projected here.
+    const one = await ProjectionPrefetch.start([sources[1]!], opts);
+    const other = await ProjectionPrefetch.start([sources[0]!], { ...opts, tsneSteps: 41 });
+    for (const [prefetch, threads] of [[one, 2], [one, 1], [other, 2]] as const) {
+      assert.deepEqual(withoutTimes(await allEmbeddingPictures(sources, { ...opts, threads, prefetch })), withoutTimes(inSequence));
+    }
+    assert.equal(one.taken, 2);
+    assert.equal(other.taken, 0);
+    await Promise.all([both.settled(), one.settled(), other.settled()]);
   });
 
   it('handles more sets than threads (three sets, two lanes) in order', async () => {

@@ -17,6 +17,7 @@ import {
   type PictureSource,
   type SampledSet,
 } from './embedding-pictures.js';
+import type { ProjectionPrefetch } from './projection-prefetch.js';
 import { projectSet, projectSetInWorker, type ScoredSet } from './project-set.js';
 
 /** Options of {@link allEmbeddingPictures}. */
@@ -28,6 +29,11 @@ export interface AllPictureOptions extends PictureOptions {
    * @defaultValue `os.availableParallelism()`
    */
   readonly threads?: number;
+  /**
+   * Projections started earlier (`meles demo` starts them while LightGBM compares): a set whose
+   * sample and settings match one of them is not projected again. @defaultValue none
+   */
+  readonly prefetch?: ProjectionPrefetch;
   /** Called before the pictures of each set are made (in `sources` order), for progress bars. */
   readonly onSet?: (source: PictureSource, index: number) => void;
 }
@@ -40,8 +46,7 @@ export interface AllPictureOptions extends PictureOptions {
  */
 export async function allEmbeddingPictures(sources: readonly PictureSource[], opts: AllPictureOptions): Promise<EmbeddingPictures[]> {
   const threads = expectInteger('threads', opts.threads ?? availableParallelism(), 1);
-  const lanes = Math.min(threads, sources.length);
-  if (lanes <= 1) {
+  if (Math.min(threads, sources.length) <= 1 && opts.prefetch === undefined) {
     const made: EmbeddingPictures[] = [];
     for (const [k, source] of sources.entries()) {
       opts.onSet?.(source, k);
@@ -53,25 +58,39 @@ export async function allEmbeddingPictures(sources: readonly PictureSource[], op
   for (const source of sources) sampled.push(await sampleEmbeddingSet(source, opts));
   const settings = { seed: opts.seed, tsneSteps: opts.tsneSteps };
   const scored: Promise<ScoredSet>[] = new Array<Promise<ScoredSet>>(sources.length);
-  // Worker lanes first, so their threads start before this thread gets busy with lane 0.
-  for (let lane = 1; lane < lanes; lane++) {
-    let previous: Promise<unknown> = Promise.resolve();
-    for (let k = lane; k < sources.length; k += lanes) {
-      scored[k] = previous.then(() => projectSetInWorker(sampled[k]!.rows, settings));
-      previous = scored[k]!.catch(() => undefined);
-    }
+  const todo: number[] = [];
+  for (const [k, set] of sampled.entries()) {
+    const prefetched = await opts.prefetch?.take(set.rows, settings);
+    if (prefetched === undefined) todo.push(k);
+    else scored[k] = Promise.resolve(prefetched);
   }
-  // Mark the worker lanes' promises handled: a failure is rethrown below, where its set is awaited.
-  for (const pending of scored) pending?.catch(() => undefined);
-  opts.onSet?.(sources[0]!, 0);
-  for (let k = 0; k < sources.length; k += lanes) {
-    scored[k] = projectSet(sampled[k]!.rows, { ...settings, tsneOnWorker: false });
-    // Let a worker lane whose set is done start its next one before this thread is busy again.
-    await scored[k];
+  const lanes = Math.min(threads, todo.length);
+  if (lanes === 1) {
+    // One set left to project: t-SNE on a worker thread beside the other methods, as for one set alone.
+    scored[todo[0]!] = projectSet(sampled[todo[0]!]!.rows, { ...settings, tsneOnWorker: true });
+  } else if (lanes > 1) {
+    // Worker lanes first, so their threads start before this thread gets busy with lane 0.
+    for (let lane = 1; lane < lanes; lane++) {
+      let previous: Promise<unknown> = Promise.resolve();
+      for (let j = lane; j < todo.length; j += lanes) {
+        const k = todo[j]!;
+        scored[k] = previous.then(() => projectSetInWorker(sampled[k]!.rows, settings));
+        previous = scored[k]!.catch(() => undefined);
+      }
+    }
+    // Mark the worker lanes' promises handled: a failure is rethrown below, where its set is awaited.
+    for (const pending of scored) pending?.catch(() => undefined);
+    for (let j = 0; j < todo.length; j += lanes) {
+      const k = todo[j]!;
+      if (j === 0) opts.onSet?.(sources[k]!, k);
+      scored[k] = projectSet(sampled[k]!.rows, { ...settings, tsneOnWorker: false });
+      // Let a worker lane whose set is done start its next one before this thread is busy again.
+      await scored[k];
+    }
   }
   const made: EmbeddingPictures[] = [];
   for (const [k, set] of sampled.entries()) {
-    if (k > 0) opts.onSet?.(set.source, k);
+    if (k !== (lanes > 1 ? todo[0] : -1)) opts.onSet?.(set.source, k);
     made.push(await drawEmbeddingSet(set, await scored[k]!));
   }
   return made;

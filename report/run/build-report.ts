@@ -19,9 +19,14 @@ import { trainingCurvesChart } from '../charts/training-curves.js';
 import { renderComparisonChart } from '../comparison-chart.js';
 import { readComparison, type ScorePart } from './comparison.js';
 import { allEmbeddingPictures } from './all-embedding-pictures.js';
+import type { PictureSource } from './embedding-pictures.js';
+import type { ProjectionPrefetch } from './projection-prefetch.js';
 import { renderReportHtml } from './html.js';
 import type { Picture, ProjectionSummary, ReportContent, Section } from './report-content.js';
 import { readRunInfo, runPath, type RunInfo } from './run-layout.js';
+
+/** t-SNE gradient steps of a report unless told otherwise. */
+export const DEFAULT_TSNE_STEPS = 300;
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
@@ -29,7 +34,7 @@ export interface BuildReportOptions {
   readonly sample?: number;
   /** Seed of the sample and of UMAP, t-SNE and TriMap. @defaultValue `42` */
   readonly seed?: number;
-  /** t-SNE gradient steps. @defaultValue `300` */
+  /** t-SNE gradient steps. @defaultValue {@link DEFAULT_TSNE_STEPS} */
   readonly tsneSteps?: number;
   /** Scores in the A/B table: the isolated test part or the out-of-fold scores. @defaultValue `'test'` */
   readonly part?: ScorePart;
@@ -37,6 +42,11 @@ export interface BuildReportOptions {
   readonly out?: string;
   /** Called when a step of the build starts, for progress bars. */
   readonly onStep?: (step: string, index: number, total: number) => void;
+  /**
+   * Projections started earlier from {@link pictureSources} of the same run with the same sample,
+   * seed and t-SNE steps; those sets are not projected again. @defaultValue none
+   */
+  readonly prefetch?: ProjectionPrefetch;
 }
 
 /** What {@link buildReport} wrote. */
@@ -66,7 +76,7 @@ export async function buildReport(runDir: string, options: BuildReportOptions = 
 export async function buildReportOf(runDir: string, run: RunInfo, options: BuildReportOptions = {}): Promise<BuiltReport> {
   const sample = expectInteger('sample', options.sample ?? 1000, 10);
   const seed = expectInteger('seed', options.seed ?? 42);
-  const tsneSteps = expectInteger('tsneSteps', options.tsneSteps ?? 300, 1);
+  const tsneSteps = expectInteger('tsneSteps', options.tsneSteps ?? DEFAULT_TSNE_STEPS, 1);
   const html = resolve(options.out ?? join(runDir, 'report.html'));
   const total = 3 + run.files.embeddings.length;
   let index = 0;
@@ -94,16 +104,12 @@ export async function buildReportOf(runDir: string, run: RunInfo, options: Build
 
   const pictures: Picture[] = [];
   const projections: ProjectionSummary[] = [];
-  const sources = run.files.embeddings.map((entry) => ({
-    name: entry.name,
-    embeddings: runPath(runDir, entry.path),
-    targets: runPath(runDir, run.files.targets),
-    targetsLabel: run.files.targets,
-    idColumn: run.idColumn,
-    labels: run.labels,
-  }));
   // The sets are projected at once on different threads when there are cores for it.
-  const made = await allEmbeddingPictures(sources, { sample, seed, tsneSteps, onSet: (source) => step(`embedding pictures: ${source.name}`) });
+  const made = await allEmbeddingPictures(pictureSources(runDir, run), {
+    sample, seed, tsneSteps,
+    ...(options.prefetch ? { prefetch: options.prefetch } : {}),
+    onSet: (source) => step(`embedding pictures: ${source.name}`),
+  });
   for (const set of made) {
     pictures.push(...set.pictures);
     pngs.push(...set.pictures);
@@ -138,6 +144,18 @@ export async function buildReportOf(runDir: string, run: RunInfo, options: Build
   }
   await writeAtomically(html, (tmp) => writeFile(tmp, renderReportHtml(content), 'utf8'));
   return { html, pngs: written, timings, content };
+}
+
+/** The embedding sets of `run` as the report draws them (paths resolved against `runDir`). */
+export function pictureSources(runDir: string, run: RunInfo): PictureSource[] {
+  return run.files.embeddings.map((entry) => ({
+    name: entry.name,
+    embeddings: runPath(runDir, entry.path),
+    targets: runPath(runDir, run.files.targets),
+    targetsLabel: run.files.targets,
+    idColumn: run.idColumn,
+    labels: run.labels,
+  }));
 }
 
 /** Runs `read` on an existing file; a missing file becomes a 'missing' section naming it. */
