@@ -1,24 +1,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateTransactions, type GenerateSummary } from '../../data/synthetic/generate-transactions.js';
 import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
-
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
-
-function meles(...args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MELES_QUIET: '1' } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+import { meles } from '../../data/testing/run-meles.js';
 
 let dir: string;
 let g: GenerateSummary;

@@ -4,32 +4,19 @@
  * exits 2 with one message and writes nothing.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { readSequences } from '../../data/read-sequences.js';
 import { generateTransactions, SYNTHETIC_SCHEMA, type GenerateSummary } from '../../data/synthetic/generate-transactions.js';
+import { meles } from '../../data/testing/run-meles.js';
 import { initBackend } from '../../encoders/backend.js';
 import { finetuneFromFile } from '../../training/labelled/labelled-from-file.js';
 import { trainFromFile } from '../../training/train-from-file.js';
 import { trainModel } from '../../training/trainer.js';
 import { resolveTrainingOptions } from '../../training/training-options.js';
-
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
-
-function meles(...args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
 
 let dir: string;
 let generated: GenerateSummary;

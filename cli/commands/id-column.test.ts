@@ -1,23 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DataType, Table, Utf8, vectorFromArray, type Schema, type Vector } from 'apache-arrow';
 import { openRecordBatches } from '../../data/arrow-source.js';
 import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
 import { ID_COLUMN_METADATA_KEY } from '../../data/keyed-table.js';
+import { meles } from '../../data/testing/run-meles.js';
 import { ConfigError } from '../../errors.js';
 import { resolveIdColumn } from '../evaluation-flags.js';
-
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
-
-function meles(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { encoding: 'utf8', env: { ...process.env, MELES_QUIET: '1' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Rewrites `from` with its `client_id` column renamed to `cid` and turned into strings `c<id>`. */
 async function renameId(from: string, to: string): Promise<void> {
@@ -43,20 +35,20 @@ describe('outputs keep the source id column (meles features / embed / compare)',
   it('writes `cid` (Utf8) with its name in the metadata, and compare finds it without --id', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'meles-cid-'));
     try {
-      const gen = meles('generate', '--out', join(dir, 'gen'), '--clients', '240', '--seed', '7', '--min-events', '20', '--max-events', '40');
-      assert.equal(gen.status, 0, gen.stderr);
+      const gen = await meles('generate', '--out', join(dir, 'gen'), '--clients', '240', '--seed', '7', '--min-events', '20', '--max-events', '40');
+      assert.equal(gen.code, 0, gen.stderr);
       await renameId(join(dir, 'gen', 'transactions.arrow'), join(dir, 'tx.arrow'));
       await renameId(join(dir, 'gen', 'targets.arrow'), join(dir, 'targets.arrow'));
       const schema = JSON.parse(await readFile(join(dir, 'gen', 'schema.json'), 'utf8')) as Record<string, unknown>;
       await writeFile(join(dir, 'schema.json'), JSON.stringify({ ...schema, id: 'cid' }));
 
-      const features = meles('features', '--data', join(dir, 'tx.arrow'), '--schema', join(dir, 'schema.json'), '--out', join(dir, 'features.arrow'));
-      assert.equal(features.status, 0, features.stderr);
-      const train = meles('train', '--data', join(dir, 'tx.arrow'), '--schema', join(dir, 'schema.json'), '--out', join(dir, 'model'),
+      const features = await meles('features', '--data', join(dir, 'tx.arrow'), '--schema', join(dir, 'schema.json'), '--out', join(dir, 'features.arrow'));
+      assert.equal(features.code, 0, features.stderr);
+      const train = await meles('train', '--data', join(dir, 'tx.arrow'), '--schema', join(dir, 'schema.json'), '--out', join(dir, 'model'),
         '--epochs', '1', '--hidden', '8', '--batch-size', '64', '--quiet');
-      assert.equal(train.status, 0, train.stderr);
-      const embed = meles('embed', '--model', join(dir, 'model'), '--data', join(dir, 'tx.arrow'), '--out', join(dir, 'emb.arrow'), '--quiet');
-      assert.equal(embed.status, 0, embed.stderr);
+      assert.equal(train.code, 0, train.stderr);
+      const embed = await meles('embed', '--model', join(dir, 'model'), '--data', join(dir, 'tx.arrow'), '--out', join(dir, 'emb.arrow'), '--quiet');
+      assert.equal(embed.code, 0, embed.stderr);
 
       for (const file of ['features.arrow', 'emb.arrow']) {
         const s = await schemaOf(join(dir, file));
@@ -66,10 +58,10 @@ describe('outputs keep the source id column (meles features / embed / compare)',
       }
 
       const out = join(dir, 'cmp');
-      const compare = meles('compare', '--targets', join(dir, 'targets.arrow'), '--target', 'gender:binary',
+      const compare = await meles('compare', '--targets', join(dir, 'targets.arrow'), '--target', 'gender:binary',
         '--set', `meles=${join(dir, 'emb.arrow')}`, '--set', `handcrafted=${join(dir, 'features.arrow')}`,
         '--num-iterations', '5', '--folds', '2', '--out', out);
-      assert.equal(compare.status, 0, compare.stderr);
+      assert.equal(compare.code, 0, compare.stderr);
       const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { results: { set: string }[] };
       assert.deepEqual([...new Set(report.results.map((r) => r.set))], ['meles', 'handcrafted']);
     } finally {

@@ -5,13 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { meles } from '../../data/testing/run-meles.js';
 import { writeTestTrainingRun, type TestTrainingRun } from '../../report/run/test-run-dir.js';
 
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
 const checker = fileURLToPath(new URL('../../scripts/check-report-html.ts', import.meta.url));
 const hasChromium = spawnSync('chromium', ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** Runs a TypeScript entry point with tsx; asynchronous so the bad-flag runs can go in parallel. */
+/** Runs a TypeScript script other than the CLI (the report checker) with tsx. */
 function run(script: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, MELES_QUIET: '1' } });
@@ -34,9 +34,9 @@ describe('meles report on a plain training run', () => {
 
   it('writes a report that renders in headless Chromium', { skip: hasChromium ? false : 'chromium is not installed' }, async () => {
     const out = join(dir, 'report', 'report.html');
-    const r = await run(main, 'report', fixture.run, '--embeddings', fixture.embeddings.join(','), '--targets', fixture.targets,
+    const r = await meles('report', fixture.run, '--embeddings', fixture.embeddings.join(','), '--targets', fixture.targets,
       '--target', 'age_group', '--out', out, '--sample', '40', '--tsne-steps', '30', '--json');
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const written = JSON.parse(r.stdout) as { html: string; pngs: string[]; projections: { method: string }[] };
     assert.equal(written.html, out);
     assert.equal(written.pngs.length, 1 + 2 * 4);
@@ -56,9 +56,9 @@ describe('meles report on a plain training run', () => {
       [['--embeddings', join(dir, 'nope.arrow'), '--targets', fixture.targets], /`--embeddings` to name an existing Arrow file/],
       [['--embeddings', fixture.embeddings[0], '--targets', fixture.targets, '--sample', 'many'], /`--sample` to be an integer/],
     ];
-    const results = await Promise.all(cases.map(([flags]) => run(main, 'report', fixture.run, ...flags)));
+    const results = await Promise.all(cases.map(([flags]) => meles('report', fixture.run, ...flags)));
     results.forEach((r, i) => {
-      assert.equal(r.status, 2, `${cases[i]![0].join(' ')}: ${r.stderr}`);
+      assert.equal(r.code, 2, `${cases[i]![0].join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, cases[i]![1]);
     });
   });

@@ -1,21 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromColumns, writeArrowTable } from '../../data/arrow-sink.js';
 import { Rng } from '../../data/random.js';
+import { meles } from '../../data/testing/run-meles.js';
 import type { CompareResult } from './compare.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-function meles(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
-    encoding: 'utf8', env: { ...process.env, MELES_QUIET: '1' },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 async function fixture(dir: string): Promise<void> {
   const rng = new Rng(5);
@@ -40,15 +31,15 @@ describe('meles compare / evaluate', () => {
     try {
       await fixture(dir);
       const out = join(dir, 'out');
-      const r = meles([
+      const r = await meles(
         'compare', '--targets', join(dir, 'labels.csv'), '--id', 'id',
         '--target', 'age_group:multiclass', '--target', 'gender:binary',
         '--set', `handcrafted=${join(dir, 'hand.arrow')}`, '--set', `meles=${join(dir, 'emb.arrow')}`,
         '--set', `both=${join(dir, 'hand.arrow')},${join(dir, 'emb.arrow')}`,
         '--num-iterations', '10', '--params', '{"multiclass": {"minDataInLeaf": 5}, "binary": {"minDataInLeaf": 5}}',
         '--out', out,
-      ]);
-      assert.equal(r.status, 0, r.stderr);
+      );
+      assert.equal(r.code, 0, r.stderr);
       assert.deepEqual((await readdir(out)).sort(), ['report.html', 'report.json', 'report.md']);
       const json = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as CompareResult;
       assert.equal(json.results.length, 6);
@@ -79,18 +70,18 @@ describe('meles compare / evaluate', () => {
     const dir = await mkdtemp(join(tmpdir(), 'meles-cmp-'));
     try {
       await fixture(dir);
-      const r = meles([
+      const r = await meles(
         'evaluate', '--targets', join(dir, 'labels.csv'), '--id', 'id', '--target', 'constant:binary',
         '--features', join(dir, 'emb.arrow'), '--fast', '--out', join(dir, 'out'),
-      ]);
-      assert.equal(r.status, 2);
+      );
+      assert.equal(r.code, 2);
       assert.match(r.stderr, /labels\.csv: target `constant` \(binary\): expected at least 2 classes, found 1 \(`1`\)/);
-      const bad = meles(['compare', '--targets', join(dir, 'labels.csv'), '--id', 'id', '--target', 'gender:binary', '--set', 'oops', '--out', join(dir, 'out')]);
-      assert.equal(bad.status, 2);
+      const bad = await meles('compare', '--targets', join(dir, 'labels.csv'), '--id', 'id', '--target', 'gender:binary', '--set', 'oops', '--out', join(dir, 'out'));
+      assert.equal(bad.code, 2);
       assert.match(bad.stderr, /Expected `--set` as name=file\[,file…\], got `oops`/);
       for (const [value, shown] of [['0', '`0` (number)'], ['two', '`two` (string)']] as const) {
-        const fits = meles(['compare', '--targets', join(dir, 'labels.csv'), '--id', 'id', '--target', 'gender:binary', '--set', `e=${join(dir, 'emb.arrow')}`, '--fast', '--parallel-fits', value, '--out', join(dir, 'out')]);
-        assert.equal(fits.status, 2, fits.stderr);
+        const fits = await meles('compare', '--targets', join(dir, 'labels.csv'), '--id', 'id', '--target', 'gender:binary', '--set', `e=${join(dir, 'emb.arrow')}`, '--fast', '--parallel-fits', value, '--out', join(dir, 'out'));
+        assert.equal(fits.code, 2, fits.stderr);
         assert.ok(fits.stderr.includes(`Expected \`--parallel-fits\` to be an integer in [1, 64], got ${shown}`), fits.stderr);
       }
       await assert.rejects(readdir(join(dir, 'out')));
