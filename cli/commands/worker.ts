@@ -5,7 +5,8 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { expectInteger } from '../../options.js';
-import { DEFAULT_PREFIX, DEFAULT_TIMING } from '../../pipeline/queue/queues.js';
+import { integerFlag } from '../flags.js';
+import { crashRetryBoundMs, DEFAULT_PREFIX, DEFAULT_TIMING, validateWorkerTiming } from '../../pipeline/queue/queues.js';
 import { checkRedisWithRetries, connectTimeoutFrom } from '../../pipeline/queue/redis-check.js';
 import { parseRedisUrl, redisUrlFrom } from '../../pipeline/queue/redis-url.js';
 import { closeOnSignals } from '../../pipeline/queue/shutdown.js';
@@ -19,6 +20,7 @@ interface WorkerFlags {
   readonly outRoot: string;
   readonly lockDuration: string;
   readonly stalledInterval: string;
+  readonly maxStalledCount: string;
   readonly shutdownTimeout: string;
   readonly connectTimeout?: string;
   readonly connectRetries: string;
@@ -34,15 +36,19 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'stage jobs at a time (one child process each)', '1')
     .option('--redis <url>', 'Redis URL (redis:// or rediss://); default $REDIS_URL or redis://127.0.0.1:6379')
     .option('--prefix <prefix>', 'BullMQ key prefix', DEFAULT_PREFIX)
-    .option('--lock-duration <ms>', 'job lock duration; use the same value on every worker', String(DEFAULT_TIMING.lockDuration))
-    .option('--stalled-interval <ms>', 'stalled-job check interval; use the same value on every worker', String(DEFAULT_TIMING.stalledInterval))
+    .option('--lock-duration <ms>', 'job lock duration, renewed while a job runs; a crashed worker\'s jobs run elsewhere after at most about lock duration + 2 x stalled interval; use the same value on every worker', String(DEFAULT_TIMING.lockDuration))
+    .option('--stalled-interval <ms>', 'how often to look for jobs of crashed workers; use the same value on every worker', String(DEFAULT_TIMING.stalledInterval))
+    .option('--max-stalled-count <n>', 'times a job may be put back after its worker crashed before it fails', String(DEFAULT_TIMING.maxStalledCount))
     .option('--shutdown-timeout <s>', 'on SIGTERM/SIGINT, wait at most this long per worker for running jobs and connections', '600')
     .option('--connect-timeout <s>', 'give each Redis connection check this long; default $MELES_REDIS_CONNECT_TIMEOUT or 5')
     .option('--connect-retries <n>', 'at startup (and after Redis refuses the password), check Redis this many more times, 1, 2, 4 … s apart, then exit 3', '3')
     .action(async (flags: WorkerFlags) => {
       const concurrency = expectInteger('concurrency', Number(flags.concurrency), 1, 64);
-      const lockDuration = expectInteger('lockDuration', Number(flags.lockDuration), 1000);
-      const stalledInterval = expectInteger('stalledInterval', Number(flags.stalledInterval), 500);
+      const timing = validateWorkerTiming({
+        lockDuration: integerFlag('--lock-duration', flags.lockDuration),
+        stalledInterval: integerFlag('--stalled-interval', flags.stalledInterval),
+        maxStalledCount: integerFlag('--max-stalled-count', flags.maxStalledCount),
+      });
       const shutdownTimeout = expectInteger('shutdownTimeout', Number(flags.shutdownTimeout), 1, 86_400);
       const connectRetries = expectInteger('connectRetries', Number(flags.connectRetries), 0, 100);
       const redis = parseRedisUrl(redisUrlFrom(flags.redis));
@@ -57,7 +63,7 @@ export function register(program: Command): void {
         prefix: flags.prefix,
         concurrency,
         roots: { dataRoot: resolve(flags.dataRoot), outRoot: resolve(flags.outRoot) },
-        timing: { lockDuration, stalledInterval },
+        timing,
         closeTimeoutMs: shutdownTimeout * 1000,
         authRecheck: connect,
       });
@@ -79,7 +85,7 @@ export function register(program: Command): void {
         );
       });
       await Promise.race([workers.ready, gaveUp]);
-      process.stderr.write(`meles worker: ready (${redis.display}, prefix ${flags.prefix}, concurrency ${concurrency})\n`);
+      process.stderr.write(`meles worker: ready (${redis.display}, prefix ${flags.prefix}, concurrency ${concurrency}; a crashed worker's jobs run again within about ${Math.ceil(crashRetryBoundMs(timing) / 1000)} s)\n`);
       await Promise.race([stopped, gaveUp]);
       process.stderr.write('meles worker: stopped\n');
       // A worker whose close timed out may leave ioredis reconnect timers behind; they must not keep

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { embedControlProcessor } from './embed-control.js';
 import { PARTITION_MANIFEST_QUEUE, PARTITION_QUEUE, partitionManifestProcessor } from './partition-jobs.js';
-import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE, type WorkerTiming } from './queues.js';
+import { CONTROL_QUEUE, SCHEDULE_QUEUE, STAGE_QUEUE, validateWorkerTiming, type WorkerTiming } from './queues.js';
 import { RedisUnavailableError } from '../../errors.js';
 import { checkRedisWithRetries, isRedisAuthError, type RedisRetryOptions } from './redis-check.js';
 import { redact, type RedisTarget } from './redis-url.js';
@@ -28,7 +28,11 @@ export interface PipelineWorkerOptions {
   readonly concurrency: number;
   /** Directories jobs may read and write. */
   readonly roots: WorkerRoots;
-  /** Lock and stalled-check timing (must match every other worker). */
+  /**
+   * Lock and stalled-check timing (must match every other worker); validated here. How soon a
+   * crashed worker's jobs run elsewhere: see `crashRetryBoundMs` in queues.ts.
+   * @defaultValue none; the CLI's are `DEFAULT_TIMING` (30 s lock, 15 s check, 1 stall allowed)
+   */
   readonly timing: WorkerTiming;
   /**
    * How long `close()` waits for each worker (its running jobs, then its connections) before it
@@ -86,11 +90,15 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const secrets = [options.redis.options.password];
   const connection = options.redis.options;
+  const timing = validateWorkerTiming(options.timing);
+  // Every worker (in-process or sandboxed processor) renews its locks from this process, whose
+  // event loop only waits on Redis and the children: nothing here blocks it for long.
   const common = {
     connection,
     prefix: options.prefix,
-    lockDuration: options.timing.lockDuration,
-    stalledInterval: options.timing.stalledInterval,
+    lockDuration: timing.lockDuration,
+    stalledInterval: timing.stalledInterval,
+    maxStalledCount: timing.maxStalledCount,
   };
   const forkEnv = {
     // One OpenBLAS thread per child: each concurrency slot is a process meant to own one core, and
