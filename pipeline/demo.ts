@@ -159,8 +159,9 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       return result;
     });
   } finally {
-    await early;
+    // After a failure, closing first drops the early fits still queued instead of waiting for them.
     await pool.close();
+    await early;
     await prefetch?.settled();
   }
 

@@ -74,8 +74,8 @@ function fitWork(task: FoldFitTask): number {
 /** Options of {@link FoldFitPool}. */
 export interface FoldFitPoolOptions {
   /**
-   * Nice value of the pool's worker threads (Linux: per thread; -20 highest … 19 lowest; elsewhere
-   * ignored when the OS refuses). With 19 the fits only take CPU time that nothing else of normal
+   * Nice value of the pool's worker threads (-20 highest … 19 lowest), set on Linux only, where it
+   * is per thread (elsewhere it would apply to the whole process, so it is not set). With 19 the fits only take CPU time that nothing else of normal
    * priority wants: `meles demo` fits the hand-crafted features while the encoder trains, and the
    * training threads keep their speed. Fits in the calling thread keep its priority.
    * @defaultValue `0` (the threads keep the process's priority)

@@ -10,9 +10,10 @@ import { fitFold, transferList } from './fold-fit.js';
 import { foldFitErrorKind, type FoldFitReply, type FoldFitRequest, type FoldFitWorkerData } from './fold-fit-pool.js';
 
 // On Linux the nice value belongs to the thread (and to the OpenMP threads LightGBM starts from
-// it), so this lowers only this fit thread. A system that refuses keeps the thread as it is.
+// it), so this lowers only this fit thread. Elsewhere (macOS, the BSDs) it would lower the whole
+// process, training included, so it is not set there. A system that refuses keeps the thread as it is.
 const { priority } = workerData as FoldFitWorkerData;
-if (priority !== 0) {
+if (priority !== 0 && process.platform === 'linux') {
   try {
     setPriority(priority);
   } catch {
