@@ -79,4 +79,9 @@ export interface DemoResult {
   readonly seconds: number;
   readonly table: readonly DemoTableRow[];
   readonly timings: readonly { readonly step: string; readonly seconds: number }[];
+  /**
+   * Fits of the comparison that were made while the encoder trained (the hand-crafted set's, one
+   * per target and fold) and taken from the fit pool's memory instead of being made again.
+   */
+  readonly fitsMadeDuringTraining: number;
 }

@@ -33,6 +33,8 @@ describe('demo workflow', () => {
       for (const f of ['run.json', 'inspect.json', 'pipeline.json', 'report.html', 'ab-comparison.png', 'training-curves.png']) assert.ok(files.includes(f), f);
       assert.equal(files.filter((f) => f.startsWith('embedding-')).length, 16); // PCA, UMAP, t-SNE, TriMap × age/gender × MeLES/random
       assert.ok(result.timings.some((t) => t.step === 'train'));
+      // The hand-crafted set's fits (2 targets × 5 folds) were made while the encoder trained, and the comparison reused them.
+      assert.equal(result.fitsMadeDuringTraining, 10);
       // Steps in order, the pipeline's named by stepLabel, each announced with the same total.
       const steps = events.flatMap((e) => (e.kind === 'step' ? [e] : []));
       assert.deepEqual(steps.map((e) => e.name), ['generate', 'data summary', 'ingest', 'features', 'train', 'embed-shard 1/1', 'embed', 'random encoder', 'compare', 'report']);

@@ -171,7 +171,10 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     const primary = r.metrics[0]!;
     return { set: r.set, target: r.target, metric: primary.metric, mean: primary.test.mean, halfWidth: primary.test.halfWidth };
   });
-  return { runDir, report: built.html, seconds: (performance.now() - started) / 1000, table, timings: [...timings, ...built.timings] };
+  return {
+    runDir, report: built.html, seconds: (performance.now() - started) / 1000, table, timings: [...timings, ...built.timings],
+    fitsMadeDuringTraining: pool.memoHits,
+  };
 }
 
 /** What {@link demoRunInfo} describes. */
