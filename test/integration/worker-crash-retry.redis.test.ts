@@ -99,7 +99,8 @@ describe('a worker killed in the middle of a job', () => {
     const done = await waitFor('the training to complete', async () => {
       const [job, state] = await train();
       if (state === 'failed') throw new Error(`training failed: ${job?.failedReason}`);
-      return state === 'completed' ? job : undefined;
+      // Read again once completed: the first read may predate the completion (no finishedOn).
+      return state === 'completed' ? stages.getJob(trainId) : undefined;
     }, 90_000);
     t.diagnostic(`completed ${Date.now() - t0} ms after it was added; the retry took ${done!.finishedOn! - done!.processedOn!} ms (a fresh child, then the epochs after the checkpoint)`);
     assert.equal(done!.stalledCounter, 1, 'put back once, for the crash only');
