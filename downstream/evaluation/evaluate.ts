@@ -16,7 +16,7 @@ import { compareWithBaseline } from './baseline-tests.js';
 import { expectLabelFraction } from './label-fraction.js';
 import { planSplits, type SplitPlan } from './split-plan.js';
 import { metricsFor, scoreMetric, summarizeMetrics } from './fold-scores.js';
-import { DEFAULT_ITERATIONS, LEAF_MINIMUM_DIVISOR, paramsFor, type LightGBMOverrides } from './lightgbm-defaults.js';
+import { DEFAULT_ITERATIONS, leafMinimumLoweredNote, paramsFor, type LeafMinimumUse, type LightGBMOverrides } from './lightgbm-defaults.js';
 import { defaultParallelFits, FoldFitPool } from './fold-fit-pool.js';
 import type { FoldFitResult } from './fold-fit.js';
 import { resolveLightGBMParams } from '../lightgbm/index.js';
@@ -83,7 +83,7 @@ export async function evaluateFeatureSets(options: EvaluateOptions): Promise<Eva
   }
   const results: SetTargetResult[] = units.map((u, k) => {
     const { metrics, gain, leafMinima, seconds } = evaluated[k]!;
-    const lowered = leafMinimumNote(leafMinima, options.params?.[u.target.kind], u.target.kind);
+    const lowered = leafMinimumLoweredNote(paramsFor(u.target.kind, 2, options.params?.[u.target.kind]).minDataInLeaf, leafMinima);
     if (lowered !== undefined) warnings.push(`set \`${u.set.name}\` / target \`${u.target.column}\`: ${lowered}`);
     return {
       set: u.set.name, target: u.target.column, kind: u.target.kind, features: u.table.cols, metrics,
@@ -120,11 +120,11 @@ async function crossValidate(
   target: Target,
   plan: SplitPlan,
   settings: FoldSettings,
-): Promise<{ metrics: MetricScores[]; gain: Float64Array; leafMinima: LeafMinimum[]; seconds: number }> {
+): Promise<{ metrics: MetricScores[]; gain: Float64Array; leafMinima: LeafMinimumUse[]; seconds: number }> {
   const { test, folds: foldRows } = plan;
   const names = metricsFor(target.kind);
   const testY = Int32Array.from(test, (r) => labels[r]!);
-  const leafMinima: LeafMinimum[] = [];
+  const leafMinima: LeafMinimumUse[] = [];
   const fits: Promise<FoldFitResult>[] = foldRows.map((held, f) => {
     const train = plan.training[f]!;
     // Per fold: the reference leaf minimum is capped for small training sets (cappedLeafMinimum).
@@ -157,22 +157,6 @@ async function crossValidate(
 /** LightGBM threads one fit uses: the larger of the two kinds' settings (LightGBM's default here is 1). */
 function threadsPerFit(params: EvaluateOptions['params']): number {
   return Math.max(params?.multiclass?.numThreads ?? 1, params?.binary?.numThreads ?? 1);
-}
-
-/** The leaf minimum one fold's booster was trained with. */
-interface LeafMinimum {
-  readonly trainRows: number;
-  readonly minDataInLeaf: number;
-}
-
-/** Says when the reference leaf minimum was capped for small fold training sets, so reports show it. */
-function leafMinimumNote(minima: readonly LeafMinimum[], overrides: LightGBMOverrides | undefined, kind: TargetKind): string | undefined {
-  const configured = paramsFor(kind, 2, overrides).minDataInLeaf!;
-  const capped = minima.filter((m) => m.minDataInLeaf < configured);
-  if (capped.length === 0) return undefined;
-  const span = (values: number[]): string => (Math.min(...values) === Math.max(...values) ? `${values[0]}` : `${Math.min(...values)}–${Math.max(...values)}`);
-  return `LightGBM min_data_in_leaf lowered from ${configured} to ${span(capped.map((m) => m.minDataInLeaf))} in ${capped.length} of ${minima.length} folds` +
-    ` (${span(capped.map((m) => m.trainRows))} training rows; at most 1/${LEAF_MINIMUM_DIVISOR} of the rows a tree is grown on, lightgbm-defaults.ts)`;
 }
 
 function topFeatures(names: readonly string[], gain: Float64Array): { name: string; gainShare: number }[] {
