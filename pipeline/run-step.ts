@@ -26,6 +26,8 @@ export interface StepOutcome {
   readonly dir: string;
   /** One line for logs and `meles status`, e.g. `5000 clients, 612345 events`. */
   readonly summary: string;
+  /** What the stage warned about (e.g. the fit's lowered leaf minimum); absent when nothing. */
+  readonly warnings?: readonly string[];
 }
 
 /** Options shared by every step: output root, abort signal and progress callback. */
@@ -92,7 +94,7 @@ export async function runStep(step: PipelineStep, config: PipelineConfig, option
       };
       const outcome = await runStage(fitStage, params, options);
       const r = outcome.result;
-      return outcomeOf(outcome, `${r.target} (${r.kind}) on ${r.rows} clients × ${r.features} features, ${r.trees} trees`);
+      return outcomeOf(outcome, `${r.target} (${r.kind}) on ${r.rows} clients × ${r.features} features, ${r.trees} trees`, r.warnings);
     }
     case 'score': {
       if (!config.score) throw new ConfigError(`Pipeline ${config.name} has no \`score\`, so it has no score stage`);
@@ -112,6 +114,6 @@ export function embedPartitionsParams(config: PipelineConfig): { data: string; m
   return { data: config.data, ...(config.embed.maxEvents === undefined ? {} : { maxEvents: config.embed.maxEvents }) };
 }
 
-function outcomeOf<R>(outcome: StageOutcome<R>, summary: string): StepOutcome {
-  return { skipped: outcome.skipped, durationMs: outcome.durationMs, dir: outcome.dir, summary };
+function outcomeOf<R>(outcome: StageOutcome<R>, summary: string, warnings: readonly string[] = []): StepOutcome {
+  return { skipped: outcome.skipped, durationMs: outcome.durationMs, dir: outcome.dir, summary, ...(warnings.length > 0 ? { warnings } : {}) };
 }

@@ -78,6 +78,8 @@ function progressPrinter(): (event: LocalRunEvent) => void {
         process.stderr.write(event.outcome.skipped
           ? `= ${label} up to date (${event.outcome.summary})\n`
           : `✓ ${label} ${(event.outcome.durationMs / 1000).toFixed(1)} s: ${event.outcome.summary}\n`);
+        // Not as progress: the printer drops progress lines less than a second apart.
+        for (const warning of event.outcome.warnings ?? []) process.stderr.write(`  warning: ${warning}\n`);
         break;
     }
   };

@@ -51,6 +51,9 @@ describe('fit and score stages', () => {
     const ran = Object.fromEntries(first.map((s) => [stepLabel(s.step), s.outcome.skipped]));
     assert.equal(ran.fit, false);
     assert.equal(ran.score, false);
+    // 300 clients: the fit's leaf minimum is lowered, and the step says so (`meles pipeline run` prints it).
+    const fitWarnings = (steps: typeof first): readonly string[] | undefined => steps.find((s) => s.step.kind === 'fit')?.outcome.warnings;
+    assert.match(fitWarnings(first)?.join('\n') ?? '', /min_data_in_leaf lowered from 50/);
 
     const predictions = await readArrow(join(stageDir(config.out, 'score'), PREDICTIONS_FILE));
     assert.equal(predictions.schema.fields[0]?.name, SYNTHETIC_SCHEMA.id);
@@ -68,6 +71,7 @@ describe('fit and score stages', () => {
 
     const second = await runPipelineLocally(config);
     assert.ok(second.every((s) => s.outcome.skipped), second.filter((s) => !s.outcome.skipped).map((s) => stepLabel(s.step)).join(', '));
+    assert.deepEqual(fitWarnings(second), fitWarnings(first), 'a skipped fit reads its warnings back from the manifest');
 
     // The same model named as a directory (as another pipeline would): a new key, the same predictions.
     const byDir: PipelineConfig = { ...config, score: { model: stageDir(config.out, 'fit'), sets: ['features', 'embed'] } };
