@@ -84,8 +84,9 @@ describe('a worker killed in the middle of a job', () => {
     t.diagnostic(`picked up ${holder.processedOn! - t0} ms after it was added, killed after ${killedAt - t0} ms`);
     killWorkerGroup(victim);
     await victim.exited;
+    // Unfinished when its worker died (with a 1 s lock it may already be back in the queue here).
     const [, stateAfterKill] = await train();
-    assert.equal(stateAfterKill, 'active', 'the job was still running when its worker died');
+    assert.ok(stateAfterKill === 'active' || stateAfterKill === 'waiting', `the job was ${stateAfterKill} right after the kill`);
 
     const survivor = workers.find((w) => w !== victim)!;
     await waitFor('another worker to start the training again', async () => {
