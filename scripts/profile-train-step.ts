@@ -5,6 +5,11 @@
  *
  *   npx tsx scripts/profile-train-step.ts [--encoder gru|lstm|transformer] [--hidden 256]
  *       [--clients 64] [--splits 5] [--min-len 25] [--max-len 200] [--kernels stock|slice|native] [--top 15]
+ *       [--threads 1]
+ *
+ * `--threads 2` (or more) profiles the data-parallel step of training/parallel/ instead: the wall
+ * time of each phase on the training thread and on a gradient worker (medians over `--steps`
+ * steps), which shows where one thread waits for the other.
  *
  * Shapes default to the reference of ../shared/bench/torch_meles_step.py. Runs on wasm with
  * `--kernels`: `stock` tfjs kernels, `slice` = the library-free heap kernels only, `native` (default) = those
@@ -17,9 +22,13 @@ import { initBackend } from '../encoders/backend.js';
 import { buildEncoderConfig, ENCODER_KINDS, resolveEncoderOptions } from '../encoders/encoder-config.js';
 import { disableNativeKernels, enableHeapKernels, enableNativeKernels } from '../encoders/kernels/native-kernels.js';
 import { l2Normalize } from '../encoders/l2-normalize.js';
-import type { EventBatch } from '../encoders/packed-batch.js';
+import type { EventBatch, PackedBatch } from '../encoders/packed-batch.js';
 import { SequenceModel } from '../encoders/sequence-model.js';
 import { createLoss, DEFAULT_LOSS, DEFAULT_MINER } from '../metric/create-loss.js';
+import type { BaseLoss } from '../metric/losses/base-loss.js';
+import { Adam } from '../training/adam.js';
+import { DataParallelGradients } from '../training/parallel/data-parallel.js';
+import type { PhaseMark, StepPhase } from '../training/parallel/phase-clock.js';
 import { expectInteger, expectOneOf } from '../options.js';
 import { chooseOpenBlasCore } from '../encoders/kernels/openblas-core.js';
 
@@ -106,6 +115,8 @@ async function main(): Promise<void> {
       'max-len': { type: 'string', default: '200' },
       kernels: { type: 'string', default: 'native' },
       top: { type: 'string', default: '15' },
+      threads: { type: 'string', default: '1' },
+      steps: { type: 'string', default: '20' },
     },
   });
   const encoder = expectOneOf('encoder', values.encoder, ENCODER_KINDS);
@@ -116,6 +127,8 @@ async function main(): Promise<void> {
   const maxLength = expectInteger('max-len', Number(values['max-len']), minLength);
   const kernels = expectOneOf('kernels', values.kernels, ['stock', 'slice', 'native'] as const);
   const top = expectInteger('top', Number(values.top), 1);
+  const threads = expectInteger('threads', Number(values.threads), 1);
+  const steps = expectInteger('steps', Number(values.steps), 1);
 
   await initBackend('wasm', { quiet: true });
   // initBackend installs the replacements itself; start from the stock kernels, then apply --kernels.
@@ -136,6 +149,14 @@ async function main(): Promise<void> {
   const optimizer = tf.train.adam(0.002);
   const rng = new Rng(3);
   const lossFn = (): tf.Scalar => loss.call(l2Normalize(model.forward(packed, { training: true, rng })), labels);
+  if (threads > 1) {
+    const describe = `${encoder} hidden ${hidden}, ${clients}×${splits} sequences, lengths ${minLength}–${maxLength}, ${packed.events} events; wasm kernels: ${kernelNote}`;
+    await profileDataParallel({ threads, steps, model, batch, packed, labels, loss, describe });
+    loss.dispose();
+    optimizer.dispose();
+    model.dispose();
+    return;
+  }
 
   const step = (): void => {
     optimizer.minimize(lossFn, false, model.trainableVariables());
@@ -217,6 +238,91 @@ async function main(): Promise<void> {
   loss.dispose();
   optimizer.dispose();
   model.dispose();
+}
+
+/** Hand-overs between the threads: from one phase's end to another's, on the other thread. */
+const HANDOFFS: readonly (readonly [string, StepPhase, StepPhase])[] = [
+  ['job posted -> worker has it', 'main/job-posted', 'worker/job-received'],
+  ['worker embeddings written -> training thread has all', 'worker/forward', 'main/embeddings-gathered'],
+  ['training thread own forward -> has all (its wait)', 'main/own-forward', 'main/embeddings-gathered'],
+  ['dL/dE written -> worker has it', 'main/loss-gradient', 'worker/loss-gradient-received'],
+  ['worker gradients written -> training thread has the reply', 'worker/gradients-written', 'main/replies'],
+  ['training thread own backward -> reply (its wait)', 'main/own-backward', 'main/replies'],
+];
+
+/** What {@link profileDataParallel} steps. */
+interface ParallelProfileInput {
+  readonly threads: number;
+  readonly steps: number;
+  readonly model: SequenceModel;
+  readonly batch: EventBatch;
+  readonly packed: PackedBatch;
+  readonly labels: Int32Array;
+  readonly loss: BaseLoss;
+  readonly describe: string;
+}
+
+/** Runs `steps` data-parallel steps (after 3 warm-ups) with phase marks and prints each thread's phases. */
+async function profileDataParallel({ threads, steps, model, batch, packed, labels, loss, describe }: ParallelProfileInput): Promise<void> {
+  const workers = await DataParallelGradients.start(threads, model, 'wasm', { timed: true });
+  const params = model.parameters().filter((p) => p.variable.trainable);
+  const adam = new Adam(params, 0.002);
+  const variables = params.map((p) => p.variable);
+  const sharded = { views: batch, packed, mode: { training: true }, lossOfEmbeddings: (raw: tf.Tensor2D) => loss.call(l2Normalize(raw), labels) };
+  const walls: number[] = [];
+  // Per phase: its length (since the previous mark on its thread), its end (since the step started)
+  // and the thread's CPU time in it, per step.
+  const phases = new Map<StepPhase, { length: number[]; end: number[]; cpu: number[] }>();
+  const handoffs = new Map<string, number[]>();
+  try {
+    for (let i = 0; i < steps + 3; i++) {
+      const start = performance.now();
+      const { value, grads } = await workers.gradients(sharded, variables);
+      adam.apply(grads);
+      tf.dispose([value, grads]);
+      const wall = performance.now() - start;
+      const marks = workers.takeMarks();
+      if (i < 3) continue;
+      walls.push(wall);
+      const origin = marks.find((m) => m.phase === 'main/start')?.at ?? marks[0]!.at;
+      const at = (phase: StepPhase): number => marks.find((m) => m.phase === phase)?.at ?? NaN;
+      for (const [name, from, to] of HANDOFFS) (handoffs.get(name) ?? handoffs.set(name, []).get(name)!).push(at(to) - at(from));
+      const previous = new Map<string, PhaseMark>();
+      for (const mark of marks) {
+        const thread = mark.phase.split('/')[0]!;
+        const before = previous.get(thread);
+        const entry = phases.get(mark.phase) ?? { length: [], end: [], cpu: [] };
+        entry.length.push(mark.at - (before?.at ?? origin));
+        entry.end.push(mark.at - origin);
+        entry.cpu.push(before === undefined ? NaN : mark.cpu - before.cpu);
+        phases.set(mark.phase, entry);
+        previous.set(thread, mark);
+      }
+    }
+  } finally {
+    await workers.dispose();
+    adam.dispose();
+  }
+  console.log(`data-parallel step on ${threads} threads: ${describe}`);
+  console.log(`train step with Adam (median of ${steps}): ${median(walls).toFixed(1)} ms; tensors after: ${tf.memory().numTensors}\n`);
+  console.log('| phase (ends at) | wall ms since the previous phase on its thread | its thread\'s CPU ms in it (mean: the kernel updates it per scheduler tick) | ends at ms after the step starts |');
+  console.log('|---|---|---|---|');
+  const rows = [...phases.entries()].sort((a, b) => median(a[1].end) - median(b[1].end));
+  for (const [name, p] of rows) console.log(`| ${name} | ${median(p.length).toFixed(1)} | ${mean(p.cpu).toFixed(1)} | ${median(p.end).toFixed(1)} |`);
+  console.log('\n| hand-over (per step, first worker) | median ms | max ms |');
+  console.log('|---|---|---|');
+  for (const [name, v] of handoffs) console.log(`| ${name} | ${median(v).toFixed(2)} | ${Math.max(...v).toFixed(2)} |`);
+}
+
+/** The mean (NaN for none). */
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The middle value (mean of the two middle ones for an even count). */
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function phase(t: { table: KernelTable; ms: number }, wallMs: number, peakBytes: number): PhaseProfile {

@@ -18,6 +18,7 @@ import type { ForwardMode } from '../../encoders/event-encoder.js';
 import type { EventBatch, PackedBatch } from '../../encoders/packed-batch.js';
 import type { SequenceModel } from '../../encoders/sequence-model.js';
 import { MelesError } from '../../errors.js';
+import { type PhaseMark, PhaseClock } from './phase-clock.js';
 import { concatPositions, planShards, sliceBatch } from './shard-plan.js';
 import { EMBEDDING_GRADIENT, EMBEDDINGS, FAILED, type ModelMessage, type NamedValues, PENDING, raiseFlag, READY, type ShardJob, waitForFlag, type GradientWorkerData, type WorkerReply } from './worker-protocol.js';
 
@@ -35,8 +36,14 @@ export interface ShardableBatch {
 
 const WORKER_FILE = new URL('./gradient-worker.mjs', import.meta.url);
 
+/** A worker's answer to a job: its gradients and its phase marks. */
+interface JobResult {
+  readonly gradients: readonly NamedValues[];
+  readonly marks: readonly PhaseMark[];
+}
+
 interface Pending {
-  resolve(gradients: readonly NamedValues[]): void;
+  resolve(result: JobResult): void;
   reject(error: Error): void;
 }
 
@@ -88,7 +95,7 @@ class GradientWorker {
   }
 
   /** Posts a job; the promise settles with the worker's gradients. */
-  run(job: ShardJob): Promise<readonly NamedValues[]> {
+  run(job: ShardJob): Promise<JobResult> {
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
@@ -99,7 +106,7 @@ class GradientWorker {
   private onReply(reply: WorkerReply): void {
     const pending = this.pending;
     this.pending = null;
-    if (reply.kind === 'gradients') pending?.resolve(reply.gradients);
+    if (reply.kind === 'gradients') pending?.resolve(reply);
     else if (reply.kind === 'error') pending?.reject(new MelesError(`Gradient worker thread: ${reply.message}`));
   }
 
@@ -156,18 +163,33 @@ function takePrestarted(count: number): Promise<GradientWorker>[] {
   return taken.map((w) => w.ready);
 }
 
+/** Options of {@link DataParallelGradients.start}. */
+export interface DataParallelOptions {
+  /**
+   * Record when each phase of a step ends on every thread ({@link DataParallelGradients.takeMarks}),
+   * for profiling. @defaultValue `false`
+   */
+  readonly timed?: boolean;
+}
+
 /** Worker threads that compute gradients for shards of each batch; {@link DataParallelGradients.dispose} ends them. */
 export class DataParallelGradients {
+  private readonly clock: PhaseClock;
+  private workerMarks: PhaseMark[] = [];
+
   private constructor(
     private readonly workers: readonly GradientWorker[],
     private readonly model: SequenceModel,
-  ) {}
+    options: DataParallelOptions,
+  ) {
+    this.clock = new PhaseClock(options.timed ?? false);
+  }
 
   /**
    * Starts `threads - 1` workers for `model` (same architecture from its config) on `backend`.
    * @param threads - threads in all, this one included; at least 2
    */
-  static async start(threads: number, model: SequenceModel, backend: BackendName): Promise<DataParallelGradients> {
+  static async start(threads: number, model: SequenceModel, backend: BackendName, options: DataParallelOptions = {}): Promise<DataParallelGradients> {
     if (!Number.isInteger(threads) || threads < 2) throw new MelesError(`Expected \`threads\` to be an integer >= 2 for data-parallel training, got \`${threads}\``);
     const data: GradientWorkerData = { backend };
     const early = takePrestarted(threads - 1);
@@ -188,7 +210,7 @@ export class DataParallelGradients {
     }
     const config = structuredClone(model.config) as EncoderConfig;
     for (const worker of workers) worker.setModel(config);
-    return new DataParallelGradients(workers, model);
+    return new DataParallelGradients(workers, model, options);
   }
 
   /** Threads in all (workers + this one). */
@@ -197,11 +219,22 @@ export class DataParallelGradients {
   }
 
   /**
+   * The phase marks of the steps since the last call, every thread's, in time order (empty unless
+   * started with {@link DataParallelOptions.timed}).
+   */
+  takeMarks(): PhaseMark[] {
+    const marks = [...this.clock.take(), ...this.workerMarks];
+    this.workerMarks = [];
+    return marks.sort((a, b) => a.at - b.at);
+  }
+
+  /**
    * The loss of `batch` and its gradients for `variables` (the optimizer's, keyed by tfjs variable
    * name as `tf.variableGrads` returns them), computed across the threads. The caller disposes both.
    */
   async gradients(batch: ShardableBatch, variables: readonly tf.Variable[]): Promise<{ value: tf.Scalar; grads: tf.NamedTensorMap }> {
-    const { model } = this;
+    const { model, clock } = this;
+    clock.mark('main/start');
     const shards = planShards(batch.views.lengths, this.threads);
     const shared = model.batchShared(batch.packed, batch.mode);
     const parameters = model.parameters();
@@ -216,6 +249,7 @@ export class DataParallelGradients {
       const bytes = rows.length * width * Float32Array.BYTES_PER_ELEMENT;
       const job: ShardJob = {
         kind: 'shard',
+        timed: clock.enabled,
         weights,
         trainable,
         shard: sliceBatch(batch.views, rows),
@@ -229,6 +263,7 @@ export class DataParallelGradients {
     const replies = jobs.map((j, k) => this.workers[k]!.run(j.job));
     // Settled by the handlers below even if this step fails, so no rejection goes unobserved.
     replies.forEach((r) => r.catch(() => undefined));
+    clock.mark('main/job-posted');
     const used = [shards[0]!, ...jobs.map((j) => j.rows)];
     const positions = concatPositions(used, batch.views.size);
     // The training thread's own embeddings enter the loss through a placeholder too, so the loss and
@@ -245,10 +280,12 @@ export class DataParallelGradients {
       const outer = tf.variableGrads(() => {
         const embeddings = model.forward(model.pack(sliceBatch(batch.views, shards[0]!)), { ...batch.mode, shared });
         ownPlaceholder.assign(tf.tensor2d(embeddings.dataSync() as Float32Array, [shards[0]!.length, width]));
+        clock.mark('main/own-forward');
         for (const j of jobs) {
           waitForFlag(j.control, EMBEDDINGS, "a worker's embeddings");
           j.placeholder.assign(tf.tensor2d(new Float32Array(j.job.embeddings), [j.rows.length, width]));
         }
+        clock.mark('main/embeddings-gathered');
         // A nested gradient: the loss of the whole batch, its gradient for each shard's embeddings
         // and for the loss's own variables. Its results are read out as plain values, so nothing
         // of it is connected to this outer tape.
@@ -260,6 +297,7 @@ export class DataParallelGradients {
           new Float32Array(j.job.embeddingGradient).set(inner.grads[j.placeholder.name]!.dataSync());
           raiseFlag(j.control, EMBEDDING_GRADIENT, READY);
         }
+        clock.mark('main/loss-gradient');
         const ownGradient = tf.tensor2d(inner.grads[ownPlaceholder.name]!.dataSync() as Float32Array, [shards[0]!.length, width]);
         loss = {
           value: tf.keep(tf.scalar(inner.value.dataSync()[0]!)),
@@ -272,6 +310,7 @@ export class DataParallelGradients {
       }, encoderVariables);
       outer.value.dispose();
       own = outer.grads;
+      clock.mark('main/own-backward');
     } catch (error) {
       for (const j of jobs) if (Atomics.load(j.control, EMBEDDING_GRADIENT) === PENDING) raiseFlag(j.control, EMBEDDING_GRADIENT, FAILED);
       const partial = loss as { value: tf.Scalar; grads: tf.NamedTensorMap } | null;
@@ -285,11 +324,14 @@ export class DataParallelGradients {
     const grads: tf.NamedTensorMap = { ...own, ...done.grads };
     let fromWorkers: (readonly NamedValues[])[];
     try {
-      fromWorkers = await Promise.all(replies);
+      const results = await Promise.all(replies);
+      fromWorkers = results.map((r) => r.gradients);
+      for (const r of results) this.workerMarks.push(...r.marks);
     } catch (error) {
       tf.dispose([value, grads]);
       throw error;
     }
+    clock.mark('main/replies');
     const variableOf = new Map(parameters.map((p) => [p.name, p.variable]));
     for (const gradients of fromWorkers) {
       for (const { name, values } of gradients) {
@@ -303,6 +345,7 @@ export class DataParallelGradients {
         }
       }
     }
+    clock.mark('main/summed');
     return { value, grads };
   }
 

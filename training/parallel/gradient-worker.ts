@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../encoders/backend.js';
 import { SequenceModel } from '../../encoders/sequence-model.js';
+import { PhaseClock } from './phase-clock.js';
 import { EMBEDDING_GRADIENT, EMBEDDINGS, FAILED, type GradientWorkerData, type NamedValues, raiseFlag, READY, type ShardJob, waitForFlag, type WorkerMessage, type WorkerReply } from './worker-protocol.js';
 
 const port = parentPort;
@@ -36,9 +37,12 @@ port.on('message', (message: WorkerMessage) => {
     return;
   }
   const control = new Int32Array(message.control);
+  const clock = new PhaseClock(message.timed);
+  clock.mark('worker/job-received');
   try {
     if (model === null) throw modelError ?? new Error('no model was sent before the first job');
-    reply({ kind: 'gradients', gradients: runShard(model, message, control) });
+    const gradients = runShard(model, message, control, clock);
+    reply({ kind: 'gradients', gradients, marks: clock.take() });
   } catch (error) {
     // Wake the training thread if it is still waiting for our embeddings.
     if (Atomics.load(control, EMBEDDINGS) !== READY) raiseFlag(control, EMBEDDINGS, FAILED);
@@ -47,12 +51,13 @@ port.on('message', (message: WorkerMessage) => {
 });
 reply({ kind: 'ready', backend: started });
 
-function runShard(model: SequenceModel, job: ShardJob, control: Int32Array): NamedValues[] {
+function runShard(model: SequenceModel, job: ShardJob, control: Int32Array, clock: PhaseClock): NamedValues[] {
   for (const { name, values } of job.weights) {
     const variable = byName.get(name);
     if (variable === undefined) throw new Error(`The worker's model has no parameter \`${name}\``);
     tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
   }
+  clock.mark('worker/weights-copied');
   const names = job.trainable.filter((name) => byName.has(name));
   const variables = names.map((name) => byName.get(name)!);
   const rows = job.shard.size;
@@ -60,17 +65,21 @@ function runShard(model: SequenceModel, job: ShardJob, control: Int32Array): Nam
     const embeddings = model.forward(model.pack(job.shard), { training: true, shared: job.shared });
     new Float32Array(job.embeddings).set(embeddings.dataSync());
     raiseFlag(control, EMBEDDINGS, READY);
+    clock.mark('worker/forward');
     waitForFlag(control, EMBEDDING_GRADIENT, 'the loss gradient of its embeddings');
+    clock.mark('worker/loss-gradient-received');
     const dEmbeddings = tf.tensor2d(new Float32Array(job.embeddingGradient).slice(), [rows, model.width]);
     // d/dθ Σ E∘dE is dEᵀ·dE/dθ: the shard's share of the whole batch's weight gradient.
     return tf.sum(tf.mul(embeddings, dEmbeddings));
   }, variables);
   value.dispose();
+  clock.mark('worker/backward');
   const byVariable = new Map(variables.map((v, i) => [v.name, names[i]!]));
   const out: NamedValues[] = [];
   for (const [variableName, gradient] of Object.entries(grads)) {
     out.push({ name: byVariable.get(variableName)!, values: gradient.dataSync() as Float32Array });
     gradient.dispose();
   }
+  clock.mark('worker/gradients-written');
   return out;
 }

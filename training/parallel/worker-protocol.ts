@@ -15,6 +15,7 @@ import type { EncoderConfig } from '../../encoders/encoder-config.js';
 import type { BatchShared } from '../../encoders/event-encoder.js';
 import type { EventBatch } from '../../encoders/packed-batch.js';
 import { MelesError } from '../../errors.js';
+import type { PhaseMark } from './phase-clock.js';
 
 /**
  * `workerData` of a gradient worker: only the backend, so a worker can be started (tfjs loaded, its
@@ -45,6 +46,8 @@ export interface ShardJob {
   readonly kind: 'shard';
   /** Every model parameter's current values (the worker's copy is overwritten with them). */
   readonly weights: readonly NamedValues[];
+  /** Record the worker's {@link PhaseMark}s and send them with the reply. */
+  readonly timed: boolean;
   /** Parameter names to return gradients for (the optimizer's, in its order). */
   readonly trainable: readonly string[];
   readonly shard: EventBatch;
@@ -60,7 +63,7 @@ export interface ShardJob {
 /** What a worker posts back. */
 export type WorkerReply =
   | { readonly kind: 'ready'; readonly backend: BackendName }
-  | { readonly kind: 'gradients'; readonly gradients: readonly NamedValues[] }
+  | { readonly kind: 'gradients'; readonly gradients: readonly NamedValues[]; readonly marks: readonly PhaseMark[] }
   | { readonly kind: 'error'; readonly message: string };
 
 /** Flag index: the worker's embeddings are in shared memory. */
