@@ -19,7 +19,7 @@ import type { EventBatch, PackedBatch } from '../../encoders/packed-batch.js';
 import type { SequenceModel } from '../../encoders/sequence-model.js';
 import { MelesError } from '../../errors.js';
 import { type PhaseMark, PhaseClock } from './phase-clock.js';
-import { concatPositions, planShards, sliceBatch } from './shard-plan.js';
+import { planShards, sliceBatch } from './shard-plan.js';
 import { EMBEDDING_GRADIENT, EMBEDDINGS, FAILED, type ModelMessage, type NamedValues, PENDING, raiseFlag, READY, type ShardJob, waitForFlag, type GradientWorkerData, type WorkerReply } from './worker-protocol.js';
 
 /** What a batch must expose to be split across threads (the MeLES objective provides it). */
@@ -258,47 +258,50 @@ export class DataParallelGradients {
         embeddings: new SharedArrayBuffer(bytes),
         embeddingGradient: new SharedArrayBuffer(bytes),
       };
-      return [{ job, rows, control: new Int32Array(job.control), placeholder: tf.tidy(() => tf.variable(tf.zeros([rows.length, width]), true)) }];
+      return [{ job, rows, control: new Int32Array(job.control) }];
     });
     const replies = jobs.map((j, k) => this.workers[k]!.run(j.job));
     // Settled by the handlers below even if this step fails, so no rejection goes unobserved.
     replies.forEach((r) => r.catch(() => undefined));
     clock.mark('main/job-posted');
-    const used = [shards[0]!, ...jobs.map((j) => j.rows)];
-    const positions = concatPositions(used, batch.views.size);
-    // The training thread's own embeddings enter the loss through a placeholder too, so the loss and
-    // dL/dE of every shard are known before any backward pass through the encoder runs: the workers
-    // then backpropagate while this thread backpropagates its own shard.
-    const ownPlaceholder = tf.tidy(() => tf.variable(tf.zeros([shards[0]!.length, width]), true));
-    const placeholders = [ownPlaceholder, ...jobs.map((j) => j.placeholder)];
+    const own0 = shards[0]!;
+    const size = batch.views.size;
+    // Every shard's embeddings in batch order, the loss's one input: the training thread's own enter
+    // it as plain values too, so the loss and dL/dE of every shard are known before any backward
+    // pass through the encoder runs (the workers then backpropagate while this thread
+    // backpropagates its own shard). One input instead of a placeholder per shard, concatenated and
+    // gathered back into batch order: no concat, gather or their gradients (0.66 ms less while the
+    // workers wait, hidden 64).
+    const gathered = new Float32Array(size * width);
     const modelVariables = new Set(parameters.map((p) => p.variable.name));
     const encoderVariables = variables.filter((v) => modelVariables.has(v.name));
     const lossVariables = variables.filter((v) => !modelVariables.has(v.name));
+    let input: tf.Variable<tf.Rank.R2> | null = null;
     let loss: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
     let own: tf.NamedTensorMap;
     try {
       const outer = tf.variableGrads(() => {
-        const embeddings = model.forward(model.pack(sliceBatch(batch.views, shards[0]!)), { ...batch.mode, shared });
-        ownPlaceholder.assign(tf.tensor2d(embeddings.dataSync() as Float32Array, [shards[0]!.length, width]));
+        const embeddings = model.forward(model.pack(sliceBatch(batch.views, own0)), { ...batch.mode, shared });
+        scatterRows(embeddings.dataSync() as Float32Array, own0, gathered, width);
         clock.mark('main/own-forward');
         for (const j of jobs) {
           waitForFlag(j.control, EMBEDDINGS, "a worker's embeddings");
-          j.placeholder.assign(tf.tensor2d(new Float32Array(j.job.embeddings), [j.rows.length, width]));
+          scatterRows(new Float32Array(j.job.embeddings), j.rows, gathered, width);
         }
+        const lossInput = tf.variable(tf.tensor2d(gathered, [size, width]), true) as tf.Variable<tf.Rank.R2>;
+        input = lossInput;
         clock.mark('main/embeddings-gathered');
-        // A nested gradient: the loss of the whole batch, its gradient for each shard's embeddings
-        // and for the loss's own variables. Its results are read out as plain values, so nothing
-        // of it is connected to this outer tape.
-        const inner = tf.variableGrads(() => {
-          const all = placeholders.length === 1 ? ownPlaceholder : tf.concat(placeholders as tf.Tensor[], 0);
-          return batch.lossOfEmbeddings(tf.gather(all, tf.tensor1d(positions, 'int32')) as tf.Tensor2D);
-        }, [...lossVariables, ...placeholders]);
+        // A nested gradient: the loss of the whole batch, its gradient for the embeddings and for
+        // the loss's own variables. Its results are read out as plain values, so nothing of it is
+        // connected to this outer tape.
+        const inner = tf.variableGrads(() => batch.lossOfEmbeddings(lossInput), [...lossVariables, lossInput]);
+        const dEmbeddings = inner.grads[lossInput.name]!.dataSync() as Float32Array;
         for (const j of jobs) {
-          new Float32Array(j.job.embeddingGradient).set(inner.grads[j.placeholder.name]!.dataSync());
+          gatherRows(dEmbeddings, j.rows, new Float32Array(j.job.embeddingGradient), width);
           raiseFlag(j.control, EMBEDDING_GRADIENT, READY);
         }
         clock.mark('main/loss-gradient');
-        const ownGradient = tf.tensor2d(inner.grads[ownPlaceholder.name]!.dataSync() as Float32Array, [shards[0]!.length, width]);
+        const ownGradient = tf.tensor2d(gatherRows(dEmbeddings, own0, new Float32Array(own0.length * width), width), [own0.length, width]);
         loss = {
           value: tf.keep(tf.scalar(inner.value.dataSync()[0]!)),
           grads: Object.fromEntries(lossVariables.flatMap((v) => {
@@ -317,7 +320,7 @@ export class DataParallelGradients {
       if (partial !== null) tf.dispose([partial.value, partial.grads]);
       throw error;
     } finally {
-      tf.dispose(placeholders);
+      (input as tf.Variable<tf.Rank.R2> | null)?.dispose();
     }
     const done = loss as unknown as { value: tf.Scalar; grads: tf.NamedTensorMap };
     const value = done.value;
@@ -353,4 +356,15 @@ export class DataParallelGradients {
   async dispose(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.thread.terminate()));
   }
+}
+
+/** Copies row `i` of `source` (`[rows.length, width]`) to row `rows[i]` of `target`. */
+function scatterRows(source: Float32Array, rows: Int32Array, target: Float32Array, width: number): void {
+  rows.forEach((row, i) => target.set(source.subarray(i * width, (i + 1) * width), row * width));
+}
+
+/** Copies row `rows[i]` of `source` to row `i` of `target` (`[rows.length, width]`); returns `target`. */
+function gatherRows(source: Float32Array, rows: Int32Array, target: Float32Array, width: number): Float32Array {
+  rows.forEach((row, i) => target.set(source.subarray(row * width, (row + 1) * width), i * width));
+  return target;
 }

@@ -34,14 +34,3 @@ export function sliceBatch(batch: EventBatch, rows: Int32Array): EventBatch {
     numeric: Object.fromEntries(Object.entries(batch.numeric).map(([name, v]) => [name, copyRows(v, (n) => new Float32Array(n))])),
   };
 }
-
-/**
- * Where each row of the batch lands when the shards' outputs are concatenated in shard order:
- * `gather(concat(shardOutputs), positions)` puts them back in batch order.
- */
-export function concatPositions(shards: readonly Int32Array[], size: number): Int32Array {
-  const positions = new Int32Array(size);
-  let at = 0;
-  for (const rows of shards) for (const r of rows) positions[r] = at++;
-  return positions;
-}
