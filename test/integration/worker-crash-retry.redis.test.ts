@@ -2,7 +2,7 @@
  * A worker process SIGKILLed (with its sandboxed children, like a lost machine) in the middle of a
  * training stage: another, already running worker starts the job again within the bound the lock
  * timing promises (`crashRetryBoundMs`, with short intervals so the test is quick) and completes
- * it. Before the kill the job ran for several lock durations with its child busy training and was
+ * it. Before the kill the job ran for twice its lock duration with its child busy training and was
  * never taken for stalled: the worker's main process renews the lock while the child works.
  */
 import { after, before, describe, it } from 'node:test';
@@ -19,7 +19,9 @@ import {
   SCHEMA, killWorkerGroup, obliterateAll, redis, startWorkerProcess, stopWorkers, uniquePrefix, waitFor, writePipelineFile, writeTransactions, type WorkerProcess,
 } from './helpers.js';
 
-const TIMING: Required<WorkerTiming> = { lockDuration: 1000, stalledInterval: 500, maxStalledCount: 1 };
+// A 2 s lock: short enough for a quick test, long enough that a worker's main process slowed by a
+// loaded machine (other test files training in parallel) still renews it in time.
+const TIMING: Required<WorkerTiming> = { lockDuration: 2000, stalledInterval: 500, maxStalledCount: 1 };
 /** What a loaded 2-core machine may add to the bound: timers late, Redis round trips slow. */
 const SLACK_MS = 6000;
 
@@ -51,7 +53,7 @@ describe('a worker killed in the middle of a job', () => {
     await rm(root, { recursive: true, force: true });
   }, { timeout: 60_000 });
 
-  it('is started again by another worker within lockDuration + 2 x stalledInterval and completes; running for several lock durations before did not stall it', { timeout: 120_000 }, async (t) => {
+  it('is started again by another worker within lockDuration + 2 x stalledInterval and completes; running for twice the lock duration before did not stall it', { timeout: 120_000 }, async (t) => {
     const args = [
       '--data-root', join(root, 'data'), '--out-root', join(root, 'out'), '--prefix', prefix,
       '--lock-duration', String(TIMING.lockDuration), '--stalled-interval', String(TIMING.stalledInterval), '--max-stalled-count', String(TIMING.maxStalledCount),
@@ -68,11 +70,12 @@ describe('a worker killed in the middle of a job', () => {
       return [job, await job?.getState()];
     };
 
-    // Healthy and long: the job runs for 3 lock durations in one worker's child, never put back.
-    const holder = await waitFor('training to run for 3 lock durations', async () => {
+    // Healthy and long: the job runs for twice its lock duration in one worker's child, never put
+    // back (without renewals its lock would have expired, and a stalled check found it, by then).
+    const holder = await waitFor('training to run for 2 lock durations', async () => {
       const [job, state] = await train();
       if (state === 'completed') throw new Error('training finished before the kill; make it longer');
-      const running = job?.processedOn !== undefined && Date.now() - job.processedOn >= 3 * TIMING.lockDuration;
+      const running = job?.processedOn !== undefined && Date.now() - job.processedOn >= 2 * TIMING.lockDuration;
       return state === 'active' && typeof job?.progress === 'object' && running ? job : undefined;
     }, 90_000);
     assert.equal(holder.stalledCounter, 0, 'the healthy job was taken for stalled');
@@ -84,7 +87,7 @@ describe('a worker killed in the middle of a job', () => {
     t.diagnostic(`picked up ${holder.processedOn! - t0} ms after it was added, killed after ${killedAt - t0} ms`);
     killWorkerGroup(victim);
     await victim.exited;
-    // Unfinished when its worker died (with a 1 s lock it may already be back in the queue here).
+    // Unfinished when its worker died (with a short lock it may already be back in the queue here).
     const [, stateAfterKill] = await train();
     assert.ok(stateAfterKill === 'active' || stateAfterKill === 'waiting', `the job was ${stateAfterKill} right after the kill`);
 
