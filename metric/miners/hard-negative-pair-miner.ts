@@ -37,16 +37,7 @@ export class HardNegativePairMiner extends BaseMiner {
   }
 
   protected compute({ ranking: matrix, size, labels }: MiningInput): MinedPairs {
-    const a1: number[] = [];
-    const p: number[] = [];
-    for (let i = 0; i < size; i++) {
-      for (let j = i + 1; j < size; j++) {
-        if (labels[i] === labels[j]) {
-          a1.push(i);
-          p.push(j);
-        }
-      }
-    }
+    const { a1, p } = positivePairs(labels, size);
     const k = this.options.negCount;
     // Rank r of anchor j goes to slot r * size + j: the reference's order (rank-major).
     const chosen = new Int32Array(k * size).fill(-1);
@@ -62,8 +53,37 @@ export class HardNegativePairMiner extends BaseMiner {
       a2.push(slot % size);
       n.push(chosen[slot]!);
     }
-    return { kind: 'pairs', a1: Int32Array.from(a1), p: Int32Array.from(p), a2: Int32Array.from(a2), n: Int32Array.from(n) };
+    return { kind: 'pairs', a1, p, a2: Int32Array.from(a2), n: Int32Array.from(n) };
   }
+}
+
+/**
+ * Every pair i < j of rows with equal labels, ordered by i then j (the order of a double loop over
+ * all pairs), found through each label's rows instead of comparing all n² pairs.
+ */
+export function positivePairs(labels: Int32Array, size: number): { a1: Int32Array; p: Int32Array } {
+  const rowsOf = new Map<number, number[]>();
+  for (let i = 0; i < size; i++) {
+    const rows = rowsOf.get(labels[i]!);
+    if (rows === undefined) rowsOf.set(labels[i]!, [i]);
+    else rows.push(i);
+  }
+  let count = 0;
+  for (const rows of rowsOf.values()) count += (rows.length * (rows.length - 1)) / 2;
+  const a1 = new Int32Array(count);
+  const p = new Int32Array(count);
+  // Position of row i within its label's (increasing) rows: the later ones pair with it.
+  const rank = new Int32Array(size);
+  for (const rows of rowsOf.values()) rows.forEach((row, r) => (rank[row] = r));
+  let at = 0;
+  for (let i = 0; i < size; i++) {
+    const rows = rowsOf.get(labels[i]!)!;
+    for (let r = rank[i]! + 1; r < rows.length; r++) {
+      a1[at] = i;
+      p[at++] = rows[r]!;
+    }
+  }
+  return { a1, p };
 }
 
 /**

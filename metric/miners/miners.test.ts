@@ -12,7 +12,7 @@ import { AllPairsMiner } from './all-pairs-miner.js';
 import type { BaseMiner } from './base-miner.js';
 import { BatchHardMiner } from './batch-hard-miner.js';
 import { DistanceWeightedMiner } from './distance-weighted-miner.js';
-import { HardNegativePairMiner } from './hard-negative-pair-miner.js';
+import { HardNegativePairMiner, positivePairs } from './hard-negative-pair-miner.js';
 import { HardTripletMiner } from './hard-triplet-miner.js';
 import { RandomNegativeMiner } from './random-negative-miner.js';
 import { TripletMarginMiner, type TripletType } from './triplet-margin-miner.js';
@@ -66,6 +66,18 @@ describe('hard negative pair miner', () => {
     const withIndices = tf.grad((t: tf.Tensor) => new ContrastiveLoss().call(t as tf.Tensor2D, y, mined))(x);
     assert.deepEqual(withMiner.arraySync(), withIndices.arraySync());
     tf.dispose([x, withMiner, withIndices]);
+  });
+  it('lists positive pairs in double-loop order (i, then j > i) for shuffled, repeated and single labels', () => {
+    const rng = new Rng(4);
+    for (const size of [1, 2, 7, 40]) {
+      const labels = Int32Array.from({ length: size }, () => rng.int(-2, 5));
+      const a1: number[] = [];
+      const p: number[] = [];
+      for (let i = 0; i < size; i++) for (let j = i + 1; j < size; j++) if (labels[i] === labels[j]) (a1.push(i), p.push(j));
+      const got = positivePairs(labels, size);
+      assert.deepEqual([...got.a1], a1, `a1, size ${size}`);
+      assert.deepEqual([...got.p], p, `p, size ${size}`);
+    }
   });
   it('rejects negCount 0', () => {
     assert.throws(() => new HardNegativePairMiner({ negCount: 0 }), /Expected `negCount` to be an integer >= 1, got `0` \(number\)/);
