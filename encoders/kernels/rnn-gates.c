@@ -102,6 +102,7 @@ void meles_lstm_backward_step(int bs, int H, const float *dh, float *dc, const f
    copies and sums as their TypeScript loops, which convert every float32 element to a double and
    back and allocate a view per row. Element counts and strides are in 4-byte elements (float32 or
    int32 data alike). */
+#include <stdlib.h>
 #include <string.h>
 
 /* rows rows of `width` elements: row r of dst (at r·dstStride) = row r of src (at r·srcStride);
@@ -117,21 +118,47 @@ void meles_gather_rows(int count, int width, const float *table, const int *idx,
 
 /* out[s,:] = Σ rows r of x with ids[r] == s, in row order; ids outside [0, segments) are skipped. */
 void meles_segment_sum(int rows, int inner, const float *x, const int *ids, int segments, float *out) {
-  memset(out, 0, (size_t)segments * inner * sizeof(float));
+  /* Accumulated in double: an embedding row's gradient sums thousands of events, and a float
+   * accumulator makes the result depend on the order of the rows (1 vs 2 training threads). */
+  double *acc = calloc((size_t)segments * inner, sizeof(double));
+  if (acc == NULL) {
+    memset(out, 0, (size_t)segments * inner * sizeof(float));
+    for (int r = 0; r < rows; r++) {
+      int s = ids[r];
+      if (s < 0 || s >= segments) continue;
+      float *o = out + (long)s * inner;
+      const float *v = x + (long)r * inner;
+      for (int k = 0; k < inner; k++) o[k] += v[k];
+    }
+    return;
+  }
   for (int r = 0; r < rows; r++) {
     int s = ids[r];
     if (s < 0 || s >= segments) continue;
-    float *o = out + (long)s * inner;
+    double *o = acc + (long)s * inner;
     const float *v = x + (long)r * inner;
     for (int k = 0; k < inner; k++) o[k] += v[k];
   }
+  for (long i = 0; i < (long)segments * inner; i++) out[i] = (float)acc[i];
+  free(acc);
 }
 
-/* out[c] = Σ_r m[r,c] over a row-major [rows, cols] matrix, in row order. */
+/* out[c] = Σ_r m[r,c] over a row-major [rows, cols] matrix, in row order, accumulated in double
+ * (a bias gradient sums every event of the batch; see meles_segment_sum). */
 void meles_column_sums(int rows, int cols, const float *m, float *out) {
-  memset(out, 0, (size_t)cols * sizeof(float));
+  double *acc = calloc((size_t)(cols > 0 ? cols : 1), sizeof(double));
+  if (acc == NULL) {
+    memset(out, 0, (size_t)cols * sizeof(float));
+    for (int r = 0; r < rows; r++) {
+      const float *row = m + (long)r * cols;
+      for (int c = 0; c < cols; c++) out[c] += row[c];
+    }
+    return;
+  }
   for (int r = 0; r < rows; r++) {
     const float *row = m + (long)r * cols;
-    for (int c = 0; c < cols; c++) out[c] += row[c];
+    for (int c = 0; c < cols; c++) acc[c] += row[c];
   }
+  for (int c = 0; c < cols; c++) out[c] = (float)acc[c];
+  free(acc);
 }

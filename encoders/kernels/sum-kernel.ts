@@ -4,9 +4,13 @@
  * That is the reduction every bias gradient does (`dy [events, units]` summed over events). The
  * stock wasm kernel first transposes the input so the reduced axes are innermost, copying all of
  * it (a [35 540 × 768] bias gradient: ~100 ms per call here). Other reductions go to the stock
- * kernel unchanged.
+ * kernel unchanged. When the compiled helpers load (native-gates.ts) the sum is theirs instead,
+ * accumulated in double: a bias or batch-norm gradient sums every event of the batch, and a float
+ * accumulator (sgemm's) makes it depend on how rows are grouped, so one and two training threads
+ * differed by up to 1.5e-5 of the largest gradient; in double they agree to float rounding.
  */
 import { util, type KernelFunc } from '@tensorflow/tfjs';
+import { nativeGates } from './native-gates.js';
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR, type SgemmProvider } from './openblas.js';
 import { asWasmHeapBackend, f32View } from './wasm-heap.js';
 import type { NativeKernelCounters } from './mat-mul-kernels.js';
@@ -43,7 +47,9 @@ export function nativeSumKernel(blas: SgemmProvider, stock: KernelFunc, counters
     if (n > 0) {
       // Views after makeOutput: that allocation may have grown (and detached) the heap.
       const result = f32View(backend, out, n);
+      const gates = nativeGates();
       if (m === 0) result.fill(0);
+      else if (gates !== null) gates.columnSums(m, n, f32View(backend, x, m * n), result);
       else blas.sgemm(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, 1, n, m, 1, onesOf(m), m, f32View(backend, x, m * n), n, 0, result, n);
     }
     counters.native++;

@@ -63,15 +63,22 @@ describe('data-parallel gradients', () => {
     await initBackend('wasm', { quiet: true });
   });
 
+  // Tolerances are relative to each gradient's largest entry. Sums over every event of the batch
+  // (bias, batch-norm and embedding gradients) are accumulated in double (sum-kernel.ts, rnn-gates.c),
+  // so the recurrent encoders agree within 1e-5. The Transformer passes each event through six
+  // matrix products, and OpenBLAS rounds a row differently depending on how many rows it multiplies
+  // at once (its edge kernels): a shard and the whole batch then differ by up to 1.5e-5 (Haswell
+  // kernels, AMD EPYC; under 1e-5 with SkylakeX kernels on a Xeon). A lost or doubled shard would
+  // differ by order 1.
   const cases = [
-    { encoder: 'gru', loss: 'contrastive' },
-    { encoder: 'lstm', loss: 'contrastive' },
-    { encoder: 'transformer', loss: 'contrastive' },
+    { encoder: 'gru', loss: 'contrastive', tolerance: 1e-5 },
+    { encoder: 'lstm', loss: 'contrastive', tolerance: 1e-5 },
+    { encoder: 'transformer', loss: 'contrastive', tolerance: 3e-5 },
     // CosFace has its own trainable class weights: their gradient comes from the loss alone.
-    { encoder: 'gru', loss: 'cosface' },
+    { encoder: 'gru', loss: 'cosface', tolerance: 1e-5 },
   ] as const;
-  for (const { encoder, loss: lossKind } of cases) {
-    it(`${encoder}, ${lossKind} loss: two threads give the one-thread loss and gradients within 1e-5, and leak no tensors`, async () => {
+  for (const { encoder, loss: lossKind, tolerance } of cases) {
+    it(`${encoder}, ${lossKind} loss: two threads give the one-thread loss and gradients within ${tolerance}, and leak no tensors`, async () => {
       const batch = randomBatch(7, 6);
       const loss = lossKind === 'cosface' ? createLoss({ kind: 'cosface', numClasses: 6, embeddingSize: 24 }) : createLoss(DEFAULT_LOSS, DEFAULT_MINER);
       const single = buildModel(encoder);
@@ -103,7 +110,7 @@ describe('data-parallel gradients', () => {
           assert.equal(b === undefined, a === undefined, `gradient presence of ${p.name}`);
           if (a === undefined || b === undefined) return;
           const diff = maxRelativeDifference(a.dataSync() as Float32Array, b.dataSync() as Float32Array);
-          assert.ok(diff < 1e-5, `${p.name}: relative difference ${diff}`);
+          assert.ok(diff < tolerance, `${p.name}: relative difference ${diff}`);
         });
         // Running batch-norm statistics moved exactly as in the one-thread step.
         single.parameters().filter((p) => !p.variable.trainable).forEach((p, i) => {
