@@ -50,14 +50,20 @@ describe('corrupt input on a submitted pipeline', () => {
       }, 30_000);
       assert.equal(ingest.attemptsMade, 1, 'a data error is not retried');
       assert.match(ingest.failedReason, /DataFormatError: .*tx\.arrow/);
+      const features = await waitFor('features to be failed by its child', async () => {
+        const job = await stages.getJob(`${runId}-features`);
+        // Read the job again once failed: the first read may predate the failure (attemptsMade 0).
+        return job && (await job.getState()) === 'failed' ? await stages.getJob(`${runId}-features`) : undefined;
+      }, 10_000);
+      assert.match(features.failedReason, /child .*corrupt-run-ingest failed/);
       const train = await waitFor('train to be failed by its child', async () => {
         const job = await stages.getJob(`${runId}-train`);
         // Read the job again once failed: the first read may predate the failure (attemptsMade 0).
         return job && (await job.getState()) === 'failed' ? await stages.getJob(`${runId}-train`) : undefined;
       }, 10_000);
       // BullMQ fails a parent whose child failed when a worker picks it up, without calling the
-      // processor: the reason names the child, and no stage code ran (no train output below).
-      assert.match(train.failedReason, /child .*corrupt-run-ingest failed/);
+      // processor: the reason names the child, and no stage code ran (no features or train output below).
+      assert.match(train.failedReason, /child .*corrupt-run-features failed/);
       const embed = await waitFor('embed to be failed by its child', async () => {
         const job = await control.getJob(`${runId}-embed`);
         // Read the job again once failed: the first read may predate the failure (attemptsMade 0).

@@ -145,7 +145,9 @@ describe('pipeline as a BullMQ flow with two worker processes', () => {
       const [status] = await collectStatus(redis, prefix, runId);
       return status?.state === 'failed' && status.jobs.find((j) => j.step === 'embed')?.state === 'failed' ? status : undefined;
     }, 90_000);
-    assert.notEqual(run.jobs.find((j) => j.step === 'features')?.state, 'completed');
+    // Features come before train and embed, so they completed; compare, after embed, never ran.
+    assert.equal(run.jobs.find((j) => j.step === 'features')?.state, 'completed');
+    assert.notEqual(run.jobs.find((j) => j.step === 'compare')?.state, 'completed');
     const [partitions] = await collectStatus(redis, prefix, stagePartitionRunId(runId, 'embed'));
     assert.match(JSON.stringify(partitions?.jobs), /weights\.bin/);
     await assert.rejects(readdir(join(root, 'out/pbad/embed')), { code: 'ENOENT' }, 'no embed output');
