@@ -117,9 +117,9 @@ export async function runPartitioned(command: 'embed' | 'features' | 'score', ta
     process.stderr.write(`meles ${command}: ${manifest.rows} rows in ${partitions} partitions → ${join(out, OUTPUT_MANIFEST)} (${outputKindOf(task)}, ${seconds} s)\n`);
     return;
   }
-  const { redis } = await checkedRedisFrom(flags);
+  const { redis, timeoutMs } = await checkedRedisFrom(flags);
   const roots = flags.dataRoot !== undefined && flags.outRoot !== undefined ? { roots: { dataRoot: flags.dataRoot, outRoot: flags.outRoot } } : {};
-  const submitted = await submitPartitionRun(run, { redis, prefix: flags.prefix, ...roots });
+  const submitted = await submitPartitionRun(run, { redis, timeoutMs, prefix: flags.prefix, ...roots });
   process.stdout.write(`${submitted.runId}\n`);
   process.stderr.write(`meles ${command}: submitted ${partitions} partition jobs and ${submitted.manifestJobId} to ${redis.display}\n`);
   if (flags.wait !== true) return;

@@ -49,9 +49,9 @@ export function register(program: Command): void {
     .action(async (file: string, opts: { redis?: string; prefix: string; runId?: string; connectTimeout?: string; dataRoot?: string; outRoot?: string }) => {
       if ((opts.dataRoot === undefined) !== (opts.outRoot === undefined)) throw new ConfigError('Expected `--data-root` and `--out-root` together, found only one');
       const config = await readPipelineFile(file);
-      const { redis } = await checkedRedisFrom(opts); // exit 3 with the reason, not a silent hang
+      const { redis, timeoutMs } = await checkedRedisFrom(opts); // exit 3 with the reason, not a silent hang
       const roots = opts.dataRoot !== undefined && opts.outRoot !== undefined ? { roots: { dataRoot: opts.dataRoot, outRoot: opts.outRoot } } : {};
-      const result = await submitPipeline(config, { redis, prefix: opts.prefix, ...(opts.runId ? { runId: opts.runId } : {}), ...roots });
+      const result = await submitPipeline(config, { redis, timeoutMs, prefix: opts.prefix, ...(opts.runId ? { runId: opts.runId } : {}), ...roots });
       process.stdout.write(`${result.runId}\n`);
       process.stderr.write(`submitted ${result.jobIds.length} stage jobs to ${redis.display}; watch with: meles status --run ${result.runId}\n`);
     });
