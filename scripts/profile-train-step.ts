@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   let kernelNote: string = kernels;
   if (kernels === 'native') {
     const status = enableNativeKernels();
-    kernelNote = status.enabled ? `native (OpenBLAS ${status.threads} thread)` : `slice only: ${status.reason}`;
+    kernelNote = status.enabled ? `native (${status.sgemm === 'openblas' ? `OpenBLAS ${status.core} kernels` : 'wasm SIMD sgemm'}, ${status.threads} thread)` : `slice only: ${status.reason}`;
   } else if (kernels === 'slice') {
     kernelNote = enableHeapKernels() ? 'library-free heap kernels only (stock matMul)' : 'stock (not on wasm)';
   }
