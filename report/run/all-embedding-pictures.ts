@@ -66,8 +66,12 @@ export async function allEmbeddingPictures(sources: readonly PictureSource[], op
   }
   const lanes = Math.min(threads, todo.length);
   if (lanes === 1) {
-    // One set left to project: t-SNE on a worker thread beside the other methods, as for one set alone.
-    scored[todo[0]!] = projectSet(sampled[todo[0]!]!.rows, { ...settings, tsneOnWorker: true });
+    // One lane: the sets left one after the other, each with t-SNE on a worker thread beside the
+    // other methods, as for sets projected alone.
+    for (const k of todo) {
+      scored[k] = projectSet(sampled[k]!.rows, { ...settings, tsneOnWorker: true });
+      await scored[k];
+    }
   } else if (lanes > 1) {
     // Worker lanes first, so their threads start before this thread gets busy with lane 0.
     for (let lane = 1; lane < lanes; lane++) {
