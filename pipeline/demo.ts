@@ -4,8 +4,9 @@
  * an untrained encoder of the same architecture as a control → A/B comparison of four feature sets
  * with LightGBM → `report.html`. The hand-crafted set's LightGBM fits start as soon as its
  * features exist, on low-priority threads, while the encoder trains; the comparison later takes
- * those fits from the same memoizing pool, so its table is the one a sequential run gives. Every number in the report is read back from the run directory,
- * so `meles report RUN_DIR` rebuilds the same page. Stage folders and step names come from the
+ * those fits from the same memoizing pool, so its table is the one a sequential run gives. The
+ * report's projections run while LightGBM compares. Every number in the report is read back from
+ * the run directory, so `meles report RUN_DIR` rebuilds the same page. Stage folders and step names come from the
  * pipeline itself (`stageDir`, `planPipeline`, `stepLabel`), so the demo follows when they change.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
@@ -48,8 +49,9 @@ const TARGETS = [
 /**
  * Nice value of the demo's LightGBM threads. The hand-crafted fits run while the encoder trains:
  * at 19 they take only the CPU time the training threads leave idle (the loss and miner run on
- * one thread while the other waits), so training keeps its speed; later every fit runs at it,
- * with nothing else of normal priority left to run.
+ * one thread while the other waits), so training keeps its speed (measured: 48.4 s with and
+ * without them, docs/PERFORMANCE.md "Session 5"). During the comparison the report's projections,
+ * at normal priority, go first, and the fits take the rest.
  */
 const FIT_PRIORITY = 19;
 
